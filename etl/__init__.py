@@ -1,0 +1,1 @@
+"""ETL: reference data, migrations, demonstration records and user files → DuckDB warehouse."""

@@ -1,0 +1,122 @@
+"""``python -m etl``: the administrator's manual. Every command documents itself (--help)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from etl.db import connect
+from etl.errors import EtlError
+from etl.warehouse import init_warehouse
+from observatoire.settings import get_settings
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="fichier DuckDB de l'entrepôt (défaut : $OBSERVATOIRE_DB ou data/observatoire.duckdb)",
+    )
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return args.db or get_settings().db
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    report = init_warehouse(
+        _db(args), with_demo=not args.no_demo, seed=args.seed, timeout_s=get_settings().lock_timeout_s
+    )
+    print(f"Entrepôt : {_db(args)}")
+    if report.migrations:
+        print("Migrations appliquées : " + ", ".join(report.migrations))
+    else:
+        print("Schéma à jour.")
+    print(
+        "Référentiel chargé." if report.reference_load else "Référentiel déjà à jour (déjà chargé)."
+    )
+    if args.no_demo:
+        print(f"Données de démonstration retirées : {report.demo_removed} lignes.")
+    elif report.demo_load:
+        print("Données de démonstration chargées (signalées comme telles partout).")
+    else:
+        print("Données de démonstration déjà chargées.")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    db = _db(args)
+    if not db.exists():
+        print(f"Aucun entrepôt à {db} : lancez « python -m etl init ».", file=sys.stderr)
+        return EXIT_REFUSED
+    con = connect(db, read_only=True, timeout_s=get_settings().lock_timeout_s)
+    try:
+        rows = con.execute(
+            """SELECT load_id, kind, source_label, file_name, strftime(loaded_at, '%d/%m/%Y %H:%M'),
+                      rows_read, rows_loaded, rows_rejected,
+                      CASE WHEN replaced_at IS NULL THEN '' ELSE 'remplacé' END
+               FROM loads ORDER BY load_id"""
+        ).fetchall()
+    finally:
+        con.close()
+    header = ("id", "type", "source", "fichier", "chargé le", "lues", "chargées", "rejetées", "")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m etl",
+        description="Alimente l'entrepôt DuckDB de l'Observatoire de l'inclusion numérique "
+        "de la Seine-Saint-Denis.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+
+    init = sub.add_parser(
+        "init",
+        help="crée ou met à jour l'entrepôt (migrations, référentiel, démonstration)",
+        description="Crée l'entrepôt s'il n'existe pas, applique les migrations en attente, "
+        "charge le référentiel (communes, EPT, programmes et objectifs des communiqués) et, "
+        "sauf --no-demo, les données de démonstration. Sans effet si tout est déjà à jour.",
+    )
+    _db_arg(init)
+    init.add_argument(
+        "--no-demo", action="store_true", help="sans données de démonstration (les retire si présentes)"
+    )
+    init.add_argument("--seed", type=int, default=93, help="graine du générateur de démonstration")
+    init.set_defaults(func=cmd_init)
+
+    status = sub.add_parser(
+        "status",
+        help="liste les chargements",
+        description="Liste les chargements : type, source, date, lignes lues, chargées et rejetées.",
+    )
+    _db_arg(status)
+    status.set_defaults(func=cmd_status)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub, _db_arg, _db)
+    return parser
+
+
+# Other modules add their commands here (see etl/load_cli.py).
+_EXTRA_COMMANDS: list = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except EtlError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_REFUSED

@@ -1,0 +1,73 @@
+"""The load ledger: one row per load in ``loads``, keyed by content (sha256)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_of_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class LoadRecord:
+    kind: str
+    file_name: str
+    source_label: str
+    sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    is_demo: bool = False
+
+
+def find_active(con: duckdb.DuckDBPyConnection, kind: str, sha256: str) -> int | None:
+    """The load id of a live load of this kind with this exact content, if any."""
+    row = con.execute(
+        "SELECT load_id FROM loads WHERE kind = ? AND sha256 = ? AND replaced_at IS NULL "
+        "ORDER BY load_id DESC LIMIT 1",
+        [kind, sha256],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record(con: duckdb.DuckDBPyConnection, load: LoadRecord) -> int:
+    """Insert the ledger row (inside the caller's transaction) and return its id."""
+    load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
+    con.execute(
+        "INSERT INTO loads (load_id, kind, file_name, source_label, sha256, rows_read, "
+        "rows_loaded, rows_rejected, loaded_at, is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            load.kind,
+            load.file_name,
+            load.source_label,
+            load.sha256,
+            load.rows_read,
+            load.rows_loaded,
+            load.rows_rejected,
+            datetime.now().replace(microsecond=0),
+            load.is_demo,
+        ],
+    )
+    return load_id
+
+
+def update_counts(con: duckdb.DuckDBPyConnection, load_id: int, load: LoadRecord) -> None:
+    con.execute(
+        "UPDATE loads SET rows_read = ?, rows_loaded = ?, rows_rejected = ? WHERE load_id = ?",
+        [load.rows_read, load.rows_loaded, load.rows_rejected, load_id],
+    )

@@ -1,0 +1,34 @@
+"""Building and upgrading the warehouse: migrations, reference data, demonstration data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl import demo, migrations, reference
+from etl.db import transaction, writer
+
+
+@dataclass
+class InitReport:
+    migrations: list[str] = field(default_factory=list)
+    reference_load: int | None = None
+    demo_load: int | None = None
+    demo_removed: int = 0
+
+
+def init_warehouse(
+    db: Path, *, with_demo: bool = True, seed: int = demo.DEFAULT_SEED, timeout_s: float = 30.0
+) -> InitReport:
+    """Create or upgrade the warehouse; idempotent (a second run changes nothing)."""
+    report = InitReport()
+    with writer(db, timeout_s) as con:
+        report.migrations = migrations.migrate(con)
+        with transaction(con):
+            report.reference_load = reference.load_reference(con)
+            if with_demo:
+                report.demo_load = demo.load_demo(con, seed)
+            else:
+                report.demo_removed = demo.remove_demo(con)
+        con.execute("CHECKPOINT")
+    return report

@@ -1,0 +1,1 @@
+"""Observatoire de l'inclusion numérique de la Seine-Saint-Denis: code the pages call."""
