@@ -48,6 +48,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    db = _db(args)
+    if not db.exists():
+        print(f"Aucun entrepôt à {db} : lancez « python -m etl init ».", file=sys.stderr)
+        return EXIT_REFUSED
+    report = init_warehouse(db, with_demo=None, timeout_s=get_settings().lock_timeout_s)
+    applied = ", ".join(report.migrations) or "aucune"
+    reference = "mis à jour" if report.reference_load else "déjà à jour"
+    print(f"Entrepôt : {db} — migrations appliquées : {applied} ; référentiel {reference}.")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     db = _db(args)
     if not db.exists():
@@ -91,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--seed", type=int, default=93, help="graine du générateur de démonstration")
     init.set_defaults(func=cmd_init)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="met à jour le schéma et le référentiel d'un entrepôt existant",
+        description="Applique les migrations en attente et recharge le référentiel s'il a "
+        "changé, sans toucher aux chargements ni aux données de démonstration.",
+    )
+    _db_arg(migrate)
+    migrate.set_defaults(func=cmd_migrate)
 
     status = sub.add_parser(
         "status",

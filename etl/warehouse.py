@@ -18,9 +18,17 @@ class InitReport:
 
 
 def init_warehouse(
-    db: Path, *, with_demo: bool = True, seed: int = demo.DEFAULT_SEED, timeout_s: float = 30.0
+    db: Path,
+    *,
+    with_demo: bool | None = True,
+    seed: int = demo.DEFAULT_SEED,
+    timeout_s: float = 30.0,
 ) -> InitReport:
-    """Create or upgrade the warehouse; idempotent (a second run changes nothing)."""
+    """Create or upgrade the warehouse; idempotent (a second run changes nothing).
+
+    with_demo: True loads the demonstration records, False removes them, None leaves them
+    as they are (an upgrade).
+    """
     report = InitReport()
     with writer(db, timeout_s) as con:
         report.migrations = migrations.migrate(con)
@@ -28,7 +36,7 @@ def init_warehouse(
             report.reference_load = reference.load_reference(con)
             if with_demo:
                 report.demo_load = demo.load_demo(con, seed)
-            else:
+            elif with_demo is False:
                 report.demo_removed = demo.remove_demo(con)
         con.execute("CHECKPOINT")
     return report

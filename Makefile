@@ -1,0 +1,49 @@
+# The README's commands. `make run` and `make test` work on a fresh machine with Python 3.11:
+# they create .venv, install the locked dependencies, and build what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+DB := $(or $(OBSERVATOIRE_DB),data/observatoire.duckdb)
+PORT ?= 8501
+
+.PHONY: run test lint format bench install warehouse clean-db lock
+
+install: $(INSTALLED)
+
+# Reinstall only when the lock file changes.
+$(INSTALLED): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+# Build the warehouse with demonstration data if it is missing; otherwise upgrade its schema
+# and reference data, leaving the user's loads (and the choice of demo data) alone.
+warehouse: install
+	@if [ -f "$(DB)" ]; then $(PY) -m etl migrate; else $(PY) -m etl init; fi
+
+run: warehouse
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: install
+	$(PY) bench/run.py
+
+clean-db:
+	rm -f "$(DB)" "$(DB).wal"
+
+# Regenerate the lock file from pyproject.toml (needs network access to the package index).
+lock:
+	$(PY) -m pip install --quiet uv
+	UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv pip compile pyproject.toml --extra dev \
+		--python-version 3.11 -o requirements.lock

@@ -1,0 +1,29 @@
+"""Entry point: page navigation and the global filters shared by every page."""
+
+import streamlit as st
+
+from observatoire import ui, warehouse
+
+st.set_page_config(
+    page_title="Observatoire de l'inclusion numérique – Seine-Saint-Denis",
+    page_icon="📊",
+    layout="wide",
+)
+ui.declare_french()
+
+pages = [
+    st.Page("pages/overview.py", title="Vue d'ensemble", icon="🏠", url_path="vue-d-ensemble", default=True),
+    st.Page("pages/programmes.py", title="Programmes et sources", icon="📰", url_path="programmes"),
+]
+navigation = st.navigation(pages)
+
+try:
+    ui.sidebar_filters()
+except warehouse.WarehouseMissing as missing:
+    st.error(
+        f"L'entrepôt de données est introuvable ({missing}). Créez-le avec "
+        "« make run » ou « python -m etl init »."
+    )
+    st.stop()
+
+navigation.run()

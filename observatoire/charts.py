@@ -1,0 +1,118 @@
+"""Plotly figures for the pages: pure functions of small DataFrames, testable without Streamlit.
+
+French number format (separators), a colour-blind-safe palette (Okabe–Ito) and a title on
+every figure, so that a chart downloaded from the browser still says what it shows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from observatoire import fmt
+
+# Okabe–Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+ITEM_COLOURS = dict(
+    zip(
+        ["tablette", "ordinateur", "smartphone", "carte_sim", "recharge", "accompagnement"],
+        PALETTE,
+        strict=False,
+    )
+)
+FONT = "DejaVu Sans, Arial, sans-serif"
+
+
+def base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        separators=fmt.PLOTLY_SEPARATORS,
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        plot_bgcolor="white",
+        hoverlabel={"font_family": FONT},
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#999")
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999")
+    return fig
+
+
+def items_bar(by_item: pd.DataFrame, title: str = "Quantités distribuées par type d'aide") -> go.Figure:
+    data = by_item.sort_values("quantity")
+    labels = [fmt.item_label(i) for i in data["item"]]
+    fig = go.Figure(
+        go.Bar(
+            x=data["quantity"],
+            y=labels,
+            orientation="h",
+            marker_color=[ITEM_COLOURS.get(i, PALETTE[-1]) for i in data["item"]],
+            text=[fmt.number(v) for v in data["quantity"]],
+            textposition="auto",
+            hovertemplate="%{y} : %{x:,.0f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickformat=",.0f", title=None)
+    return base_layout(fig, title, height=max(240, 60 + 45 * len(data)))
+
+
+def monthly_area(by_month: pd.DataFrame, title: str = "Distributions mensuelles par type d'aide") -> go.Figure:
+    fig = go.Figure()
+    for item, rows in by_month.groupby("item", sort=False):
+        fig.add_bar(
+            x=rows["month"],
+            y=rows["quantity"],
+            name=fmt.item_label(item),
+            marker_color=ITEM_COLOURS.get(item, PALETTE[-1]),
+            hovertemplate=f"{fmt.item_label(item)} – %{{x|%m/%Y}} : %{{y:,.0f}}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat="%m/%Y", title=None)
+    fig.update_yaxes(tickformat=",.0f", title=None)
+    return base_layout(fig, title)
+
+
+def target_progress_bars(progress: pd.DataFrame, title: str = "Avancement des objectifs") -> go.Figure:
+    """One bar per target: achieved as a percentage of the (territorial share of the) target."""
+    data = progress.iloc[::-1]
+    labels = [
+        f"{row.programme_name} – {row.label}" if len(row.label or "") < 60 else row.label
+        for row in data.itertuples()
+    ]
+    labels = [_wrap(label) for label in labels]
+    pct = (data["progress"].fillna(0) * 100).clip(upper=150)
+    custom = [
+        [fmt.number(a), fmt.number(t), row_unit, fmt.percent(p)]
+        for a, t, row_unit, p in zip(
+            data["achieved"], data["target_share"], data["unit"], data["progress"], strict=True
+        )
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=pct,
+            y=labels,
+            orientation="h",
+            marker_color=[PALETTE[2] if p >= 100 else PALETTE[0] for p in pct],
+            text=[fmt.percent(p) for p in data["progress"]],
+            textposition="auto",
+            customdata=custom,
+            hovertemplate="%{y}<br>%{customdata[0]} sur %{customdata[1]} %{customdata[2]}"
+            " (%{customdata[3]})<extra></extra>",
+        )
+    )
+    fig.add_vline(x=100, line_dash="dash", line_color="#444")
+    fig.update_xaxes(ticksuffix=f"{fmt.NBSP}%", range=[0, max(105, float(pct.max() or 0) + 5)])
+    return base_layout(fig, title, height=max(260, 80 + 38 * len(data)))
+
+
+def _wrap(text: str, width: int = 55) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)

@@ -1,0 +1,123 @@
+"""The query layer: the only home of SQL for the pages.
+
+Connections are short-lived and read-only, so that an ETL load in another process can take
+the file between two queries (DuckDB allows one writer or several readers, never both).
+Results are cached on their parameters and on the warehouse file's version, so the
+dashboard shows new data at its next refresh and never half a load.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from etl.db import connect
+from observatoire.filters import Filters
+from observatoire.settings import get_settings
+
+SQL_DIR = Path(__file__).parent / "sql"
+_TEMPLATE = re.compile(r"\{\{(facts_filter|funding_filter):([a-z_]+)\}\}")
+
+
+class WarehouseMissing(RuntimeError):
+    """No warehouse file: the pages say how to build one."""
+
+
+@cache
+def load_sql(name: str) -> str:
+    """Read observatoire/sql/NAME.sql and expand its {{…_filter:alias}} clauses."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+    def expand(match: re.Match) -> str:
+        template = (SQL_DIR / f"_{match.group(1)}.sql").read_text(
+            encoding="utf-8"
+        )
+        body = "\n".join(
+            line for line in template.splitlines() if not line.lstrip().startswith("--")
+        )
+        return "(" + body.replace("ALIAS", match.group(2)) + ")"
+
+    return _TEMPLATE.sub(expand, text)
+
+
+def db_path() -> Path:
+    return get_settings().db
+
+
+def db_version(path: Path | None = None) -> tuple[str, int, int]:
+    """Changes whenever a load commits: part of every cache key."""
+    path = path or db_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise WarehouseMissing(str(path)) from exc
+    wal = path.with_name(path.name + ".wal")
+    wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
+    return (str(path), stat.st_mtime_ns, max(stat.st_size, wal_mtime))
+
+
+def run(name: str, params: dict | None = None, path: Path | None = None) -> pd.DataFrame:
+    """Run a named query on a fresh read-only connection (uncached)."""
+    path = path or db_path()
+    if not path.exists():
+        raise WarehouseMissing(str(path))
+    con = connect(path, read_only=True, timeout_s=get_settings().lock_timeout_s)
+    try:
+        sql = load_sql(name)
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+        return con.execute(sql, used).df()
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, params_key: tuple, version: tuple) -> pd.DataFrame:
+    return run(name, dict(params_key), Path(version[0]))
+
+
+def query(name: str, filters: Filters | None = None, **extra) -> pd.DataFrame:
+    """Cached named query under the global filters (and extra named parameters)."""
+    params = (filters or Filters()).params() | extra
+    key = tuple(
+        sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+    )
+    return _cached(name, key, db_version()).copy()
+
+
+# Named queries the pages call -------------------------------------------------------------
+
+
+def territories() -> pd.DataFrame:
+    return query("territories")
+
+
+def programme_list() -> pd.DataFrame:
+    return query("programme_list")
+
+
+def data_extent() -> dict:
+    return query("data_extent").iloc[0].to_dict()
+
+
+def key_figures(filters: Filters) -> dict:
+    return query("key_figures", filters).iloc[0].to_dict()
+
+
+def distributions_by_item(filters: Filters) -> pd.DataFrame:
+    return query("distributions_by_item", filters)
+
+
+def distributions_by_month(filters: Filters) -> pd.DataFrame:
+    return query("distributions_by_month", filters)
+
+
+def distributions_by_commune(filters: Filters) -> pd.DataFrame:
+    return query("distributions_by_commune", filters)
+
+
+def target_progress(filters: Filters) -> pd.DataFrame:
+    return query("target_progress", filters)

@@ -1,0 +1,78 @@
+"""Vue d'ensemble: key figures, progress towards the main targets, what was distributed."""
+
+import streamlit as st
+
+from observatoire import charts, fmt, ui, warehouse
+
+filters = ui.current_filters()
+st.title("Vue d'ensemble")
+st.caption(ui.scope_caption(filters))
+
+figures = warehouse.key_figures(filters)
+ui.demo_notice(figures["has_demo"])
+
+euros_help = "Somme des financements enregistrés sous les filtres choisis."
+if filters.has_territory:
+    euros_help += (
+        " Les financements accordés à l'échelle du département ne sont pas ventilés par "
+        "territoire : ils ne sont pas comptés ici."
+    )
+elif figures["euros_departement_wide"]:
+    euros_help += f" Dont {fmt.money(figures['euros_departement_wide'])} à l'échelle départementale."
+ui.metric_row(
+    [
+        (
+            "Équipements distribués",
+            fmt.number(figures["items_distributed"]),
+            "Tablettes, ordinateurs, smartphones, cartes SIM et recharges.",
+        ),
+        (
+            "Personnes touchées",
+            fmt.number(figures["people_reached"]),
+            "Une personne par équipement remis ou accompagnement (hors recharges) : une "
+            "personne qui a reçu deux équipements est comptée deux fois.",
+        ),
+        ("Euros engagés", fmt.money(figures["euros_committed"]), euros_help),
+        (
+            "Postes de conseillers numériques",
+            fmt.number(figures["conseiller_posts"]),
+            "Postes financés par l'État dans le cadre de France Relance.",
+        ),
+        (
+            "Pour 1 000 habitants",
+            fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
+            if figures["population"]
+            else "–",
+            "Personnes touchées pour 1 000 habitants (population municipale 2023).",
+        ),
+    ]
+)
+
+st.subheader("Avancement des principaux objectifs")
+progress = warehouse.target_progress(filters)
+headline = progress[progress["headline"] & (progress["indicator"] != "montant")]
+if headline.empty:
+    st.info("Aucun objectif ne correspond aux filtres choisis.")
+else:
+    if filters.has_territory:
+        st.caption(
+            "Objectifs départementaux rapportés au territoire choisi au prorata de sa "
+            "population (population municipale 2023)."
+        )
+    st.plotly_chart(charts.target_progress_bars(headline), key="overview_targets")
+
+left, right = st.columns(2)
+by_item = warehouse.distributions_by_item(filters)
+by_month = warehouse.distributions_by_month(filters)
+if by_item.empty:
+    st.info("Aucune distribution ne correspond aux filtres choisis.")
+else:
+    left.plotly_chart(charts.items_bar(by_item), key="overview_items")
+    right.plotly_chart(charts.monthly_area(by_month), key="overview_months")
+
+ui.source_line(
+    [
+        "communiqués du 17/11/2020 (Emmaüs Connect) et du 15/01/2021 (conseillers numériques)",
+        "fichiers des programmes",
+    ]
+)

@@ -1,0 +1,45 @@
+"""Programmes et sources: each programme, the press release it comes from, and its targets."""
+
+import streamlit as st
+
+from observatoire import fmt, ui, warehouse
+
+filters = ui.current_filters()
+st.title("Programmes et sources")
+st.markdown(
+    "Chaque objectif affiché dans l'Observatoire provient d'un communiqué de presse "
+    "(transcrit dans le référentiel) ou d'un fichier chargé par un gestionnaire de programme."
+)
+
+programmes = warehouse.programme_list()
+if filters.programmes:
+    programmes = programmes[programmes["id"].isin(filters.programmes)]
+targets = warehouse.target_progress(filters.with_(ept=None, communes=()))
+
+for programme in programmes.itertuples():
+    with st.container(border=True):
+        st.subheader(programme.name)
+        start, end = fmt.french_date(programme.start_date), fmt.french_date(programme.end_date)
+        period = f"depuis le {start}" if end == "–" else f"du {start} au {end}"
+        st.caption(f"Opérateur : {programme.operator} · {period} · identifiant `{programme.id}`")
+        st.text(programme.description or "")
+        if programme.from_press_release:
+            st.markdown(
+                f"**Source** : {programme.source_publisher}, communiqué du "
+                f"{fmt.french_date(programme.source_date)} — « {programme.source_title} »"
+            )
+        else:
+            st.markdown(
+                f"**Source** : fichier « {programme.source} », chargé le "
+                f"{fmt.french_date(programme.loaded_at)}"
+            )
+        rows = targets[targets["programme_id"] == programme.id]
+        if not rows.empty:
+            table = rows.assign(
+                Objectif=rows["label"],
+                Cible=[f"{fmt.number(v)} {u}" for v, u in zip(rows["target_value"], rows["unit"], strict=True)],
+                Échéance=[fmt.french_date(d) for d in rows["deadline"]],
+                Réalisé=[fmt.number(v) for v in rows["achieved"]],
+                Avancement=[fmt.percent(p) for p in rows["progress"]],
+            )[["Objectif", "Cible", "Échéance", "Réalisé", "Avancement"]]
+            st.dataframe(table, hide_index=True, width="stretch")
