@@ -141,3 +141,5 @@ def main(argv: list[str] | None = None) -> int:
     except EtlError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_REFUSED
+
+from etl import boundaries  # noqa: E402, F401  (registers `python -m etl boundaries`)
