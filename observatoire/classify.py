@@ -1,0 +1,114 @@
+"""Classification of map values into classes: quantiles, natural breaks (Jenks), equal
+intervals or manual thresholds. Pure functions, no Streamlit, no Plotly.
+
+Classes are closed on the right: class i holds bounds[i] < v ≤ bounds[i + 1], and the
+first class also holds its lower bound. Missing values (no data) belong to no class:
+they are counted apart, never as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import jenkspy
+import numpy as np
+
+METHODS = {
+    "quantiles": "Quantiles (effectifs égaux)",
+    "jenks": "Seuils naturels (Jenks)",
+    "egal": "Intervalles égaux",
+    "manuel": "Seuils manuels",
+}
+DEFAULT_METHOD = "quantiles"
+DEFAULT_CLASSES = 5
+MIN_CLASSES, MAX_CLASSES = 2, 7
+
+
+@dataclass(frozen=True)
+class Classes:
+    method: str
+    bounds: tuple[float, ...]  # ascending, one more than the number of classes
+    index: tuple[int, ...]  # class of each input value, -1 when the value is missing
+    missing: int  # number of missing values
+
+    @property
+    def count(self) -> int:
+        return max(len(self.bounds) - 1, 0)
+
+    @property
+    def counts(self) -> list[int]:
+        return [sum(1 for i in self.index if i == c) for c in range(self.count)]
+
+    def labels(self, formatter: Callable[[float], str]) -> list[str]:
+        """« 1 200 à 3 400 » per class, bounds formatted by FORMATTER."""
+        return [
+            formatter(lo) if lo == hi else f"{formatter(lo)} à {formatter(hi)}"
+            for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)
+        ]
+
+
+def classify(
+    values: Sequence[float | None],
+    method: str = DEFAULT_METHOD,
+    k: int = DEFAULT_CLASSES,
+    thresholds: Sequence[float] = (),
+) -> Classes:
+    """Class bounds and the class of every value (None or NaN: missing)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown classification method {method!r}")
+    array = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    present = array[~np.isnan(array)]
+    missing = int(np.isnan(array).sum())
+    if present.size == 0:
+        return Classes(method, (), tuple(-1 for _ in array), missing)
+    k = int(min(max(k, MIN_CLASSES), MAX_CLASSES))
+    bounds = _bounds(present, method, k, thresholds)
+    index = tuple(
+        -1 if np.isnan(v) else int(np.searchsorted(bounds[1:-1], v, side="left")) for v in array
+    )
+    return Classes(method, tuple(float(b) for b in bounds), index, missing)
+
+
+def _bounds(present: np.ndarray, method: str, k: int, thresholds: Sequence[float]) -> np.ndarray:
+    low, high = float(present.min()), float(present.max())
+    distinct = np.unique(present)
+    if method == "manuel":
+        cuts = sorted({float(t) for t in thresholds})
+        if not cuts:
+            return np.array([low, high])
+        return np.unique([min(low, cuts[0]), *cuts, max(high, cuts[-1])])
+    if distinct.size == 1:
+        return np.array([low, high])
+    if method == "quantiles":
+        bounds = np.quantile(present, np.linspace(0, 1, k + 1))
+    elif method == "egal":
+        bounds = np.linspace(low, high, k + 1)
+    else:  # jenks: one class per distinct value when there are too few of them
+        if distinct.size <= k:
+            return _distinct_value_bounds(distinct)
+        bounds = np.array(jenkspy.jenks_breaks(present.tolist(), n_classes=k))
+    return np.unique(bounds)
+
+
+def _distinct_value_bounds(distinct: np.ndarray) -> np.ndarray:
+    """Bounds that put each distinct value in its own class: (v[i-1], v[i]]."""
+    return np.concatenate([[distinct[0]], distinct])
+
+
+def parse_thresholds(text: str) -> tuple[float, ...]:
+    """« 100 ; 1 000 ; 2 500,5 » → (100.0, 1000.0, 2500.5). French or plain notation,
+    separated by semicolons; raises ValueError with a French message."""
+    values = []
+    for part in text.split(";"):
+        cleaned = part.strip().replace("\u00a0", "").replace(" ", "").replace("%", "")
+        if not cleaned:
+            continue
+        try:
+            values.append(float(cleaned.replace(",", ".")))
+        except ValueError as exc:
+            raise ValueError(
+                f"Seuil illisible : « {part.strip()} ». Séparez les seuils par des "
+                "points-virgules, par exemple « 100 ; 500 ; 1 000 »."
+            ) from exc
+    return tuple(sorted(set(values)))

@@ -1,0 +1,74 @@
+"""Map classification: known inputs → known bounds, classes and counts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from observatoire import fmt
+from observatoire.classify import classify, parse_thresholds
+
+
+def test_quantiles_of_one_to_ten():
+    result = classify(range(1, 11), "quantiles", 5)
+    assert result.bounds == pytest.approx((1, 2.8, 4.6, 6.4, 8.2, 10))
+    assert result.counts == [2, 2, 2, 2, 2]
+    assert result.index == (0, 0, 1, 1, 2, 2, 3, 3, 4, 4)
+
+
+def test_equal_intervals_and_closed_right_classes():
+    result = classify([0, 10, 20, 25, 40, 100], "egal", 4)
+    assert result.bounds == (0, 25, 50, 75, 100)
+    # 25 sits on a bound: it belongs to the class it closes.
+    assert result.index == (0, 0, 0, 0, 1, 3)
+    assert result.counts == [4, 1, 0, 1]
+
+
+def test_natural_breaks_find_the_gaps():
+    values = [1, 2, 3, 20, 21, 22, 100, 101]
+    result = classify(values, "jenks", 3)
+    assert result.bounds == (1, 3, 22, 101)
+    assert result.counts == [3, 3, 2]
+
+
+def test_manual_thresholds_extend_to_the_data():
+    result = classify([5, 50, 150, 900], "manuel", thresholds=(100, 500))
+    assert result.bounds == (5, 100, 500, 900)
+    assert result.counts == [2, 1, 1]
+    # Thresholds beyond the data stay: the legend shows what the user asked for.
+    wide = classify([5, 50], "manuel", thresholds=(100, 500))
+    assert wide.bounds == (5, 100, 500) and wide.counts == [2, 0]
+
+
+def test_missing_values_are_no_class_not_zero():
+    result = classify([None, 0, 10, math.nan, 20], "egal", 2)
+    assert result.missing == 2
+    assert result.index == (-1, 0, 0, -1, 1)
+    assert sum(result.counts) == 3
+
+
+def test_degenerate_inputs():
+    assert classify([None, None]).count == 0
+    same = classify([7, 7, 7], "quantiles", 5)
+    assert same.bounds == (7, 7) and same.counts == [3]
+    few = classify([1, 2, 2, 3], "jenks", 5)
+    assert few.bounds == (1, 1, 2, 3) and few.counts == [1, 2, 1]
+    ties = classify([0, 0, 0, 0, 0, 0, 5, 10], "quantiles", 4)
+    assert ties.bounds[0] == 0 and ties.counts[0] == 6 and sum(ties.counts) == 8
+    with pytest.raises(ValueError):
+        classify([1, 2], "inconnue")
+
+
+def test_french_labels():
+    result = classify([1000, 2500, 12000], "manuel", thresholds=(2000,))
+    assert result.labels(fmt.number) == ["1\u00a0000 à 2\u00a0000", "2\u00a0000 à 12\u00a0000"]
+    assert classify([1, 2, 3], "jenks", 5).labels(fmt.number) == ["1", "1 à 2", "2 à 3"]
+
+
+def test_parse_thresholds():
+    assert parse_thresholds("100 ; 1 000 ; 2\u00a0500,5") == (100, 1000, 2500.5)
+    assert parse_thresholds("50 %; 25 %") == (25, 50)
+    assert parse_thresholds("") == ()
+    with pytest.raises(ValueError, match="Seuil illisible"):
+        parse_thresholds("100 ; beaucoup")
