@@ -6,14 +6,25 @@ from observatoire import ui, warehouse
 
 st.set_page_config(
     page_title="Observatoire de l'inclusion numérique – Seine-Saint-Denis",
-    page_icon="📊",
+    page_icon=":material/hub:",
     layout="wide",
 )
 ui.declare_french()
 
 pages = [
-    st.Page("pages/overview.py", title="Vue d'ensemble", icon="🏠", url_path="vue-d-ensemble", default=True),
-    st.Page("pages/programmes.py", title="Programmes et sources", icon="📰", url_path="programmes"),
+    st.Page(
+        "pages/overview.py",
+        title="Vue d'ensemble",
+        icon=":material/dashboard:",
+        url_path="vue-d-ensemble",
+        default=True,
+    ),
+    st.Page(
+        "pages/programmes.py",
+        title="Programmes et sources",
+        icon=":material/article:",
+        url_path="programmes",
+    ),
 ]
 navigation = st.navigation(pages)
 

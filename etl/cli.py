@@ -29,7 +29,10 @@ def _db(args: argparse.Namespace) -> Path:
 
 def cmd_init(args: argparse.Namespace) -> int:
     report = init_warehouse(
-        _db(args), with_demo=not args.no_demo, seed=args.seed, timeout_s=get_settings().lock_timeout_s
+        _db(args),
+        with_demo=not args.no_demo,
+        seed=args.seed,
+        timeout_s=get_settings().lock_timeout_s,
     )
     print(f"Entrepôt : {_db(args)}")
     if report.migrations:
@@ -99,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_arg(init)
     init.add_argument(
-        "--no-demo", action="store_true", help="sans données de démonstration (les retire si présentes)"
+        "--no-demo",
+        action="store_true",
+        help="sans données de démonstration (les retire si présentes)",
     )
     init.add_argument("--seed", type=int, default=93, help="graine du générateur de démonstration")
     init.set_defaults(func=cmd_init)
@@ -116,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser(
         "status",
         help="liste les chargements",
-        description="Liste les chargements : type, source, date, lignes lues, chargées et rejetées.",
+        description="Liste les chargements : type, source, date, lignes lues, chargées "
+        "et rejetées.",
     )
     _db_arg(status)
     status.set_defaults(func=cmd_status)
@@ -142,4 +148,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_REFUSED
 
+
 from etl import boundaries  # noqa: E402, F401  (registers `python -m etl boundaries`)
+from etl import load_cli  # noqa: E402, F401  (registers `python -m etl load` and `rejects`)

@@ -101,7 +101,13 @@ def _conseiller_rows(rng: random.Random, communes) -> list[tuple]:
         for _ in range(posts):
             structure = "publique" if rng.random() < 0.7 else "privée"
             rows.append(
-                (_random_date(rng, *CONSEILLERS_PERIOD), code, "conseillers-numeriques", 1, structure)
+                (
+                    _random_date(rng, *CONSEILLERS_PERIOD),
+                    code,
+                    "conseillers-numeriques",
+                    1,
+                    structure,
+                )
             )
     return rows
 
@@ -115,7 +121,9 @@ def _funding_rows(rng: random.Random, communes, epts, conseillers) -> list[tuple
         funder, programme, scheme = plan["funder"], plan["programme_id"], plan["scheme"]
         level = plan["level"]
         if level == "departement":
-            rows.append((_random_date(rng, start, end), funder, programme, None, None, amount, scheme))
+            rows.append(
+                (_random_date(rng, start, end), funder, programme, None, None, amount, scheme)
+            )
         elif level == "per_post":
             # The State pays per post: 50 000 € to local authorities, 40 000 € to private ones.
             for day, code, _, _, structure in conseillers:
@@ -124,8 +132,15 @@ def _funding_rows(rng: random.Random, communes, epts, conseillers) -> list[tuple
         elif level == "ept":
             for ept_code, ept_name in epts:
                 rows.append(
-                    (_random_date(rng, start, end), f"EPT {ept_name}", programme, None, ept_code,
-                     amount, scheme)
+                    (
+                        _random_date(rng, start, end),
+                        f"EPT {ept_name}",
+                        programme,
+                        None,
+                        ept_code,
+                        amount,
+                        scheme,
+                    )
                 )
         else:  # commune
             count = QUARTIERS_SOLIDAIRES_PROJECTS if programme == "quartiers-solidaires-2020" else 0
@@ -136,12 +151,16 @@ def _funding_rows(rng: random.Random, communes, epts, conseillers) -> list[tuple
                 amounts = split_total(amount, [rng.uniform(0.4, 1.6) for _ in picks])
                 targets = list(zip(picks, amounts, strict=True))
             else:
-                targets = list(zip(codes, split_total(amount, [weights[c] for c in codes]), strict=True))
+                targets = list(
+                    zip(codes, split_total(amount, [weights[c] for c in codes]), strict=True)
+                )
             names = {code: name for code, name, _ in communes}
             for code, part in targets:
                 if part:
                     who = f"Commune de {names[code]}" if funder == "Commune" else funder
-                    rows.append((_random_date(rng, start, end), who, programme, code, None, part, scheme))
+                    rows.append(
+                        (_random_date(rng, start, end), who, programme, code, None, part, scheme)
+                    )
     return rows
 
 
@@ -180,7 +199,15 @@ def load_demo(con: duckdb.DuckDBPyConnection, seed: int = DEFAULT_SEED) -> int |
     frames = {
         "distributions": pd.DataFrame(
             distributions,
-            columns=["date", "commune_code", "programme_id", "item", "quantity", "public", "operator"],
+            columns=[
+                "date",
+                "commune_code",
+                "programme_id",
+                "item",
+                "quantity",
+                "public",
+                "operator",
+            ],
         ),
         "conseillers": pd.DataFrame(
             conseillers,
@@ -188,7 +215,15 @@ def load_demo(con: duckdb.DuckDBPyConnection, seed: int = DEFAULT_SEED) -> int |
         ),
         "funding": pd.DataFrame(
             funding,
-            columns=["date", "funder", "programme_id", "commune_code", "ept_code", "amount_eur", "scheme"],
+            columns=[
+                "date",
+                "funder",
+                "programme_id",
+                "commune_code",
+                "ept_code",
+                "amount_eur",
+                "scheme",
+            ],
         ),
     }
     for table, frame in frames.items():

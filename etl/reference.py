@@ -24,6 +24,7 @@ FILES = {
 
 REFERENCE_TABLES = ("sources", "epts", "communes", "commune_codes", "commune_former_names")
 
+
 def _csv(name: str) -> str:
     return f"read_csv('{FILES[name].as_posix()}', all_varchar = true, header = true)"
 
@@ -96,8 +97,7 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> int | None:
             FROM {_csv("targets")}"""
     )
     rows = sum(
-        con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in REFERENCE_TABLES
+        con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in REFERENCE_TABLES
     )
     con.execute(
         "UPDATE loads SET rows_read = ?, rows_loaded = ? WHERE load_id = ?", [rows, rows, load_id]

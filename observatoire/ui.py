@@ -12,6 +12,7 @@ from observatoire import exports, fmt, warehouse
 from observatoire.filters import Filters
 
 FILTER_KEYS = ("ept", "commune", "programme", "du", "au", "demo")
+WHOLE_DEPARTEMENT = "93"  # the EPT selector's "all" choice
 _STATE = "global_filters"
 
 DEMO_NOTICE = (
@@ -25,7 +26,7 @@ def _init_state_from_url() -> None:
     if st.session_state.get("_filters_initialised"):
         return
     initial = Filters.from_query(st.query_params.to_dict())
-    st.session_state["f_ept"] = initial.ept
+    st.session_state["f_ept"] = initial.ept or WHOLE_DEPARTEMENT
     st.session_state["f_communes"] = list(initial.communes)
     st.session_state["f_programmes"] = list(initial.programmes)
     st.session_state["f_du"] = initial.date_from
@@ -46,8 +47,8 @@ def sidebar_filters() -> Filters:
 
     # Drop stale values (an unknown code in a link, a commune outside the chosen EPT).
     if st.session_state["f_ept"] not in ept_names:
-        st.session_state["f_ept"] = None
-    ept = st.session_state["f_ept"]
+        st.session_state["f_ept"] = WHOLE_DEPARTEMENT
+    ept = None if st.session_state["f_ept"] == WHOLE_DEPARTEMENT else st.session_state["f_ept"]
     allowed = communes if ept is None else communes[communes["ept_code"] == ept]
     st.session_state["f_communes"] = [
         c for c in st.session_state["f_communes"] if c in set(allowed["code"])
@@ -60,9 +61,9 @@ def sidebar_filters() -> Filters:
         st.markdown("### Filtres")
         st.selectbox(
             "Territoire (EPT)",
-            [None, *ept_names],
+            [WHOLE_DEPARTEMENT, *ept_names],
             key="f_ept",
-            format_func=lambda c: "Toute la Seine-Saint-Denis" if c is None else ept_names[c],
+            format_func=lambda c: ept_names.get(c, "Toute la Seine-Saint-Denis"),
         )
         st.multiselect(
             "Communes",
@@ -83,16 +84,24 @@ def sidebar_filters() -> Filters:
         last = _as_date(extent.get("last_date")) or date.today()
         left, right = st.columns(2)
         left.date_input(
-            "Du", key="f_du", min_value=date(2000, 1, 1), max_value=date.today(), format="DD/MM/YYYY"
+            "Du",
+            key="f_du",
+            min_value=date(2000, 1, 1),
+            max_value=date.today(),
+            format="DD/MM/YYYY",
         )
         right.date_input(
-            "Au", key="f_au", min_value=date(2000, 1, 1), max_value=date.today(), format="DD/MM/YYYY"
+            "Au",
+            key="f_au",
+            min_value=date(2000, 1, 1),
+            max_value=date.today(),
+            format="DD/MM/YYYY",
         )
         st.caption(f"Données du {fmt.french_date(first)} au {fmt.french_date(last)}.")
         st.toggle("Inclure les données de démonstration", key="f_demo")
 
     filters = Filters(
-        ept=st.session_state["f_ept"],
+        ept=ept,
         communes=tuple(st.session_state["f_communes"]),
         programmes=tuple(st.session_state["f_programmes"]),
         date_from=st.session_state["f_du"],
@@ -147,13 +156,34 @@ def demo_notice(has_demo: bool) -> None:
         st.warning(DEMO_NOTICE, icon="⚠️")
 
 
-def source_line(sources: list[str]) -> None:
-    extent = warehouse.data_extent()
-    loaded = fmt.french_date(extent.get("last_load"))
-    st.caption(
-        "Source : Département de la Seine-Saint-Denis, " + " ; ".join(sources)
-        + f" — données au {loaded}."
+def source_text(filters: Filters) -> str:
+    """« Source : Département de la Seine-Saint-Denis, communiqués du 17/11/2020 et du
+    15/01/2021, fichier « X » — données au 22/11/2026 » for the figures under the filters."""
+    sources = warehouse.sources_in_view(filters)
+    parts = []
+    releases = sources[sources["kind"] == "communique"]
+    if not releases.empty:
+        dates = " et du ".join(fmt.french_date(d) for d in releases["date"])
+        word = "communiqué" if len(releases) == 1 else "communiqués"
+        parts.append(f"{word} du {dates}")
+    files = sources[sources["kind"] == "fichier"]["label"].tolist()
+    if files:
+        parts.append(
+            ("fichier " if len(files) == 1 else "fichiers ")
+            + ", ".join(f"« {name} »" for name in files)
+        )
+    if (sources["kind"] == "demo").any():
+        parts.append("données de démonstration")
+    loaded = fmt.french_date(warehouse.data_extent().get("last_load"))
+    return (
+        "Source : Département de la Seine-Saint-Denis, "
+        + " ; ".join(parts)
+        + (f" — données au {loaded}")
     )
+
+
+def source_line(filters: Filters) -> None:
+    st.caption(source_text(filters))
 
 
 def table_with_downloads(frame: pd.DataFrame, name: str, *, key: str, **dataframe_kwargs) -> None:
@@ -186,9 +216,7 @@ def table_with_downloads(frame: pd.DataFrame, name: str, *, key: str, **datafram
 def declare_french() -> None:
     """Declare the page language (lang="fr") for screen readers and translation tools:
     Streamlit has no setting for it, so a one-line script sets it on the document."""
-    st.html(
-        "<script>document.documentElement.lang = 'fr';</script>", unsafe_allow_javascript=True
-    )
+    st.html("<script>document.documentElement.lang = 'fr';</script>", unsafe_allow_javascript=True)
 
 
 def metric_row(figures: list[tuple[str, str, str | None]]) -> None:

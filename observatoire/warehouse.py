@@ -9,6 +9,7 @@ dashboard shows new data at its next refresh and never half a load.
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from observatoire.filters import Filters
 from observatoire.settings import get_settings
 
 SQL_DIR = Path(__file__).parent / "sql"
-_TEMPLATE = re.compile(r"\{\{(facts_filter|funding_filter):([a-z_]+)\}\}")
+# {{NAME:alias}} expands observatoire/sql/_NAME.sql (filter clauses, shared sub-queries).
+_TEMPLATE = re.compile(r"\{\{([a-z_]+):([a-z_]+)\}\}")
 
 
 class WarehouseMissing(RuntimeError):
@@ -33,9 +35,7 @@ def load_sql(name: str) -> str:
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
     def expand(match: re.Match) -> str:
-        template = (SQL_DIR / f"_{match.group(1)}.sql").read_text(
-            encoding="utf-8"
-        )
+        template = (SQL_DIR / f"_{match.group(1)}.sql").read_text(encoding="utf-8")
         body = "\n".join(
             line for line in template.splitlines() if not line.lstrip().startswith("--")
         )
@@ -82,9 +82,7 @@ def _cached(name: str, params_key: tuple, version: tuple) -> pd.DataFrame:
 def query(name: str, filters: Filters | None = None, **extra) -> pd.DataFrame:
     """Cached named query under the global filters (and extra named parameters)."""
     params = (filters or Filters()).params() | extra
-    key = tuple(
-        sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
-    )
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     return _cached(name, key, db_version()).copy()
 
 
@@ -101,6 +99,10 @@ def programme_list() -> pd.DataFrame:
 
 def data_extent() -> dict:
     return query("data_extent").iloc[0].to_dict()
+
+
+def sources_in_view(filters: Filters) -> pd.DataFrame:
+    return query("sources_in_view", filters)
 
 
 def key_figures(filters: Filters) -> dict:
@@ -121,3 +123,24 @@ def distributions_by_commune(filters: Filters) -> pd.DataFrame:
 
 def target_progress(filters: Filters) -> pd.DataFrame:
     return query("target_progress", filters)
+
+
+# Objectifs et financements (issue 5) ------------------------------------------------------
+
+
+def target_territory_progress(
+    filters: Filters, level: str, today: date | None = None
+) -> pd.DataFrame:
+    """Each target's share and achievement per territory of `level` ('commune' or 'ept').
+
+    The one home of the territorial share rule (observatoire/sql/_target_shares.sql): an
+    explicit EPT or commune target wins, otherwise what remains of the target above is shared
+    pro rata of population. The territory filter chooses the rows; pass
+    ``filters.with_(ept=None, communes=())`` for every territory. `today` (default: today)
+    sets the time elapsed behind each row's status.
+    """
+    if level not in ("commune", "ept"):
+        raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
+    return query(
+        "target_territory_progress", filters, level=level, today=today or date.today()
+    )

@@ -18,7 +18,9 @@ if filters.has_territory:
         "territoire : ils ne sont pas comptés ici."
     )
 elif figures["euros_departement_wide"]:
-    euros_help += f" Dont {fmt.money(figures['euros_departement_wide'])} à l'échelle départementale."
+    euros_help += (
+        f" Dont {fmt.money(figures['euros_departement_wide'])} à l'échelle départementale."
+    )
 ui.metric_row(
     [
         (
@@ -34,9 +36,9 @@ ui.metric_row(
         ),
         ("Euros engagés", fmt.money(figures["euros_committed"]), euros_help),
         (
-            "Postes de conseillers numériques",
+            "Conseillers numériques",
             fmt.number(figures["conseiller_posts"]),
-            "Postes financés par l'État dans le cadre de France Relance.",
+            "Postes de conseillers numériques pourvus (financés par l'État, France Relance).",
         ),
         (
             "Pour 1 000 habitants",
@@ -70,9 +72,4 @@ else:
     left.plotly_chart(charts.items_bar(by_item), key="overview_items")
     right.plotly_chart(charts.monthly_area(by_month), key="overview_months")
 
-ui.source_line(
-    [
-        "communiqués du 17/11/2020 (Emmaüs Connect) et du 15/01/2021 (conseillers numériques)",
-        "fichiers des programmes",
-    ]
-)
+ui.source_line(filters)

@@ -37,7 +37,10 @@ for programme in programmes.itertuples():
         if not rows.empty:
             table = rows.assign(
                 Objectif=rows["label"],
-                Cible=[f"{fmt.number(v)} {u}" for v, u in zip(rows["target_value"], rows["unit"], strict=True)],
+                Cible=[
+                    f"{fmt.number(v)} {u}"
+                    for v, u in zip(rows["target_value"], rows["unit"], strict=True)
+                ],
                 Échéance=[fmt.french_date(d) for d in rows["deadline"]],
                 Réalisé=[fmt.number(v) for v in rows["achieved"]],
                 Avancement=[fmt.percent(p) for p in rows["progress"]],

@@ -9,7 +9,8 @@ import pytest
 
 from etl.warehouse import init_warehouse
 
-SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +41,38 @@ def empty_db(_empty_template, tmp_path) -> Path:
     db = tmp_path / "observatoire.duckdb"
     shutil.copy(_empty_template, db)
     return db
+
+
+@pytest.fixture
+def use_db(monkeypatch):
+    """Point the query layer at a warehouse (and forget cached results of other tests)."""
+    from observatoire import warehouse
+
+    def _use(db: Path) -> Path:
+        monkeypatch.setenv("OBSERVATOIRE_DB", str(db))
+        warehouse._cached.clear()
+        return db
+
+    return _use
+
+
+@pytest.fixture
+def app(demo_db, use_db, monkeypatch):
+    """An AppTest of app.py on the demonstration warehouse.
+
+    Streamlit treats a `pages/` folder next to the entry script as its legacy multipage mode
+    and AppTest re-detects it on every run; our app declares its pages with st.navigation,
+    so the detection is switched off here, as the real server does after its first run.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    use_db(demo_db)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

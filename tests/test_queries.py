@@ -98,7 +98,9 @@ def test_distributions_by_commune_marks_no_data_as_missing(tiny_db):
 
 def test_target_progress_whole_and_prorata(tiny_db):
     progress = warehouse.target_progress(Filters())
-    row = progress[(progress["programme_id"] == "emmaus-connect-2020") & (progress["target_value"] == 1100)].iloc[0]
+    row = progress[
+        (progress["programme_id"] == "emmaus-connect-2020") & (progress["target_value"] == 1100)
+    ].iloc[0]
     assert row["achieved"] == 10 and row["target_share"] == 1100
     assert row["progress"] == pytest.approx(10 / 1100)
     assert row["share_rule"] == "entier"
@@ -106,7 +108,9 @@ def test_target_progress_whole_and_prorata(tiny_db):
     assert caf["achieved"] == 1000
     # Montreuil's share of a département-wide target is pro rata of population.
     local = warehouse.target_progress(Filters(communes=(MONTREUIL,)))
-    row = local[(local["programme_id"] == "emmaus-connect-2020") & (local["target_value"] == 1100)].iloc[0]
+    row = local[
+        (local["programme_id"] == "emmaus-connect-2020") & (local["target_value"] == 1100)
+    ].iloc[0]
     assert row["target_share"] == pytest.approx(1100 * 111_934 / 1_704_316)
     assert row["share_rule"] == "prorata"
     assert row["progress"] == pytest.approx(10 / (1100 * 111_934 / 1_704_316))

@@ -32,7 +32,10 @@ def test_communes_and_epts(empty_db):
     assert _q(empty_db, "SELECT DISTINCT population_year FROM communes") == [(2023,)]
     # Every commune belongs to one of the 4 EPTs, with the documented counts.
     counts = dict(
-        _q(empty_db, "SELECT e.name, count(*) FROM communes c JOIN epts e ON e.code = c.ept_code GROUP BY 1")
+        _q(
+            empty_db,
+            "SELECT e.name, count(*) FROM communes c JOIN epts e ON e.code = c.ept_code GROUP BY 1",
+        )
     )
     assert counts == {
         "Plaine Commune": 8,
@@ -43,8 +46,12 @@ def test_communes_and_epts(empty_db):
 
 
 def test_former_codes_map_to_current(empty_db):
-    assert _q(empty_db, "SELECT current_code FROM commune_codes WHERE code = '93059'") == [("93066",)]
-    assert _q(empty_db, "SELECT current_code FROM commune_codes WHERE code = '93066'") == [("93066",)]
+    assert _q(empty_db, "SELECT current_code FROM commune_codes WHERE code = '93059'") == [
+        ("93066",)
+    ]
+    assert _q(empty_db, "SELECT current_code FROM commune_codes WHERE code = '93066'") == [
+        ("93066",)
+    ]
     assert _q(empty_db, "SELECT count(*) FROM commune_codes") == [(40,)]
     assert _q(empty_db, "SELECT code FROM communes WHERE code = '93059'") == []
     names = dict(_q(empty_db, "SELECT name, current_code FROM commune_former_names"))
@@ -60,7 +67,10 @@ EXPECTED_TARGETS = {
         ("montant", None, 500_000),
         ("montant", None, 300_000),
     },
-    "confinement-2020-tablettes": {("quantite", "tablette", 15_000), ("quantite", "tablette", 2000)},
+    "confinement-2020-tablettes": {
+        ("quantite", "tablette", 15_000),
+        ("quantite", "tablette", 2000),
+    },
     "confinement-2020-sim": {
         ("quantite", "carte_sim", 1800),
         ("quantite", "carte_sim", 1400),
@@ -97,13 +107,19 @@ def test_every_target_traces_to_a_press_release(empty_db):
            WHERE s.id IS NULL""",
     )
     assert orphans == []
-    assert _q(empty_db, "SELECT count(*) FROM programmes p LEFT JOIN sources s ON s.id = p.source WHERE s.id IS NULL") == [(0,)]
+    assert _q(
+        empty_db,
+        "SELECT count(*) FROM programmes p LEFT JOIN sources s ON s.id = p.source WHERE s.id IS NULL",
+    ) == [(0,)]
 
 
 @pytest.mark.skipif(not SEEDS.exists(), reason="../shared/seeds not beside the project")
 def test_target_figures_appear_in_their_release():
     """Each transcribed figure is written in the release it cites (with its French spaces)."""
-    sources = {row["id"]: row["seed_file"] for row in csv.DictReader((REFERENCE_DIR / "sources.csv").open())}
+    sources = {
+        row["id"]: row["seed_file"]
+        for row in csv.DictReader((REFERENCE_DIR / "sources.csv").open())
+    }
     derived = {200_000}  # 500 000 € minus the CAF's 300 000 €, said so in the label
     for row in csv.DictReader((REFERENCE_DIR / "targets.csv").open(encoding="utf-8")):
         value = int(float(row["target_value"]))
@@ -125,7 +141,9 @@ def test_init_is_idempotent(demo_db):
 
 def test_migrations_are_recorded(empty_db):
     versions = [v for v, _, _ in migrations.available()]
-    assert _q(empty_db, "SELECT version FROM schema_migrations ORDER BY version") == [(v,) for v in versions]
+    assert _q(empty_db, "SELECT version FROM schema_migrations ORDER BY version") == [
+        (v,) for v in versions
+    ]
 
 
 def test_no_demo_removes_demonstration_records(demo_db):

@@ -1,4 +1,5 @@
-"""Recorded schema migrations: ordered NNN_name.sql files, each applied once in its own transaction."""
+"""Recorded schema migrations: ordered NNN_name.sql files, each applied once in its own
+transaction and logged in schema_migrations."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 20, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         plot_bgcolor="white",
         hoverlabel={"font_family": FONT},
     )
@@ -39,7 +39,9 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
     return fig
 
 
-def items_bar(by_item: pd.DataFrame, title: str = "Quantités distribuées par type d'aide") -> go.Figure:
+def items_bar(
+    by_item: pd.DataFrame, title: str = "Quantités distribuées par type d'aide"
+) -> go.Figure:
     data = by_item.sort_values("quantity")
     labels = [fmt.item_label(i) for i in data["item"]]
     fig = go.Figure(
@@ -57,7 +59,9 @@ def items_bar(by_item: pd.DataFrame, title: str = "Quantités distribuées par t
     return base_layout(fig, title, height=max(240, 60 + 45 * len(data)))
 
 
-def monthly_area(by_month: pd.DataFrame, title: str = "Distributions mensuelles par type d'aide") -> go.Figure:
+def monthly_area(
+    by_month: pd.DataFrame, title: str = "Distributions mensuelles par type d'aide"
+) -> go.Figure:
     fig = go.Figure()
     for item, rows in by_month.groupby("item", sort=False):
         fig.add_bar(
@@ -73,19 +77,22 @@ def monthly_area(by_month: pd.DataFrame, title: str = "Distributions mensuelles 
     return base_layout(fig, title)
 
 
-def target_progress_bars(progress: pd.DataFrame, title: str = "Avancement des objectifs") -> go.Figure:
+def target_progress_bars(
+    progress: pd.DataFrame, title: str = "Avancement des objectifs"
+) -> go.Figure:
     """One bar per target: achieved as a percentage of the (territorial share of the) target."""
     data = progress.iloc[::-1]
-    labels = [
-        f"{row.programme_name} – {row.label}" if len(row.label or "") < 60 else row.label
-        for row in data.itertuples()
-    ]
-    labels = [_wrap(label) for label in labels]
+    labels = [_wrap(label or "") for label in data["label"]]
     pct = (data["progress"].fillna(0) * 100).clip(upper=150)
     custom = [
-        [fmt.number(a), fmt.number(t), row_unit, fmt.percent(p)]
-        for a, t, row_unit, p in zip(
-            data["achieved"], data["target_share"], data["unit"], data["progress"], strict=True
+        [fmt.number(a), fmt.number(t), unit, fmt.percent(p), name]
+        for a, t, unit, p, name in zip(
+            data["achieved"],
+            data["target_share"],
+            data["unit"],
+            data["progress"],
+            data["programme_name"],
+            strict=True,
         )
     ]
     fig = go.Figure(
@@ -97,16 +104,17 @@ def target_progress_bars(progress: pd.DataFrame, title: str = "Avancement des ob
             text=[fmt.percent(p) for p in data["progress"]],
             textposition="auto",
             customdata=custom,
-            hovertemplate="%{y}<br>%{customdata[0]} sur %{customdata[1]} %{customdata[2]}"
-            " (%{customdata[3]})<extra></extra>",
+            hovertemplate="<b>%{customdata[4]}</b><br>%{y}<br>%{customdata[0]} sur "
+            "%{customdata[1]} %{customdata[2]} (%{customdata[3]})<extra></extra>",
         )
     )
     fig.add_vline(x=100, line_dash="dash", line_color="#444")
     fig.update_xaxes(ticksuffix=f"{fmt.NBSP}%", range=[0, max(105, float(pct.max() or 0) + 5)])
-    return base_layout(fig, title, height=max(260, 80 + 38 * len(data)))
+    lines = sum(label.count("<br>") + 1 for label in labels)
+    return base_layout(fig, title, height=max(260, 90 + 17 * lines + 14 * len(data)))
 
 
-def _wrap(text: str, width: int = 55) -> str:
+def _wrap(text: str, width: int = 60) -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + len(word) + 1 > width:

@@ -1,0 +1,77 @@
+"""French formatting and safe exports."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from observatoire import exports, fmt
+from observatoire.filters import Filters
+
+NB = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1234, f"1{NB}234"), (500000, f"500{NB}000"), (0, "0"), (None, "–"), (float("nan"), "–")],
+)
+def test_number(value, expected):
+    assert fmt.number(value) == expected
+
+
+def test_money_percent_date():
+    assert fmt.money(500_000) == f"500{NB}000{NB}€"
+    assert fmt.money(12_500.5, 2) == f"12{NB}500,50{NB}€"
+    assert fmt.percent(0.452) == f"45{NB}%"
+    assert fmt.percent(None) == "–"
+    assert fmt.french_date(date(2020, 11, 17)) == "17/11/2020"
+    assert fmt.french_date("2021-01-15") == "15/01/2021"
+    assert fmt.french_date(pd.NaT) == "–"
+    assert fmt.plural(1, "commune") == "1 commune" and fmt.plural(39, "commune") == "39 communes"
+
+
+def test_filters_round_trip_through_the_query_string():
+    filters = Filters(
+        ept="200057875",
+        communes=("93048", "93008"),
+        programmes=("emmaus-connect-2020",),
+        date_from=date(2020, 11, 1),
+        date_to=date(2021, 6, 30),
+        include_demo=False,
+    )
+    assert Filters.from_query(filters.to_query()) == filters
+    assert Filters().to_query() == {}
+    assert Filters.from_query({"du": "n'importe quoi"}) == Filters()
+
+
+DANGEROUS = pd.DataFrame(
+    {
+        "commune": ['=HYPERLINK("http://x")', "+33 1 23", "-2", "@SUM(A1)", "\tx", "Montreuil"],
+        "quantité": [1, 2, 3, 4, 5, 1240],
+    }
+)
+
+
+def test_csv_never_starts_a_formula():
+    for french in (True, False):
+        text = exports.to_csv(DANGEROUS, french=french).decode("utf-8-sig")
+        sep = ";" if french else ","
+        for line in text.splitlines()[1:]:
+            assert not line.startswith(("=", "+", "-", "@", "\t")), line
+        assert f"Montreuil{sep}1240" in text
+    assert exports.to_csv(DANGEROUS).startswith("\ufeff".encode())
+
+
+def test_xlsx_keeps_numbers_and_neutralises_formulas():
+    workbook = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(DANGEROUS, title="Titre")))
+    sheet = workbook.active
+    assert sheet["A1"].value == "Titre"
+    cells = [row for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert all(not str(c).startswith(("=", "+", "-", "@", "\t")) for c, _ in cells)
+    assert cells[-1] == ("Montreuil", 1240)
+    assert isinstance(cells[-1][1], int)
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

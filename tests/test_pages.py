@@ -1,0 +1,89 @@
+"""AppTest on every page: no exception, French figures, the filters change the figures and
+live in the URL."""
+
+from __future__ import annotations
+
+import pytest
+
+EST_ENSEMBLE = "200057875"
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_renders_key_figures(app):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Vue d'ensemble"
+    metrics = _metrics(at)
+    assert metrics["Équipements distribués"] == "28\u00a0471"
+    assert metrics["Conseillers numériques"] == "62"
+    assert metrics["Euros engagés"].endswith("\u00a0€")
+    # The demonstration data is announced.
+    assert any("Données de démonstration" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_filters_change_figures_and_url(app):
+    at = app.run()
+    everything = _metrics(at)
+    at.selectbox(key="f_ept").set_value(EST_ENSEMBLE).run()
+    assert not at.exception
+    est = _metrics(at)
+    assert est["Équipements distribués"] != everything["Équipements distribués"]
+    assert at.query_params["ept"] == EST_ENSEMBLE
+    assert "Est Ensemble" in at.caption[0].value
+    at.multiselect(key="f_communes").set_value(["93048"]).run()
+    assert at.query_params["commune"] == "93048"
+    assert "Montreuil" in at.caption[0].value
+    at.toggle(key="f_demo").set_value(False).run()
+    assert at.query_params["demo"] == "0"
+    assert _metrics(at)["Équipements distribués"] == "0"
+    assert not any("Données de démonstration" in w.value for w in at.warning)
+
+
+def test_url_reproduces_the_view(app):
+    app.query_params["ept"] = EST_ENSEMBLE
+    app.query_params["programme"] = "emmaus-connect-2020"
+    at = app.run()
+    assert not at.exception
+    assert at.selectbox(key="f_ept").value == EST_ENSEMBLE
+    assert at.multiselect(key="f_programmes").value == ["emmaus-connect-2020"]
+
+
+def test_bad_url_values_fall_back_to_defaults(app):
+    app.query_params["ept"] = "<script>"
+    app.query_params["du"] = "pas-une-date"
+    app.query_params["commune"] = "99999"
+    at = app.run()
+    assert not at.exception
+    assert at.selectbox(key="f_ept").value == "93"  # toute la Seine-Saint-Denis
+    assert at.multiselect(key="f_communes").value == []
+
+
+def test_programmes_page_cites_sources(app):
+    at = app.run()
+    at.switch_page("pages/programmes.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Programmes et sources"
+    text = " ".join(m.value for m in at.markdown)
+    assert "communiqué du 17/11/2020" in text
+    assert "communiqué du 15/01/2021" in text
+    assert len(at.dataframe) == 11
+
+
+@pytest.mark.parametrize("programme", ["la-courneuve-dsil", "conseillers-numeriques"])
+def test_programme_filter_narrows_programmes_page(app, programme):
+    app.query_params["programme"] = programme
+    at = app.run()
+    at.switch_page("pages/programmes.py").run()
+    assert not at.exception
+    assert len(at.subheader) == 1
+
+
+def test_missing_warehouse_shows_french_error(app, use_db, tmp_path):
+    use_db(tmp_path / "absent.duckdb")
+    at = app.run()
+    assert not at.exception
+    assert "python -m etl init" in at.error[0].value
