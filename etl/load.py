@@ -1,0 +1,1005 @@
+"""Loading the files programme managers bring: distributions, funding, targets, programmes.
+
+``load_file`` is used by ``python -m etl load`` and by the dashboard's upload page.
+
+1. The file is read (etl/readers.py) and its columns matched to the kind's contract
+   (etl/schemas.py). Personal-data columns are dropped here, before anything is written;
+   they only enter a hash used to tell duplicate rows apart.
+2. The kept columns are staged as VARCHAR in a private in-memory DuckDB (no lock held on the
+   warehouse): blank rows and a final « Total » row are set aside, row numbers are those the
+   user sees in the spreadsheet.
+3. In one transaction on the warehouse: the ledger is checked (same content → « déjà
+   chargé »), ``--replace`` retires the previous loads of the source, every rule is checked
+   in SQL over the whole table (values are resolved once per distinct value, then joined
+   back), valid rows are inserted and the others recorded in ``rejected_rows`` with their
+   reasons. A crash or a kill before the commit leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from etl import readers, schemas
+from etl.db import DUCKDB_CONFIG, connect
+from etl.errors import EtlError, FileRefused
+from etl.ledger import LoadRecord, find_active, record, sha256_of, update_counts
+
+# Test-only hook: when set to a file path, the load creates that file once its rows are
+# inserted, then sleeps inside the open transaction (to test that a kill leaves no trace).
+PAUSE_ENV = "OBSERVATOIRE_TEST_PAUSE_IN_LOAD"
+MAX_VALUE_CHARS = 200  # longer offending values are cut in rejected_rows
+_SPACES = " \t\r\n\u00a0\u202f\u2009\u2007\ufeff"
+_TOTAL = re.compile(r"^\s*(sous[- ]?)?total\b", re.IGNORECASE)
+
+KIND_LABELS = {
+    "distributions": "distributions",
+    "funding": "financements",
+    "targets": "objectifs",
+    "programmes": "programmes",
+}
+
+
+@dataclass
+class LoadResult:
+    kind: str
+    file_name: str
+    source_label: str
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    dropped_personal_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    already_loaded: bool = False
+    replaced_loads: list[int] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    format: str = ""
+    encoding: str | None = None
+    separator: str | None = None
+    sheet: str | None = None
+    header_row: int = 0
+
+
+@dataclass
+class _Columns:
+    index: dict[str, int]  # field → column index in the file
+    labels: dict[str, str]  # field → header as the user wrote it
+    personal: list[tuple[str, str]]  # (header, what it holds)
+    ignored: list[str]  # unknown columns
+    doubled: list[str]  # second columns for a field already given
+    messages: list[str]
+
+
+# --- SQL helpers --------------------------------------------------------------------------
+
+_MACROS = [
+    f"""CREATE OR REPLACE TEMP MACRO obs_clean(x) AS nullif(trim(x, '{_SPACES}'), '')""",
+    # Lower case, no accents, no parenthesised part, words separated by one space.
+    r"""CREATE OR REPLACE TEMP MACRO obs_key(x) AS trim(regexp_replace(regexp_replace(
+            lower(strip_accents(x)), '\([^)]*\)', ' ', 'g'), '[^a-z0-9]+', ' ', 'g'))""",
+    # Place names: St/Ste → Saint/Sainte, s/ → sur, leading article dropped.
+    r"""CREATE OR REPLACE TEMP MACRO obs_name(x) AS trim(regexp_replace(regexp_replace(
+            regexp_replace(regexp_replace(' ' || obs_key(x) || ' ', ' st ', ' saint ', 'g'),
+            ' ste ', ' sainte ', 'g'), ' s ', ' sur ', 'g'), '^ (le|la|les|l) ', ' '))""",
+    # Item names: as obs_key, and a plural « s » dropped at the end of each word.
+    r"""CREATE OR REPLACE TEMP MACRO obs_item(x) AS
+            regexp_replace(obs_key(x), '([a-z])s( |$)', '\1\2', 'g')""",
+    # EPT names: as obs_name, without a leading « EPT », « T » or « territoire ».
+    r"""CREATE OR REPLACE TEMP MACRO obs_ept(x) AS regexp_replace(obs_name(x),
+            '^(ept|etablissement public territorial|territoire|t) ?', '')""",
+    f"""CREATE OR REPLACE TEMP MACRO obs_nospace(x) AS
+            regexp_replace(x, '[{_SPACES}'']', '', 'g')""",
+]
+
+
+def _macros(con: duckdb.DuckDBPyConnection) -> None:
+    for sql in _MACROS:
+        con.execute(sql)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- columns ------------------------------------------------------------------------------
+
+
+def match_columns(headers: list[str], contract: schemas.Contract, file_name: str) -> _Columns:
+    """Map the file's headers to the contract; refuse the file if a required one is missing."""
+    synonyms = schemas.synonyms_of(contract)
+    cols = _Columns(index={}, labels={}, personal=[], ignored=[], doubled=[], messages=[])
+    for i, header in enumerate(headers):
+        key = schemas.header_key(header)
+        if not key:
+            continue
+        name = synonyms.get(key)
+        if name is not None:
+            if name in cols.index:
+                cols.messages.append(
+                    f"La colonne « {header} » fait double emploi avec « {cols.labels[name]} » "
+                    "(même information) : elle est ignorée."
+                )
+                cols.doubled.append(header)
+                continue
+            cols.index[name] = i
+            cols.labels[name] = header
+            continue
+        personal = schemas.personal_data_kind(key)
+        if personal is not None:
+            cols.personal.append((header, personal))
+        else:
+            cols.ignored.append(header)
+    for f in contract.fields:
+        if f.required and f.name not in cols.index:
+            raise readers.refuse(
+                file_name,
+                f"la colonne obligatoire « {f.synonyms[0]} » est absente (noms acceptés : "
+                + ", ".join(f.synonyms)
+                + ")",
+            )
+    for group in contract.required_any:
+        if not any(name in cols.index for name in group):
+            names = [s for name in group for s in contract.field(name).synonyms]
+            raise readers.refuse(
+                file_name,
+                "aucune colonne n'indique la commune (noms acceptés : " + ", ".join(names) + ")",
+            )
+    return cols
+
+
+# --- staging (private in-memory DuckDB) -------------------------------------------------------
+
+
+def _stage(raw: readers.RawTable, cols: _Columns, contract, file_name: str, source_path):
+    """The kept columns as an Arrow table: _row, _hash, _extra, f_<field> (VARCHAR)."""
+    width = len(raw.headers)
+    mem = duckdb.connect(":memory:", config=dict(DUCKDB_CONFIG))
+    tmpdir = None
+    try:
+        _macros(mem)
+        if raw.format == "CSV":
+            if source_path is not None and raw.csv_text is None:
+                csv_path = str(source_path)
+            else:
+                tmpdir = tempfile.TemporaryDirectory(prefix="observatoire-load-")
+                csv_path = os.path.join(tmpdir.name, "file.csv")
+                with open(csv_path, "wb") as handle:
+                    handle.write(raw.csv_text)
+            columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+            delim = {"\t": "\\t"}.get(raw.separator, raw.separator)
+            try:
+                mem.execute(
+                    f"""CREATE TABLE raw AS SELECT * FROM read_csv($path, delim = '{delim}',
+                        quote = '"', escape = '"', header = false, skip = {raw.skip_lines},
+                        columns = {{{columns}, '_extra': 'VARCHAR'}}, null_padding = true,
+                        strict_mode = false, auto_detect = false, parallel = false,
+                        max_line_size = 10000000)""",
+                    {"path": csv_path},
+                )
+            except duckdb.Error as exc:
+                line = re.search(r"[Ll]ine:? (\d+)", str(exc))
+                where = f" vers la ligne {line.group(1)}" if line else ""
+                raise readers.refuse(
+                    file_name,
+                    f"il n'a pas pu être lu comme un tableau CSV{where} "
+                    "(guillemet non fermé ou ligne trop longue ?)",
+                ) from exc
+            first = raw.header_row + 1
+            mem.execute(f"CREATE VIEW src AS SELECT (rowid + {first})::INTEGER AS _row, * FROM raw")
+        else:
+            mem.register("xlsx_rows", raw.arrow)
+            mem.execute("CREATE VIEW src AS SELECT * FROM xlsx_rows")
+        cells = [f"c{i}" for i in range(width)]
+        fields = []
+        for f in contract.fields:
+            if f.name in cols.index:
+                fields.append(f"obs_clean(c{cols.index[f.name]}) AS f_{f.name}")
+            else:
+                fields.append(f"NULL::VARCHAR AS f_{f.name}")
+        everything = ", ".join([*cells, "_extra"])
+        mem.execute(
+            f"""CREATE TABLE stg AS
+                SELECT _row, hash({everything}) AS _hash, obs_clean(_extra) AS _extra,
+                       {", ".join(fields)}
+                FROM src
+                WHERE obs_clean(concat({everything})) IS NOT NULL"""
+        )
+        last = mem.execute("SELECT max(_row) FROM stg").fetchall()[0][0]
+        if last is None:
+            raise readers.refuse(
+                file_name, f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})"
+            )
+        last_cells = mem.execute(
+            f"SELECT {', '.join(cells)} FROM src WHERE _row = $r", {"r": last}
+        ).fetchall()[0]
+        total_row = None
+        first_cell = next((c for c in last_cells if c and c.strip(_SPACES)), "")
+        if _TOTAL.match(first_cell):
+            mem.execute("DELETE FROM stg WHERE _row = $r", {"r": last})
+            total_row = last
+            if mem.execute("SELECT count(*) FROM stg").fetchall()[0][0] == 0:
+                raise readers.refuse(
+                    file_name,
+                    f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})",
+                )
+        staged = mem.sql("SELECT * FROM stg ORDER BY _row").to_arrow_table()
+        return staged, total_row
+    finally:
+        mem.close()
+        if tmpdir is not None:
+            tmpdir.cleanup()
+
+
+# --- validation (in the warehouse transaction) ------------------------------------------------
+
+
+class _Query:
+    """The checked table: one row per staged row, resolved values and the list of errors."""
+
+    def __init__(self) -> None:
+        self.joins: list[str] = []
+        self.outputs: dict[str, str] = {}
+        self.checks: list[tuple[str, str, str]] = []  # (field sql, value sql, reason sql)
+
+    def check(self, field_name: str | None, value: str, reason: str) -> None:
+        f = "NULL::VARCHAR" if field_name is None else _lit(field_name)
+        self.checks.append((f, value, reason))
+
+    def sql(self) -> str:
+        errors = ", ".join(
+            f"{{'f': {f}, 'v': left(CAST({v} AS VARCHAR), {MAX_VALUE_CHARS}), 'r': {r}}}"
+            for f, v, r in self.checks
+        )
+        outputs = ", ".join(f"{expr} AS {name}" for name, expr in self.outputs.items())
+        return f"""CREATE TEMP TABLE chk AS
+            SELECT s._row, {outputs},
+                   list_filter([{errors}], lambda e: e.r IS NOT NULL) AS errs
+            FROM stg2 s {" ".join(self.joins)}"""
+
+
+def _reference_keys(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TEMP TABLE k_commune AS "
+        "SELECT obs_name(name) AS key, code, name AS label FROM communes "
+        "UNION SELECT obs_name(f.name), f.current_code, c.name "
+        "FROM commune_former_names f JOIN communes c ON c.code = f.current_code"
+    )
+    aliases = pa.table(
+        {
+            "alias": list(schemas.COMMUNE_ALIASES),
+            "code": list(schemas.COMMUNE_ALIASES.values()),
+        }
+    )
+    con.register("commune_aliases", aliases)
+    con.execute(
+        "INSERT INTO k_commune SELECT obs_name(a.alias), a.code, c.name "
+        "FROM commune_aliases a JOIN communes c ON c.code = a.code"
+    )
+    con.unregister("commune_aliases")
+    con.execute(
+        "CREATE TEMP TABLE k_postal AS SELECT DISTINCT unnest(string_split(postal_codes, ' ')) "
+        "AS postal, code, name AS label FROM communes WHERE postal_codes IS NOT NULL"
+    )
+    ept_aliases = [(code, alias) for code, names in schemas.EPT_ALIASES.items() for alias in names]
+    con.register(
+        "ept_aliases",
+        pa.table({"code": [c for c, _ in ept_aliases], "alias": [a for _, a in ept_aliases]}),
+    )
+    con.execute(
+        "CREATE TEMP TABLE k_ept AS SELECT obs_ept(name) AS key, code, name AS label FROM epts "
+        "UNION SELECT obs_ept(a.alias), a.code, e.name FROM ept_aliases a "
+        "JOIN epts e ON e.code = a.code"
+    )
+    con.unregister("ept_aliases")
+    con.execute(
+        "CREATE TEMP TABLE k_programme AS SELECT obs_name(id) AS key, id FROM programmes "
+        "UNION SELECT obs_name(name), id FROM programmes"
+    )
+
+    def synonyms(table: str, mapping: dict[str, tuple[str, ...]], norm: str) -> None:
+        pairs = [(canon, s) for canon, syns in mapping.items() for s in (canon, *syns)]
+        con.register(
+            "syn", pa.table({"canon": [c for c, _ in pairs], "name": [s for _, s in pairs]})
+        )
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT DISTINCT {norm}(name) AS key, canon FROM syn"
+        )
+        con.unregister("syn")
+
+    synonyms("k_item", schemas.ITEMS, "obs_item")
+    synonyms("k_indicator", schemas.INDICATORS, "obs_key")
+    synonyms("k_scope", schemas.SCOPES, "obs_key")
+
+
+def _resolve_commune(con, values_sql: str) -> None:
+    """r_commune(v, code, err) for the distinct commune values of the file."""
+    con.execute(
+        rf"""CREATE TEMP TABLE r_commune AS
+        WITH d AS (SELECT DISTINCT v FROM ({values_sql}) WHERE v IS NOT NULL),
+        x AS (
+            SELECT v, obs_name(v) AS nk,
+                   CASE WHEN regexp_matches(obs_nospace(v), '^[0-9]{{5}}([.,]0+)?$')
+                        THEN left(obs_nospace(v), 5) END AS digits,
+                   regexp_matches(upper(obs_nospace(v)), '^(2A|2B)[0-9]{{3}}$')
+                       OR (regexp_matches(v, '^[0-9]{{5}}') AND NOT starts_with(v, '93'))
+                       AS codelike
+            FROM d),
+        exact AS (
+            SELECT x.v, count(DISTINCT k.code) AS n, any_value(k.code) AS code,
+                   string_agg(DISTINCT k.label || ' (' || k.code || ')', ' ou ') AS cands
+            FROM x JOIN k_commune k ON k.key = x.nk GROUP BY x.v),
+        prefix AS (
+            SELECT x.v, count(DISTINCT k.code) AS n, any_value(k.code) AS code,
+                   string_agg(DISTINCT k.label || ' (' || k.code || ')', ' ou ') AS cands
+            FROM x JOIN k_commune k ON starts_with(k.key, x.nk || ' ')
+            WHERE x.digits IS NULL AND x.nk <> '' GROUP BY x.v),
+        postal AS (
+            SELECT x.v, count(DISTINCT p.code) AS n, any_value(p.code) AS code,
+                   string_agg(DISTINCT p.label || ' (' || p.code || ')', ' ou ') AS cands
+            FROM x JOIN k_postal p ON p.postal = x.digits GROUP BY x.v)
+        SELECT x.v,
+            CASE WHEN x.digits IS NOT NULL
+                     THEN coalesce(cc.current_code, CASE WHEN po.n = 1 THEN po.code END)
+                 WHEN ex.n = 1 THEN ex.code
+                 WHEN ex.n IS NULL AND pr.n = 1 THEN pr.code END AS code,
+            CASE WHEN x.digits IS NOT NULL THEN
+                     CASE WHEN cc.current_code IS NOT NULL OR po.n = 1 THEN NULL
+                          WHEN po.n > 1 THEN 'code postal partagé par plusieurs communes : '
+                              || po.cands || ' ; indiquez le code INSEE'
+                          WHEN NOT starts_with(x.digits, '93')
+                              THEN 'commune hors de la Seine-Saint-Denis (code ' || x.digits || ')'
+                          ELSE 'code inconnu : ni code INSEE ni code postal d''une commune '
+                              || 'de la Seine-Saint-Denis' END
+                 WHEN ex.n = 1 THEN NULL
+                 WHEN ex.n > 1 THEN 'nom de commune ambigu : ' || ex.cands
+                 WHEN pr.n = 1 THEN NULL
+                 WHEN pr.n > 1 THEN 'nom de commune ambigu : ' || pr.cands
+                 WHEN regexp_matches(x.nk, '^paris( |$)') OR x.codelike
+                     THEN 'commune hors de la Seine-Saint-Denis'
+                 ELSE 'commune inconnue en Seine-Saint-Denis (vérifiez l''orthographe, '
+                     || 'ou indiquez le code INSEE)' END AS err
+        FROM x
+        LEFT JOIN commune_codes cc ON cc.code = x.digits
+        LEFT JOIN postal po ON po.v = x.v
+        LEFT JOIN exact ex ON ex.v = x.v
+        LEFT JOIN prefix pr ON pr.v = x.v"""
+    )
+
+
+def _resolve_ept(con, values_sql: str) -> None:
+    """r_ept(v, code, err): SIREN, official name, usual name or number (T6 … T9)."""
+    con.execute(
+        rf"""CREATE TEMP TABLE r_ept AS
+        WITH d AS (SELECT DISTINCT v FROM ({values_sql}) WHERE v IS NOT NULL),
+        x AS (SELECT v, obs_ept(v) AS k, obs_nospace(v) AS digits FROM d),
+        m AS (
+            SELECT x.v, count(DISTINCT e.code) AS n, any_value(e.code) AS code,
+                   string_agg(DISTINCT e.label, ' ou ') AS cands
+            FROM x JOIN k_ept e ON x.k <> '' AND (e.key = x.k OR e.code = x.digits
+                 OR (length(x.k) > 3 AND contains(e.key, x.k)))
+            GROUP BY x.v)
+        SELECT x.v, CASE WHEN m.n = 1 THEN m.code END AS code,
+            CASE WHEN m.n = 1 THEN NULL
+                 WHEN m.n > 1 THEN 'EPT ambigu : ' || m.cands
+                 ELSE 'EPT inconnu (attendu : SIREN ou nom de l''un des quatre EPT : '
+                     || (SELECT string_agg(name, ', ' ORDER BY name) FROM epts) || ')' END AS err
+        FROM x LEFT JOIN m ON m.v = x.v"""
+    )
+
+
+def _resolve_programme(con) -> None:
+    con.execute(
+        """CREATE TEMP TABLE r_programme AS
+        WITH d AS (SELECT DISTINCT f_programme AS v FROM stg WHERE f_programme IS NOT NULL),
+        m AS (SELECT d.v, count(DISTINCT k.id) AS n, any_value(k.id) AS id,
+                     string_agg(DISTINCT k.id, ' ou ') AS cands
+              FROM d JOIN k_programme k ON k.key = obs_name(d.v) GROUP BY d.v)
+        SELECT d.v, CASE WHEN m.n = 1 THEN m.id END AS id,
+            CASE WHEN m.n = 1 THEN NULL
+                 WHEN m.n > 1 THEN 'programme ambigu : ' || m.cands
+                 ELSE 'programme inconnu ; programmes connus : '
+                     || coalesce((SELECT string_agg(id, ', ' ORDER BY id) FROM programmes),
+                                 'aucun (chargez d''abord un fichier de programmes)') END AS err
+        FROM d LEFT JOIN m ON m.v = d.v"""
+    )
+
+
+def _resolve_keyword(con, name: str, source: str, table: str, unknown: str) -> None:
+    norm = {"k_item": "obs_item"}.get(table, "obs_key")
+    con.execute(
+        f"""CREATE TEMP TABLE r_{name} AS
+        WITH d AS (SELECT DISTINCT {source} AS v FROM stg WHERE {source} IS NOT NULL)
+        SELECT d.v, k.canon AS val, CASE WHEN k.canon IS NULL THEN {_lit(unknown)} END AS err
+        FROM d LEFT JOIN {table} k ON k.key = {norm}(d.v)"""
+    )
+
+
+def _resolve_date(con, name: str, mode: str) -> None:
+    year = "regexp_matches(v, '^[0-9]{4}$')" if mode == schemas.DATE_OR_YEAR else "false"
+    future = "false" if mode == schemas.DEADLINE else "d > current_date"
+    expected = "AAAA-MM-JJ, JJ/MM/AAAA ou date Excel" + (
+        ", ou une année" if mode == schemas.DATE_OR_YEAR else ""
+    )
+    con.execute(
+        rf"""CREATE TEMP TABLE r_{name} AS
+        WITH d AS (SELECT DISTINCT f_{name} AS v FROM stg WHERE f_{name} IS NOT NULL),
+        p AS (SELECT v,
+            CASE WHEN regexp_matches(v, '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}([ T].*)?$')
+                     THEN 'iso'
+                 WHEN regexp_matches(v, '^[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{4}}( .*)?$')
+                     THEN 'fr'
+                 WHEN regexp_matches(v, '^[0-9]{{5}}([.,][0-9]+)?$') THEN 'excel'
+                 WHEN {year} THEN 'year' END AS form
+            FROM d),
+        q AS (SELECT v, form,
+            CASE form
+                WHEN 'iso' THEN try_strptime(regexp_extract(v,
+                    '^([0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}})', 1), '%Y-%m-%d')::DATE
+                WHEN 'fr' THEN try_strptime(regexp_replace(regexp_extract(v,
+                    '^([0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{4}})', 1), '[.-]', '/', 'g'),
+                    '%d/%m/%Y')::DATE
+                WHEN 'excel' THEN DATE '1899-12-30'
+                    + CAST(regexp_extract(v, '^([0-9]{{5}})', 1) AS INTEGER)
+                WHEN 'year' THEN make_date(CAST(v AS INTEGER), 1, 1) END AS d
+            FROM p)
+        SELECT v, CASE WHEN d >= DATE '2000-01-01' AND NOT ({future})
+                       THEN d END AS val,
+            CASE WHEN form IS NULL THEN 'date illisible (attendu : {expected})'
+                 WHEN d IS NULL THEN 'date impossible'
+                 WHEN d < DATE '2000-01-01' THEN 'date antérieure à 2000'
+                 WHEN {future} THEN 'date dans le futur' END AS err
+        FROM q"""
+    )
+
+
+def _resolve_quantity(con, name: str) -> None:
+    con.execute(
+        rf"""CREATE TEMP TABLE r_{name} AS
+        WITH d AS (SELECT DISTINCT f_{name} AS v FROM stg WHERE f_{name} IS NOT NULL),
+        s AS (SELECT v, obs_nospace(v) AS s FROM d),
+        q AS (SELECT v, s,
+            CASE WHEN regexp_matches(s, '^[0-9]{{1,3}}(\.[0-9]{{3}})+$')
+                     THEN try_cast(replace(s, '.', '') AS HUGEINT)
+                 WHEN regexp_matches(s, '^[0-9]+$') THEN try_cast(s AS HUGEINT)
+                 WHEN regexp_matches(s, '^[0-9]+[.,]0+$')
+                     THEN try_cast(regexp_extract(s, '^([0-9]+)', 1) AS HUGEINT) END AS n
+            FROM s)
+        SELECT v, CASE WHEN n BETWEEN 1 AND 2147483647 THEN n::INTEGER END AS val,
+            CASE WHEN regexp_matches(s, '^-[0-9]') THEN 'quantité négative'
+                 WHEN regexp_matches(s, '^[0-9]+[.,][0-9]+$') AND n IS NULL
+                     THEN 'quantité non entière'
+                 WHEN n IS NULL THEN 'quantité illisible (nombre entier positif attendu)'
+                 WHEN n = 0 THEN 'quantité nulle'
+                 WHEN n > 2147483647 THEN 'quantité trop grande' END AS err
+        FROM q"""
+    )
+
+
+def _resolve_amount(con, name: str, what: str) -> None:
+    """Euros in French or plain notation: 500 000 €, 500000, 1.234,56, 12 500,50 €."""
+    con.execute(
+        rf"""CREATE TEMP TABLE r_{name} AS
+        WITH d AS (SELECT DISTINCT f_{name} AS v FROM stg WHERE f_{name} IS NOT NULL),
+        s AS (SELECT v, obs_nospace(regexp_replace(v,
+                  '^\s*(€|eur)\s*|\s*(€|eur|euros?)\s*$', '', 'gi')) AS s FROM d),
+        q AS (SELECT v, s,
+            CASE WHEN regexp_matches(s, '^[0-9]{{1,3}}(\.[0-9]{{3}})+(,[0-9]+)?$')
+                     THEN replace(replace(s, '.', ''), ',', '.')
+                 WHEN regexp_matches(s, '^[0-9]{{1,3}}(,[0-9]{{3}}){{2,}}(\.[0-9]+)?$')
+                   OR regexp_matches(s, '^[0-9]{{1,3}}(,[0-9]{{3}})+\.[0-9]+$')
+                     THEN replace(s, ',', '')
+                 WHEN regexp_matches(s, '^[0-9]+,[0-9]+$') THEN replace(s, ',', '.')
+                 WHEN regexp_matches(s, '^[0-9]+(\.[0-9]+)?$') THEN s END AS t
+            FROM s),
+        n AS (SELECT v, s, round(try_cast(t AS DOUBLE), 2) AS x FROM q)
+        SELECT v, CASE WHEN x > 0 AND x < 1e15 THEN x END AS val,
+            CASE WHEN regexp_matches(s, '^-[0-9]') THEN '{what} négatif'
+                 WHEN x IS NULL THEN '{what} illisible (nombre positif attendu, '
+                     || 'par exemple 12 500,50 €)'
+                 WHEN x = 0 THEN '{what} nul'
+                 WHEN x >= 1e15 THEN '{what} trop grand' END AS err
+        FROM n"""
+    )
+
+
+def _duplicates(con, key_sql: str | None) -> None:
+    """stg2 = stg + the first row with the same key (record id, or the whole row)."""
+    if key_sql is None:
+        key_sql = "f_record_id, CASE WHEN f_record_id IS NULL THEN _hash END"
+    con.execute(
+        f"""CREATE TEMP TABLE stg2 AS SELECT *,
+                min(_row) OVER (PARTITION BY {key_sql}) AS _first,
+                arg_min(_hash, _row) OVER (PARTITION BY {key_sql}) AS _first_hash
+            FROM stg"""
+    )
+
+
+def _common_checks(q: _Query, id_field: str = "record_id") -> None:
+    q.check(
+        id_field,
+        f"s.f_{id_field}",
+        f"""CASE WHEN s._row > s._first AND s.f_{id_field} IS NOT NULL
+                      AND s._hash <> s._first_hash
+                 THEN 'identifiant « ' || s.f_{id_field} || ' » déjà utilisé à la ligne '
+                      || s._first END""",
+    )
+    q.check(
+        None,
+        "NULL",
+        f"""CASE WHEN s._row > s._first AND (s.f_{id_field} IS NULL OR s._hash = s._first_hash)
+                THEN 'doublon : ligne identique à la ligne ' || s._first END""",
+    )
+    q.check(
+        None,
+        "NULL",
+        "CASE WHEN s._extra IS NOT NULL THEN 'la ligne a plus de cellules que l''en-tête "
+        "n''a de colonnes (séparateur dans une valeur sans guillemets ?)' END",
+    )
+
+
+def _required_text(q: _Query, name: str, required: bool = True) -> None:
+    q.outputs[name] = f"s.f_{name}"
+    if required:
+        q.check(name, "NULL", f"CASE WHEN s.f_{name} IS NULL THEN 'valeur manquante' END")
+
+
+def _typed(q: _Query, name: str, out: str, required: bool) -> None:
+    """Join r_<name> and add its value and its error (or « valeur manquante »)."""
+    q.joins.append(f"LEFT JOIN r_{name} ON r_{name}.v = s.f_{name}")
+    q.outputs[out] = f"r_{name}.val"
+    missing = "'valeur manquante'" if required else "NULL"
+    q.check(
+        name, f"s.f_{name}", f"CASE WHEN s.f_{name} IS NULL THEN {missing} ELSE r_{name}.err END"
+    )
+
+
+_COMMUNE_FIELDS = ("commune_code", "postal_code", "commune_name")
+
+
+def _commune_value(present: set[str]) -> tuple[str, str]:
+    fields = [f for f in _COMMUNE_FIELDS if f in present] or ["commune_name"]
+    value = "coalesce(" + ", ".join(f"s.f_{f}" for f in fields) + ", NULL)"
+    which = "CASE " + " ".join(f"WHEN s.f_{f} IS NOT NULL THEN '{f}'" for f in fields)
+    which += f" ELSE '{fields[0]}' END"
+    return value, which
+
+
+def _commune_checks(q: _Query, present: set[str], required: bool) -> None:
+    value, which = _commune_value(present)
+    q.joins.append(f"LEFT JOIN r_commune rc ON rc.v = {value}")
+    q.outputs["commune_code"] = "rc.code"
+    missing = "'commune manquante'" if required else "NULL"
+    q.checks.append((which, value, f"CASE WHEN {value} IS NULL THEN {missing} ELSE rc.err END"))
+
+
+def _validate(con, kind: str, present: set[str]) -> tuple[str, list[str]]:
+    """Create the checked table ``chk``; return the target table and its columns."""
+    q = _Query()
+    value, _ = _commune_value(present)
+    values = value.replace("s.f_", "f_")
+    if kind == "programmes":
+        slug = "trim(regexp_replace(lower(strip_accents(f_name)), '[^a-z0-9]+', '-', 'g'), '-')"
+        con.execute(f"CREATE TEMP TABLE stg1 AS SELECT *, coalesce(f_id, {slug}) AS f_pid FROM stg")
+        con.execute("DROP TABLE stg")
+        con.execute("ALTER TABLE stg1 RENAME TO stg")
+        _duplicates(con, "f_pid")
+    else:
+        _duplicates(con, None)
+    if kind == "distributions":
+        _resolve_date(con, "date", schemas.DATE)
+        _typed(q, "date", "date", True)
+        _resolve_commune(con, f"SELECT {values} AS v FROM stg")
+        _commune_checks(q, present, required=True)
+        _resolve_programme(con)
+        _typed(q, "programme", "programme_id", True)
+        q.outputs["programme_id"] = "r_programme.id"
+        _resolve_keyword(
+            con,
+            "item",
+            "f_item",
+            "k_item",
+            "équipement inconnu (attendu : " + ", ".join(schemas.ITEMS) + ")",
+        )
+        _typed(q, "item", "item", True)
+        _resolve_quantity(con, "quantity")
+        _typed(q, "quantity", "quantity", True)
+        _required_text(q, "public", required=False)
+        _required_text(q, "operator", required=False)
+        _common_checks(q)
+        columns = ["date", "commune_code", "programme_id", "item", "quantity", "public", "operator"]
+    elif kind == "funding":
+        _resolve_date(con, "date", schemas.DATE_OR_YEAR)
+        _typed(q, "date", "date", True)
+        _required_text(q, "funder")
+        _resolve_programme(con)
+        _typed(q, "programme", "programme_id", True)
+        q.outputs["programme_id"] = "r_programme.id"
+        _resolve_commune(con, f"SELECT {values} AS v FROM stg")
+        _commune_checks(q, present, required=False)
+        _resolve_ept(con, "SELECT f_ept AS v FROM stg")
+        q.joins.append("LEFT JOIN r_ept ON r_ept.v = s.f_ept")
+        q.joins.append("LEFT JOIN communes cm ON cm.code = rc.code")
+        q.check("ept", "s.f_ept", "r_ept.err")
+        q.check(
+            "ept",
+            "s.f_ept",
+            """CASE WHEN rc.code IS NOT NULL AND r_ept.code IS NOT NULL
+                         AND cm.ept_code <> r_ept.code
+                    THEN 'la commune ' || cm.name || ' n''appartient pas à cet EPT' END""",
+        )
+        q.outputs["ept_code"] = "CASE WHEN rc.code IS NULL THEN r_ept.code END"
+        _resolve_amount(con, "amount", "montant")
+        _typed(q, "amount", "amount_eur", True)
+        _required_text(q, "scheme", required=False)
+        _common_checks(q)
+        columns = [
+            "date",
+            "funder",
+            "programme_id",
+            "commune_code",
+            "ept_code",
+            "amount_eur",
+            "scheme",
+        ]
+    elif kind == "targets":
+        _resolve_programme(con)
+        _typed(q, "programme", "programme_id", True)
+        q.outputs["programme_id"] = "r_programme.id"
+        _resolve_keyword(
+            con,
+            "indicator",
+            "f_indicator",
+            "k_indicator",
+            "indicateur inconnu (attendu : " + ", ".join(schemas.INDICATORS) + ")",
+        )
+        _typed(q, "indicator", "indicator", True)
+        _resolve_keyword(
+            con,
+            "item",
+            "f_item",
+            "k_item",
+            "équipement inconnu (attendu : " + ", ".join(schemas.ITEMS) + ")",
+        )
+        _typed(q, "item", "item", False)
+        _resolve_amount(con, "target_value", "objectif")
+        _typed(q, "target_value", "target_value", True)
+        units = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in schemas.DEFAULT_UNITS.items())
+        q.outputs["unit"] = f"coalesce(s.f_unit, CASE r_indicator.val {units} END)"
+        _resolve_keyword(
+            con,
+            "scope",
+            "f_scope",
+            "k_scope",
+            "périmètre inconnu (attendu : " + ", ".join(schemas.SCOPES) + ")",
+        )
+        q.joins.append("LEFT JOIN r_scope ON r_scope.v = s.f_scope")
+        q.check("scope", "s.f_scope", "r_scope.err")
+        commune_value, commune_field = _commune_value(present)
+        scope = f"""coalesce(r_scope.val, CASE
+            WHEN s.f_scope IS NOT NULL THEN NULL
+            WHEN {commune_value} IS NOT NULL THEN 'commune'
+            WHEN s.f_ept IS NOT NULL THEN 'ept'
+            WHEN regexp_matches(obs_nospace(coalesce(s.f_scope_code, '')), '^[0-9]{{9}}$')
+                THEN 'ept'
+            WHEN regexp_matches(obs_nospace(coalesce(s.f_scope_code, '')), '^[0-9]{{5}}')
+                THEN 'commune'
+            ELSE 'departement' END)"""
+        con.execute(
+            f"CREATE TEMP TABLE stg3 AS SELECT s.*, {scope} AS _scope FROM stg2 s "
+            "LEFT JOIN r_scope ON r_scope.v = s.f_scope"
+        )
+        con.execute("DROP TABLE stg2")
+        con.execute("ALTER TABLE stg3 RENAME TO stg2")
+        cv = f"CASE WHEN s._scope = 'commune' THEN coalesce({commune_value}, s.f_scope_code) END"
+        ev = "CASE WHEN s._scope = 'ept' THEN coalesce(s.f_ept, s.f_scope_code) END"
+        _resolve_commune(
+            con, f"SELECT {cv.replace('s.f_', 'f_').replace('s._', '_')} AS v FROM stg2 s"
+        )
+        _resolve_ept(con, f"SELECT {ev.replace('s.f_', 'f_').replace('s._', '_')} AS v FROM stg2 s")
+        q.joins.append(f"LEFT JOIN r_commune rc ON rc.v = {cv}")
+        q.joins.append(f"LEFT JOIN r_ept re ON re.v = {ev}")
+        which = f"CASE WHEN {commune_value} IS NOT NULL THEN {commune_field} ELSE 'scope_code' END"
+        q.checks.append(
+            (
+                which,
+                cv,
+                f"""CASE WHEN s._scope = 'commune' AND {cv} IS NULL
+                         THEN 'commune manquante pour un objectif communal'
+                         WHEN s._scope = 'commune' THEN rc.err END""",
+            )
+        )
+        q.checks.append(
+            (
+                "CASE WHEN s.f_ept IS NOT NULL THEN 'ept' ELSE 'scope_code' END",
+                ev,
+                """CASE WHEN s._scope = 'ept' AND coalesce(s.f_ept, s.f_scope_code) IS NULL
+                        THEN 'EPT manquant pour un objectif d''EPT'
+                        WHEN s._scope = 'ept' THEN re.err END""",
+            )
+        )
+        q.check(
+            "scope_code",
+            "s.f_scope_code",
+            """CASE WHEN s._scope = 'departement' AND s.f_scope_code IS NOT NULL
+                         AND obs_nospace(s.f_scope_code) NOT IN ('93', '93.0')
+                    THEN 'code incohérent avec le périmètre département (93 attendu)' END""",
+        )
+        q.outputs["scope"] = "s._scope"
+        q.outputs["scope_code"] = (
+            "CASE s._scope WHEN 'departement' THEN '93' WHEN 'commune' THEN rc.code "
+            "WHEN 'ept' THEN re.code END"
+        )
+        _resolve_date(con, "deadline", schemas.DEADLINE)
+        _typed(q, "deadline", "deadline", False)
+        for name in ("label", "public", "operator", "funder"):
+            _required_text(q, name, required=False)
+        _common_checks(q)
+        columns = [
+            "programme_id",
+            "indicator",
+            "item",
+            "target_value",
+            "unit",
+            "scope",
+            "scope_code",
+            "deadline",
+            "label",
+            "public",
+            "operator",
+            "funder",
+        ]
+    elif kind == "programmes":
+        q.outputs["id"] = "s.f_pid"
+        q.check(
+            "id",
+            "s.f_id",
+            """CASE WHEN s.f_pid IS NULL OR s.f_pid = '' THEN 'identifiant manquant'
+                    WHEN NOT regexp_matches(s.f_pid, '^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+                    THEN 'identifiant invalide (lettres sans accents, chiffres, - _ . seulement)'
+                    END""",
+        )
+        _required_text(q, "name")
+        _required_text(q, "operator", required=False)
+        _required_text(q, "description", required=False)
+        for name in ("start_date", "end_date"):
+            _resolve_date(con, name, schemas.DEADLINE)
+            _typed(q, name, name, False)
+        q.check(
+            "end_date",
+            "s.f_end_date",
+            "CASE WHEN r_end_date.val < r_start_date.val THEN 'fin antérieure au début' END",
+        )
+        q.joins.append("LEFT JOIN programmes p_id ON lower(p_id.id) = lower(s.f_pid)")
+        q.check(
+            "id",
+            "s.f_pid",
+            """CASE WHEN p_id.id IS NOT NULL THEN 'le programme « ' || p_id.id
+                    || ' » existe déjà (source « ' || p_id.source || ' ») ; pour le corriger, '
+                    || 'rechargez son fichier avec --replace' END""",
+        )
+        q.joins.append(
+            "LEFT JOIN (SELECT obs_name(name) AS key, any_value(id) AS id FROM programmes "
+            "GROUP BY ALL) p_name ON p_name.key = obs_name(s.f_name)"
+        )
+        q.check(
+            "name",
+            "s.f_name",
+            """CASE WHEN p_id.id IS NULL AND p_name.id IS NOT NULL
+                    THEN 'un programme de même nom existe déjà : ' || p_name.id END""",
+        )
+        _common_checks(q, id_field="pid")
+        columns = ["id", "name", "operator", "start_date", "end_date", "description"]
+    else:  # pragma: no cover - kinds are checked by load_file
+        raise ValueError(kind)
+    con.execute(q.sql())
+    return schemas.CONTRACTS[kind].table, columns
+
+
+# --- the load -------------------------------------------------------------------------------
+
+
+def _read_input(path_or_bytes, file_name: str | None) -> tuple[bytes, str, Path | None]:
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        return bytes(path_or_bytes), file_name or "fichier", None
+    path = Path(path_or_bytes)
+    name = file_name or path.name
+    try:
+        return path.read_bytes(), name, path
+    except FileNotFoundError as exc:
+        raise FileRefused(f"Le fichier « {path} » est introuvable.") from exc
+    except IsADirectoryError as exc:
+        raise FileRefused(f"« {path} » est un dossier, pas un fichier.") from exc
+    except OSError as exc:
+        raise FileRefused(f"Le fichier « {path} » ne peut pas être lu ({exc.strerror}).") from exc
+
+
+def load_file(
+    db: Path,
+    kind: str,
+    path_or_bytes: Path | str | bytes,
+    file_name: str | None = None,
+    source_label: str | None = None,
+    replace: bool = False,
+    sheet: str | None = None,
+    timeout_s: float = 30.0,
+) -> LoadResult:
+    """Load one file into the warehouse, in one transaction; see the module docstring.
+
+    Raises FileRefused (one French sentence) when the whole file is refused; the warehouse is
+    then left exactly as it was. Rows breaking a rule are recorded in ``rejected_rows``.
+    """
+    if kind not in schemas.CONTRACTS:
+        raise EtlError(
+            f"Type de fichier inconnu : « {kind} » (attendu : {', '.join(schemas.KINDS)})."
+        )
+    db = Path(db)
+    if not db.exists():
+        raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
+    data, name, path = _read_input(path_or_bytes, file_name)
+    label = (source_label or "").strip() or name
+    contract = schemas.CONTRACTS[kind]
+    result = LoadResult(kind=kind, file_name=name, source_label=label)
+
+    raw = readers.read_table(data, name, schemas.synonyms_of(contract), sheet)
+    result.format, result.encoding, result.separator = raw.format, raw.encoding, raw.separator
+    result.sheet, result.header_row = raw.sheet, raw.header_row
+    cols = match_columns(raw.headers, contract, name)
+    result.dropped_personal_columns = [header for header, _ in cols.personal]
+    result.ignored_columns = [*cols.ignored, *cols.doubled]
+    result.messages.extend(cols.messages)
+    if cols.personal:
+        result.messages.append(
+            "Colonnes de données personnelles supprimées avant tout enregistrement : "
+            + ", ".join(f"« {h} » ({what})" for h, what in cols.personal)
+            + "."
+        )
+    if cols.ignored:
+        result.messages.append(
+            "Colonnes inconnues ignorées : " + ", ".join(f"« {h} »" for h in cols.ignored) + "."
+        )
+    direct = path if raw.format == "CSV" and raw.csv_text is data else None
+    if direct is not None:
+        raw.csv_text = None
+    staged, total_row = _stage(raw, cols, contract, name, direct)
+    if total_row is not None:
+        result.messages.append(f"La ligne {total_row} (total) n'est pas comptée comme une donnée.")
+    result.rows_read = staged.num_rows
+
+    digest = sha256_of(data) + (f":{sheet}" if sheet else "")
+    con = connect(db, timeout_s=timeout_s)
+    try:
+        _macros(con)
+        con.begin()
+        try:
+            existing = find_active(con, kind, digest)
+            if existing is not None:
+                con.rollback()
+                result.already_loaded = True
+                result.load_id = existing
+                result.rows_read = 0
+                result.messages.append(
+                    f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
+                )
+                return result
+            previous = [
+                row[0]
+                for row in con.execute(
+                    "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
+                    "AND replaced_at IS NULL ORDER BY load_id",
+                    [kind, label],
+                ).fetchall()
+            ]
+            if previous and not replace:
+                raise FileRefused(
+                    f"La source « {label} » a déjà un chargement de {KIND_LABELS[kind]} "
+                    f"(n° {', '.join(map(str, previous))}) : pour corriger ce fichier, relancez "
+                    "avec --replace ; pour ajouter un autre fichier, donnez-lui une autre "
+                    "--source."
+                )
+            if previous:
+                marks = ", ".join(str(int(i)) for i in previous)
+                con.execute(f"UPDATE loads SET replaced_at = now() WHERE load_id IN ({marks})")
+                con.execute(f"DELETE FROM {contract.table} WHERE load_id IN ({marks})")
+                result.replaced_loads = previous
+            load_id = record(
+                con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
+            )
+            con.register("staged_rows", staged)
+            con.execute("CREATE TEMP TABLE stg AS SELECT * FROM staged_rows")
+            con.unregister("staged_rows")
+            _reference_keys(con)
+            table, columns = _validate(con, kind, set(cols.index))
+            extra = {"load_id": str(int(load_id))}
+            if kind in ("distributions", "funding"):
+                extra["is_demo"] = "false"
+            if kind in ("targets", "programmes"):
+                extra["source"] = "$label"
+            names = ", ".join([*columns, *extra])
+            values = ", ".join([*columns, *extra.values()])
+            con.execute(
+                f"INSERT INTO {table} ({names}) SELECT {values} FROM chk "
+                "WHERE len(errs) = 0 ORDER BY _row",
+                {"label": label} if "source" in extra else None,
+            )
+            con.register(
+                "column_labels",
+                pa.table({"f": list(cols.labels), "label": list(cols.labels.values())}),
+            )
+            con.execute(
+                """INSERT INTO rejected_rows (load_id, row_number, "column", value, reason)
+                   SELECT $load, e._row, l.label, e.v, e.r
+                   FROM (SELECT _row, unnest(errs, recursive := true) FROM chk
+                         WHERE len(errs) > 0) e
+                   LEFT JOIN column_labels l ON l.f = e.f
+                   ORDER BY e._row""",
+                {"load": load_id},
+            )
+            con.unregister("column_labels")
+            loaded, rejected = con.execute(
+                "SELECT count(*) FILTER (WHERE len(errs) = 0), "
+                "count(*) FILTER (WHERE len(errs) > 0) FROM chk"
+            ).fetchall()[0]
+            result.load_id, result.rows_loaded, result.rows_rejected = load_id, loaded, rejected
+            update_counts(
+                con,
+                load_id,
+                LoadRecord(
+                    kind=kind,
+                    file_name=name,
+                    source_label=label,
+                    sha256=digest,
+                    rows_read=result.rows_read,
+                    rows_loaded=loaded,
+                    rows_rejected=rejected,
+                ),
+            )
+            _test_pause()
+            con.commit()
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.rollback()
+            raise
+    finally:
+        con.close()
+    if result.replaced_loads:
+        result.messages.append(
+            "Chargement(s) remplacé(s) : n° "
+            + ", ".join(map(str, result.replaced_loads))
+            + " (leurs lignes ont été retirées)."
+        )
+    if result.rows_loaded == 0:
+        result.messages.append("Aucune ligne n'est valide : rien n'a été ajouté aux données.")
+    return result
+
+
+def _test_pause() -> None:
+    marker = os.environ.get(PAUSE_ENV)
+    if marker:
+        Path(marker).write_text("in transaction\n", encoding="utf-8")
+        time.sleep(120)
+
+
+def rejects_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[tuple]:
+    """(row number, column, value, reason) of a load's rejected rows, in file order."""
+    return con.execute(
+        """SELECT row_number, "column", value, reason FROM rejected_rows
+           WHERE load_id = ? ORDER BY row_number, rowid""",
+        [load_id],
+    ).fetchall()
+
+
+def neutralise_cell(value: object) -> str:
+    """A cell safe to open in a spreadsheet: text starting like a formula gets a quote."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text

@@ -1,0 +1,425 @@
+"""Schema contracts of the files users load, declared once, as data.
+
+For each kind of file: the fields the loader knows, the column names (synonyms) that carry
+them, their type, whether they are required, and what happens to other columns. The
+canonical items and their synonyms and the patterns of personal-data columns live here too.
+docs/chargement.md documents the same facts for users: keep both in step (a test checks
+that every synonym listed here appears in the documentation).
+
+Header names are compared after normalisation (:func:`header_key`): lower case, accents
+removed, every run of other characters turned into one ``_``, e.g. « Quantité (u.) » →
+``quantite_u``. Synonyms are written here already normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Field types, each checked by one SQL rule in etl/load.py.
+TEXT = "text"  # free text, stored as given (trimmed)
+COMMUNE = "commune"  # INSEE code (current or former), postal code or name of a 93 commune
+EPT = "ept"  # SIREN or name of one of the four EPT
+PROGRAMME = "programme"  # id or name of a known programme
+ITEM = "item"  # one of ITEMS, or a synonym
+QUANTITY = "quantity"  # positive whole number
+AMOUNT = "amount"  # positive number of euros, French or plain notation
+NUMBER = "number"  # positive number (target values)
+DATE = "date"  # ISO, dd/mm/yyyy or Excel date; 2000 ≤ date ≤ today
+DATE_OR_YEAR = "date_or_year"  # as DATE, or a year alone (→ 1 January)
+DEADLINE = "deadline"  # as DATE, future allowed
+INDICATOR = "indicator"  # quantite | montant | postes | projets
+SCOPE = "scope"  # departement | ept | commune
+RECORD_ID = "record_id"  # identifier of the record in the user's tool: the duplicate key
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # internal name
+    type: str
+    synonyms: tuple[str, ...]  # normalised header names, the first one is the documented name
+    required: bool = False
+    label: str = ""  # French name shown to users
+
+
+@dataclass(frozen=True)
+class Contract:
+    kind: str
+    table: str
+    fields: tuple[Field, ...]
+    # Groups of fields of which at least one column must be present (e.g. some commune column).
+    required_any: tuple[tuple[str, ...], ...] = ()
+    unknown_columns: str = "ignore_with_warning"  # the only policy: never stored, named in output
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+_ID = Field(
+    "record_id",
+    RECORD_ID,
+    ("id", "identifiant", "reference", "ref", "id_ligne", "numero_ligne", "num_ligne"),
+    label="identifiant",
+)
+_COMMUNE_CODE = Field(
+    "commune_code",
+    COMMUNE,
+    (
+        "code_insee",
+        "codgeo",
+        "insee",
+        "code_commune",
+        "code_insee_commune",
+        "depcom",
+        "insee_com",
+        "cog",
+    ),
+    label="code INSEE",
+)
+_POSTAL_CODE = Field(
+    "postal_code", COMMUNE, ("code_postal", "cp", "codepostal", "postal"), label="code postal"
+)
+_COMMUNE_NAME = Field(
+    "commune_name",
+    COMMUNE,
+    ("commune", "ville", "nom_commune", "libelle_commune", "localite", "municipalite"),
+    label="commune",
+)
+_EPT = Field(
+    "ept",
+    EPT,
+    (
+        "ept",
+        "code_ept",
+        "siren_ept",
+        "nom_ept",
+        "territoire",
+        "etablissement_public_territorial",
+    ),
+    label="EPT",
+)
+_PROGRAMME = Field(
+    "programme",
+    PROGRAMME,
+    ("programme", "programme_id", "id_programme", "code_programme", "nom_programme", "projet"),
+    required=True,
+    label="programme",
+)
+_PUBLIC = Field(
+    "public", TEXT, ("public", "public_cible", "type_public", "categorie_public"), label="public"
+)
+_OPERATOR = Field(
+    "operator",
+    TEXT,
+    ("operateur", "operator", "structure", "association", "distributeur", "porteur"),
+    label="opérateur",
+)
+
+CONTRACTS: dict[str, Contract] = {
+    "distributions": Contract(
+        kind="distributions",
+        table="distributions",
+        fields=(
+            Field(
+                "date",
+                DATE,
+                ("date", "date_distribution", "date_remise", "date_livraison", "date_don", "jour"),
+                required=True,
+                label="date",
+            ),
+            _COMMUNE_CODE,
+            _POSTAL_CODE,
+            _COMMUNE_NAME,
+            _PROGRAMME,
+            Field(
+                "item",
+                ITEM,
+                (
+                    "item",
+                    "equipement",
+                    "materiel",
+                    "type_equipement",
+                    "type_materiel",
+                    "article",
+                    "produit",
+                ),
+                required=True,
+                label="équipement",
+            ),
+            Field(
+                "quantity",
+                QUANTITY,
+                ("quantite", "qte", "nombre", "nb", "quantite_distribuee", "nombre_equipements"),
+                required=True,
+                label="quantité",
+            ),
+            _PUBLIC,
+            _OPERATOR,
+            _ID,
+        ),
+        required_any=(("commune_code", "postal_code", "commune_name"),),
+    ),
+    "funding": Contract(
+        kind="funding",
+        table="funding",
+        fields=(
+            Field(
+                "date",
+                DATE_OR_YEAR,
+                (
+                    "date",
+                    "date_versement",
+                    "date_paiement",
+                    "date_attribution",
+                    "date_decision",
+                    "date_convention",
+                    "annee",
+                    "exercice",
+                ),
+                required=True,
+                label="date",
+            ),
+            Field(
+                "funder",
+                TEXT,
+                ("financeur", "bailleur", "payeur", "organisme_financeur", "source_financement"),
+                required=True,
+                label="financeur",
+            ),
+            _PROGRAMME,
+            _COMMUNE_CODE,
+            _POSTAL_CODE,
+            _COMMUNE_NAME,
+            _EPT,
+            Field(
+                "amount",
+                AMOUNT,
+                (
+                    "montant",
+                    "montant_eur",
+                    "montant_euros",
+                    "montant_en_euros",
+                    "montant_verse",
+                    "montant_attribue",
+                    "somme",
+                    "subvention",
+                ),
+                required=True,
+                label="montant",
+            ),
+            Field(
+                "scheme",
+                TEXT,
+                ("dispositif", "scheme", "type_financement", "ligne_budgetaire", "fonds"),
+                label="dispositif",
+            ),
+            _ID,
+        ),
+    ),
+    "targets": Contract(
+        kind="targets",
+        table="targets",
+        fields=(
+            _PROGRAMME,
+            Field(
+                "indicator",
+                INDICATOR,
+                ("indicateur", "indicator", "type_objectif", "mesure"),
+                required=True,
+                label="indicateur",
+            ),
+            Field(
+                "item",
+                ITEM,
+                ("item", "equipement", "materiel", "type_equipement"),
+                label="équipement",
+            ),
+            Field(
+                "target_value",
+                NUMBER,
+                ("objectif", "valeur", "valeur_cible", "cible", "target_value", "target"),
+                required=True,
+                label="objectif",
+            ),
+            Field("unit", TEXT, ("unite", "unit", "unites"), label="unité"),
+            Field("scope", SCOPE, ("perimetre", "scope", "niveau", "echelle"), label="périmètre"),
+            Field(
+                "scope_code",
+                TEXT,
+                ("code", "code_perimetre", "scope_code", "code_territoire"),
+                label="code du périmètre",
+            ),
+            _COMMUNE_CODE,
+            _POSTAL_CODE,
+            _COMMUNE_NAME,
+            _EPT,
+            Field(
+                "deadline",
+                DEADLINE,
+                ("echeance", "deadline", "date_limite", "date_cible", "date_echeance"),
+                label="échéance",
+            ),
+            Field("label", TEXT, ("label", "libelle", "intitule"), label="libellé"),
+            _PUBLIC,
+            _OPERATOR,
+            Field("funder", TEXT, ("financeur", "bailleur", "funder"), label="financeur"),
+            _ID,
+        ),
+    ),
+    "programmes": Contract(
+        kind="programmes",
+        table="programmes",
+        fields=(
+            Field("id", TEXT, ("id", "identifiant", "code", "id_programme"), label="identifiant"),
+            Field(
+                "name",
+                TEXT,
+                ("nom", "name", "intitule", "libelle", "nom_programme", "programme"),
+                required=True,
+                label="nom",
+            ),
+            Field("operator", TEXT, ("operateur", "operator", "porteur"), label="opérateur"),
+            Field(
+                "start_date",
+                DEADLINE,
+                ("debut", "date_debut", "start_date", "lancement"),
+                label="début",
+            ),
+            Field("end_date", DEADLINE, ("fin", "date_fin", "end_date"), label="fin"),
+            Field(
+                "description", TEXT, ("description", "commentaire", "objet"), label="description"
+            ),
+        ),
+    ),
+}
+
+KINDS = tuple(CONTRACTS)
+
+# The six canonical items and the names users give them. Matching ignores case, accents,
+# punctuation and a plural « s » at the end of each word.
+ITEMS: dict[str, tuple[str, ...]] = {
+    "tablette": (
+        "tablette",
+        "tablette numérique",
+        "tablette tactile",
+        "tablette reconditionnée",
+        "iPad",
+    ),
+    "ordinateur": (
+        "ordinateur",
+        "ordinateur portable",
+        "ordinateur fixe",
+        "ordinateur reconditionné",
+        "ordinateur portable reconditionné",
+        "PC",
+        "PC portable",
+        "PC fixe",
+        "PC reconditionné",
+        "PC portable reconditionné",
+        "laptop",
+        "Chromebook",
+    ),
+    "smartphone": (
+        "smartphone",
+        "smartphone reconditionné",
+        "téléphone",
+        "téléphone portable",
+        "téléphone mobile",
+    ),
+    "carte_sim": (
+        "carte SIM",
+        "carte SIM prépayée",
+        "SIM",
+        "puce",
+        "clé 4G",
+        "box 4G",
+    ),
+    "recharge": (
+        "recharge",
+        "recharge prépayée",
+        "recharge téléphonique",
+        "recharge de données",
+        "recharge data",
+        "crédit téléphonique",
+        "forfait",
+    ),
+    "accompagnement": (
+        "accompagnement",
+        "accompagnement numérique",
+        "formation",
+        "formation numérique",
+        "atelier",
+        "atelier numérique",
+    ),
+}
+
+INDICATORS: dict[str, tuple[str, ...]] = {
+    "quantite": ("quantite", "quantité", "nombre", "volume"),
+    "montant": ("montant", "montant eur", "euros", "budget"),
+    "postes": ("postes", "poste", "nombre de postes"),
+    "projets": ("projets", "projet", "nombre de projets"),
+}
+DEFAULT_UNITS = {"quantite": "unités", "montant": "€", "postes": "postes", "projets": "projets"}
+
+SCOPES: dict[str, tuple[str, ...]] = {
+    "departement": ("departement", "département", "dep", "93", "Seine-Saint-Denis"),
+    "ept": ("ept", "territoire", "établissement public territorial"),
+    "commune": ("commune", "ville"),
+}
+
+# Usual names of the four EPT besides their official name (« T6 » … are their numbers
+# in the Métropole du Grand Paris).
+EPT_ALIASES: dict[str, tuple[str, ...]] = {
+    "200057867": ("T6", "EPT 6"),
+    "200058097": ("T7", "EPT 7"),
+    "200057875": ("T8", "EPT 8"),
+    "200058790": ("T9", "EPT 9", "GPGE"),
+}
+
+# Common names that are not the official one.
+COMMUNE_ALIASES: dict[str, str] = {
+    "Montreuil-sous-Bois": "93048",
+    "Tremblay": "93073",
+}
+
+# Columns holding personal data: dropped before anything is written, named in the output.
+# Regular expressions on the normalised header (see header_key); a column whose header is
+# one of the contract's synonyms is never treated as personal.
+PERSONAL_DATA_PATTERNS: dict[str, str] = {
+    "nom ou prénom": r"(^|_)(nom|noms|prenom|prenoms|patronyme|nom_de_famille|civilite|"
+    r"beneficiaire|beneficiaires|usager|usagers|personne|identite|signature)(_|$)",
+    "adresse électronique": r"(^|_)(e_?mail|mail|courriel|adresse_electronique)(_|$)",
+    "téléphone": r"(^|_)(tel|telephone|tel_portable|portable|mobile|gsm|fixe)(_|$)",
+    "date de naissance": r"(^|_)(naissance|date_de_naissance|ddn|ne_le|nee_le|birth|"
+    r"birthdate|date_naiss)(_|$)",
+    "adresse": r"(^|_)(adresse|address|rue|voie|domicile|residence|complement_adresse)(_|$)",
+    "numéro de sécurité sociale": r"(^|_)(nir|secu|securite_sociale|num_ss|numero_ss|"
+    r"n_ss|ssn|numero_allocataire|num_allocataire|matricule)(_|$)",
+}
+_PERSONAL = [(label, re.compile(rx)) for label, rx in PERSONAL_DATA_PATTERNS.items()]
+
+
+def header_key(header: object) -> str:
+    """Normalised header name: « Quantité (u.) » → ``quantite_u``, « N° » → ``n``."""
+    text = unicodedata.normalize("NFKD", str(header or ""))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("°", "").replace("€", "eur").replace("œ", "oe")
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def personal_data_kind(key: str) -> str | None:
+    """What personal data a (normalised) header suggests, or None."""
+    for label, pattern in _PERSONAL:
+        if pattern.search(key):
+            return label
+    return None
+
+
+def synonyms_of(contract: Contract) -> dict[str, str]:
+    """Normalised header → field name (the first field declaring a synonym wins)."""
+    mapping: dict[str, str] = {}
+    for field in contract.fields:
+        for synonym in field.synonyms:
+            mapping.setdefault(synonym, field.name)
+    return mapping
