@@ -151,4 +151,3 @@ def main(argv: list[str] | None = None) -> int:
 
 from etl import boundaries  # noqa: E402, F401  (registers `python -m etl boundaries`)
 from etl import load_cli  # noqa: E402, F401  (registers `python -m etl load` and `rejects`)
-from etl import load_cli  # noqa: E402, F401  (registers `python -m etl load` and `rejects`)
