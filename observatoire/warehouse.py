@@ -121,8 +121,10 @@ def distributions_by_commune(filters: Filters) -> pd.DataFrame:
     return query("distributions_by_commune", filters)
 
 
-def target_progress(filters: Filters) -> pd.DataFrame:
-    return query("target_progress", filters)
+def target_progress(filters: Filters, today: date | None = None) -> pd.DataFrame:
+    """Achieved against target per target (per target family under a territory filter), with
+    its status on `today` (default: today) and its cumulative achievement by month."""
+    return query("target_progress", filters, today=today or date.today())
 
 
 # Objectifs et financements (issue 5) ------------------------------------------------------
@@ -144,3 +146,4 @@ def target_territory_progress(
     return query(
         "target_territory_progress", filters, level=level, today=today or date.today()
     )
+

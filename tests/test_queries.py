@@ -103,7 +103,7 @@ def test_target_progress_whole_and_prorata(tiny_db):
     ].iloc[0]
     assert row["achieved"] == 10 and row["target_share"] == 1100
     assert row["progress"] == pytest.approx(10 / 1100)
-    assert row["share_rule"] == "entier"
+    assert row["share_rule"] == "objectif entier"
     caf = progress[(progress["funder"] == "CAF")].iloc[0]
     assert caf["achieved"] == 1000
     # Montreuil's share of a département-wide target is pro rata of population.
@@ -112,7 +112,7 @@ def test_target_progress_whole_and_prorata(tiny_db):
         (local["programme_id"] == "emmaus-connect-2020") & (local["target_value"] == 1100)
     ].iloc[0]
     assert row["target_share"] == pytest.approx(1100 * 111_934 / 1_704_316)
-    assert row["share_rule"] == "prorata"
+    assert row["share_rule"] == "prorata de la population"
     assert row["progress"] == pytest.approx(10 / (1100 * 111_934 / 1_704_316))
     # Département-wide money is reported beside, never spread.
     total = local[(local["indicator"] == "montant") & (local["target_value"] == 500_000)].iloc[0]

@@ -1,105 +1,107 @@
--- Achieved against target for every target under the global filters.
--- With a territory filter, a département-wide target is shared pro rata of population
--- (share_rule = 'prorata'); a commune or EPT target counts only if its territory is selected.
+-- Achieved against target for every target under the global filters, with its status on
+-- $today (_target_status.sql) and its cumulative achievement month by month (monthly).
+-- Without a territory filter: one row per target, each counted over its own scope.
+-- With a territory filter: one row per target family (_target_families.sql) that has a share
+-- in the territory, by the territorial share rule (_target_shares.sql): for an EPT, the
+-- EPT's share and everything attributed to the EPT; for communes, the sum of their shares
+-- and of what was achieved in those of them that have one. Money given to the whole
+-- département is never spread: it is reported beside (departement_wide_not_shared).
 -- headline: a target that is not a "dont …" sub-target of the release.
-WITH sel AS (
-    SELECT code, ept_code, population FROM communes
-    WHERE ($ept IS NULL OR ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, code))
+WITH facts AS {{target_facts:f}},
+shares AS {{target_shares:s}},
+families AS {{target_families:fm}},
+flag AS (
+    SELECT $ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0 AS territorial,
+           len(CAST($communes AS VARCHAR[])) > 0 AS by_commune
 ),
-tot AS (SELECT sum(population) AS population FROM communes),
-t AS (
-    SELECT t.*, row_number() OVER () AS target_row,
-        CASE t.scope
-            WHEN 'departement' THEN (SELECT sum(population) FROM sel) / (SELECT population FROM tot)
-            WHEN 'ept' THEN (SELECT sum(population) FROM sel WHERE ept_code = t.scope_code)
-                / (SELECT sum(population) FROM communes WHERE ept_code = t.scope_code)
-            ELSE (SELECT sum(population) FROM sel WHERE code = t.scope_code)
-                / (SELECT population FROM communes WHERE code = t.scope_code)
-        END AS share
+selection_share AS (
+    SELECT family, sum(target_share) AS target_share,
+           CASE WHEN count(DISTINCT share_rule) = 1 THEN min(share_rule)
+                ELSE 'objectif explicite et prorata de la population' END AS share_rule
+    FROM shares
+    WHERE CASE WHEN (SELECT by_commune FROM flag)
+               THEN level = 'commune' AND list_contains($communes, code)
+               ELSE level = 'ept' AND code = $ept END
+    GROUP BY family
+),
+target_rows AS (
+    SELECT t.rowid AS target_row,
+           [t.programme_id, t.indicator, t.item, t.public, t.operator, t.funder] AS family,
+           t.programme_id, t.indicator, t.item, t.public, t.operator, t.funder, t.label, t.unit,
+           t.scope, t.scope_code, t.deadline, t.source, t.target_value,
+           t.target_value AS target_share, 'objectif entier' AS share_rule
     FROM targets t
-    WHERE len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, t.programme_id)
+    WHERE NOT (SELECT territorial FROM flag)
+      AND (len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, t.programme_id))
+    UNION ALL
+    SELECT fm.first_rowid AS target_row, fm.family,
+           fm.programme_id, fm.indicator, fm.item, fm.public, fm.operator, fm.funder, fm.label,
+           fm.unit, fm.scope, fm.scope_code, fm.deadline, fm.source, fm.target_value,
+           sh.target_share, sh.share_rule
+    FROM families fm
+    JOIN selection_share sh ON sh.family = fm.family
+    WHERE (SELECT territorial FROM flag)
 ),
-d AS (
-    SELECT d.programme_id, d.item, d.public, d.operator, d_c.ept_code, d.commune_code, d.quantity
-    FROM distributions d JOIN communes d_c ON d_c.code = d.commune_code
-    WHERE {{facts_filter:d}}
+matched AS (
+    SELECT r.target_row, f.date, f.value, f.is_demo
+    FROM target_rows r
+    JOIN facts f ON f.family = r.family
+    WHERE CASE
+        WHEN NOT (SELECT territorial FROM flag) THEN
+            r.scope = 'departement'
+            OR (r.scope = 'ept' AND f.ept_code = r.scope_code)
+            OR (r.scope = 'commune' AND f.commune_code = r.scope_code)
+        WHEN (SELECT by_commune FROM flag) THEN
+            list_contains($communes, f.commune_code)
+            AND f.commune_code IN (
+                SELECT s.code FROM shares s WHERE s.level = 'commune' AND s.family = r.family)
+        ELSE f.ept_code = $ept
+    END
 ),
-f_all AS (
-    -- Département-wide funding under the non-territorial filters: reported beside a
-    -- territorial view, never spread over it.
-    SELECT f.programme_id, f.funder, f.amount_eur::DOUBLE AS amount_eur
-    FROM funding f
-    WHERE f.commune_code IS NULL AND f.ept_code IS NULL
-      AND (len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, f.programme_id))
-      AND ($date_from IS NULL OR f.date >= $date_from)
-      AND ($date_to IS NULL OR f.date <= $date_to)
-      AND ($include_demo OR NOT f.is_demo)
+totals AS (
+    SELECT target_row, sum(value) AS achieved, bool_or(is_demo) AS has_demo
+    FROM matched
+    GROUP BY target_row
 ),
-f AS (
-    SELECT f.programme_id, f.funder, f.commune_code, coalesce(f_c.ept_code, f.ept_code) AS ept_code,
-           f.amount_eur::DOUBLE AS amount_eur
-    FROM funding f LEFT JOIN communes f_c ON f_c.code = f.commune_code
-    WHERE {{funding_filter:f}}
+series AS (
+    SELECT target_row,
+           list({'month': month, 'achieved': cumulative} ORDER BY month) AS monthly
+    FROM (
+        SELECT target_row, month,
+               sum(value) OVER (PARTITION BY target_row ORDER BY month) AS cumulative
+        FROM (
+            SELECT target_row, date_trunc('month', date)::DATE AS month, sum(value) AS value
+            FROM matched
+            GROUP BY ALL
+        )
+    )
+    GROUP BY target_row
 ),
-p AS (
-    SELECT p.programme_id, p_c.ept_code, p.commune_code, p.posts
-    FROM conseillers p JOIN communes p_c ON p_c.code = p.commune_code
-    WHERE {{facts_filter:p}}
+departement_wide AS (
+    SELECT family, sum(value) AS amount
+    FROM facts
+    WHERE commune_code IS NULL AND ept_code IS NULL
+    GROUP BY family
 ),
-achieved AS (
-    SELECT t.target_row,
-        CASE t.indicator
-            WHEN 'quantite' THEN (
-                SELECT coalesce(sum(d.quantity), 0) FROM d
-                WHERE d.programme_id = t.programme_id
-                  AND (t.item IS NULL OR d.item = t.item)
-                  AND (t.public IS NULL OR d.public = t.public)
-                  AND (t.operator IS NULL OR d.operator = t.operator)
-                  AND (t.scope = 'departement'
-                       OR (t.scope = 'ept' AND d.ept_code = t.scope_code)
-                       OR (t.scope = 'commune' AND d.commune_code = t.scope_code)))
-            WHEN 'montant' THEN (
-                SELECT coalesce(sum(f.amount_eur), 0) FROM f
-                WHERE f.programme_id = t.programme_id
-                  AND (t.funder IS NULL OR f.funder = t.funder)
-                  AND (t.scope = 'departement'
-                       OR (t.scope = 'ept' AND f.ept_code = t.scope_code)
-                       OR (t.scope = 'commune' AND f.commune_code = t.scope_code)))
-            WHEN 'projets' THEN (
-                SELECT count(*) FROM f
-                WHERE f.programme_id = t.programme_id
-                  AND (t.funder IS NULL OR f.funder = t.funder))
-            WHEN 'postes' THEN (
-                SELECT coalesce(sum(p.posts), 0) FROM p
-                WHERE p.programme_id = t.programme_id
-                  AND (t.scope = 'departement'
-                       OR (t.scope = 'ept' AND p.ept_code = t.scope_code)
-                       OR (t.scope = 'commune' AND p.commune_code = t.scope_code)))
-        END AS achieved,
-        CASE WHEN t.indicator = 'montant' AND ($ept IS NOT NULL
-                  OR len(CAST($communes AS VARCHAR[])) > 0) THEN (
-            SELECT coalesce(sum(f_all.amount_eur), 0) FROM f_all
-            WHERE f_all.programme_id = t.programme_id
-              AND (t.funder IS NULL OR f_all.funder = t.funder))
-        END AS departement_wide_not_shared
-    FROM t
+base AS (
+    SELECT r.target_row, r.programme_id, pr.name AS programme_name, r.indicator, r.item,
+           r.label, r.unit, r.scope, r.scope_code, r.deadline, r.public, r.operator, r.funder,
+           r.target_value, r.target_share, r.share_rule,
+           coalesce(tot.achieved, 0) AS achieved,
+           coalesce(tot.has_demo, false) AS has_demo,
+           CASE WHEN r.indicator = 'montant' AND (SELECT territorial FROM flag)
+                THEN coalesce(dw.amount, 0) END AS departement_wide_not_shared,
+           NOT starts_with(lower(coalesce(r.label, '')), 'dont') AS headline,
+           r.source, s.title AS source_title, s.date AS source_date,
+           pr.start_date, coalesce(r.deadline, pr.end_date) AS end_date,
+           coalesce(se.monthly, []) AS monthly
+    FROM target_rows r
+    JOIN programmes pr ON pr.id = r.programme_id
+    LEFT JOIN sources s ON s.id = r.source
+    LEFT JOIN totals tot ON tot.target_row = r.target_row
+    LEFT JOIN series se ON se.target_row = r.target_row
+    LEFT JOIN departement_wide dw ON dw.family = r.family
+    WHERE r.target_share > 0
 )
-SELECT
-    t.programme_id, pr.name AS programme_name, t.indicator, t.item, t.label, t.unit,
-    t.scope, t.scope_code, t.deadline, t.public, t.operator, t.funder,
-    t.target_value,
-    t.target_value * t.share AS target_share,
-    CASE WHEN t.share IS NULL OR t.share = 0 THEN NULL
-         WHEN t.share = 1 THEN 'entier' ELSE 'prorata' END AS share_rule,
-    a.achieved::DOUBLE AS achieved,
-    a.achieved / nullif(t.target_value * t.share, 0) AS progress,
-    a.departement_wide_not_shared,
-    NOT starts_with(lower(coalesce(t.label, '')), 'dont') AS headline,
-    t.source, s.title AS source_title, s.date AS source_date
-FROM t
-JOIN achieved a USING (target_row)
-JOIN programmes pr ON pr.id = t.programme_id
-LEFT JOIN sources s ON s.id = t.source
-WHERE t.share IS NOT NULL AND t.share > 0
-ORDER BY t.target_row
+SELECT * FROM {{target_status:base}}
+ORDER BY target_row

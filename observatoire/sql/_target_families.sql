@@ -1,0 +1,26 @@
+-- One row per target family (programme_id + indicator + item + public + operator + funder,
+-- see _target_shares.sql), described by its top target: the département target, else the
+-- EPT targets, else the commune targets. target_value is that level's total; scope_code is
+-- set when that level has a single target; first_rowid orders families as the targets were
+-- loaded. Expanded by {{target_families:alias}}.
+SELECT [programme_id, indicator, item, public, operator, funder] AS family,
+       programme_id, indicator, item, public, operator, funder,
+       first(scope ORDER BY scope_rank) AS scope,
+       CASE WHEN count(*) FILTER (WHERE scope_rank = top_rank) = 1
+            THEN first(scope_code ORDER BY scope_rank) END AS scope_code,
+       sum(target_value) FILTER (WHERE scope_rank = top_rank) AS target_value,
+       first(label ORDER BY scope_rank, target_value DESC) AS label,
+       first(unit ORDER BY scope_rank) AS unit,
+       min(deadline) FILTER (WHERE scope_rank = top_rank) AS deadline,
+       first(source ORDER BY scope_rank) AS source,
+       min(target_rowid) AS first_rowid
+FROM (
+    SELECT *, min(scope_rank) OVER (PARTITION BY programme_id, indicator, item, public,
+                                                 operator, funder) AS top_rank
+    FROM (
+        SELECT *, rowid AS target_rowid, CASE scope WHEN 'departement' THEN 0 WHEN 'ept' THEN 1 ELSE 2 END AS scope_rank
+        FROM targets
+        WHERE len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, programme_id)
+    )
+)
+GROUP BY programme_id, indicator, item, public, operator, funder
