@@ -186,9 +186,15 @@ def source_line(filters: Filters) -> None:
     st.caption(source_text(filters))
 
 
-def table_with_downloads(frame: pd.DataFrame, name: str, *, key: str, **dataframe_kwargs) -> None:
-    """A table with CSV (French and standard) and XLSX downloads of exactly what it shows."""
-    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_kwargs)
+def table_with_downloads(
+    frame: pd.DataFrame, name: str, *, key: str, formats: dict | None = None, **dataframe_kwargs
+) -> None:
+    """A table with CSV (French and standard) and XLSX downloads of exactly what it shows.
+
+    formats: column → function giving the French text shown (fmt.number, fmt.money…); the
+    table still sorts on the numbers, and the downloads keep them as numbers."""
+    shown = frame.style.format(formats) if formats else frame
+    st.dataframe(shown, hide_index=True, width="stretch", **dataframe_kwargs)
     cols = st.columns(3)
     cols[0].download_button(
         "CSV (Excel français)",
