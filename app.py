@@ -37,4 +37,5 @@ except warehouse.WarehouseMissing as missing:
     )
     st.stop()
 
+ui.start_page()
 navigation.run()

@@ -3,9 +3,20 @@ spreadsheet: no cell may start a formula."""
 
 from __future__ import annotations
 
+import copy
 import io
+import re
+import shutil
+import threading
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
+
+from observatoire import fmt
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,4 +62,215 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Données", title: str | None = No
         for i, column in enumerate(safe.columns):
             width = max([len(str(column))] + [len(str(v)) for v in safe[column].head(200)])
             sheet_obj.set_column(i, i, min(60, width + 2))
+    return buffer.getvalue()
+
+
+# Images ------------------------------------------------------------------------------------
+# Rendered server-side by Plotly's kaleido through the system Chromium. The engine starts
+# once per process and is reused: the first image costs ~2 s, the next ones ~0.2 s.
+
+
+DEMO_MENTION = "Données de démonstration"
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    width: int
+    height: int
+    formats: tuple[str, ...] = ("png", "svg", "pdf")
+
+
+# Sizes a communications team uses. A4 landscape: 297 × 210 mm at 96 px per inch.
+PRESETS = {
+    "communique": Preset("Communiqué de presse (1 200 × 800)", 1200, 800),
+    "carre": Preset("Réseaux sociaux, carré (1 080 × 1 080)", 1080, 1080),
+    "diapo": Preset("Diapositive 16:9 (1 920 × 1 080)", 1920, 1080),
+    "a4": Preset("A4 paysage (PDF)", 1123, 794, ("pdf",)),
+}
+PNG_SCALE = 2  # print quality: a 1 200 × 800 preset gives a 2 400 × 1 600 PNG
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
+_engine_lock = threading.Lock()
+_engine_started = False
+
+
+def chromium_path() -> str | None:
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def image_export_available() -> bool:
+    return chromium_path() is not None
+
+
+class ImageExportUnavailable(RuntimeError):
+    """No Chromium on this machine: images cannot be rendered (the rest works)."""
+
+
+def _ensure_engine() -> None:
+    global _engine_started
+    import kaleido
+
+    with _engine_lock:
+        if not _engine_started:
+            kaleido.start_sync_server(n=1, timeout=60, mathjax=False, silence_warnings=True)
+            _engine_started = True
+
+
+def source_text(source: str, data_date: date | str | None) -> str:
+    """« Source : Département de la Seine-Saint-Denis, <source> — données au 17/11/2020 »."""
+    text = f"Source : Département de la Seine-Saint-Denis, {source}"
+    if data_date is not None:
+        text += f" — données au {fmt.french_date(data_date)}"
+    return text
+
+
+def press_figure(
+    fig: go.Figure,
+    *,
+    title: str,
+    subtitle: str = "",
+    source: str,
+    demo: bool,
+    preset: str = "communique",
+) -> go.Figure:
+    """A copy of the figure dressed for print: title and subtitle, source line and, when
+    demonstration records are included, the mention « Données de démonstration »."""
+    size = PRESETS[preset]
+    out = go.Figure(copy.deepcopy(fig.to_dict()))
+    heading = f"<b>{_escape(title)}</b>"
+    if subtitle:
+        heading += f"<br><span style='font-size:15px;color:#444'>{_escape(subtitle)}</span>"
+    footer_lines = [_escape(source)]
+    if demo:
+        footer_lines.append(f"<b>{DEMO_MENTION}</b> : chiffres fictifs, pour présentation.")
+    has_legend = any(getattr(trace, "showlegend", None) is not False for trace in out.data) and (
+        len(out.data) > 1
+    )
+    # Title, subtitle, then the legend above the plot; the footer stays clear of all of them.
+    top = (110 if subtitle else 80) + (40 if has_legend else 0)
+    margin_bottom = 80 + 20 * len(footer_lines)
+    out.update_layout(
+        title={
+            "text": heading,
+            "x": 0.01,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 24},
+            "font": {"size": 22},
+        },
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01, "yanchor": "bottom"},
+        width=size.width,
+        height=size.height,
+        separators=fmt.PLOTLY_SEPARATORS,
+        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 14},
+        margin={"t": top, "b": margin_bottom, "l": 40, "r": 40},
+        paper_bgcolor="white",
+    )
+    out.update_xaxes(automargin=True)
+    out.update_yaxes(automargin=True)
+    # The footer sits in the bottom margin, 12 px above the edge of the image.
+    plot_height = size.height - top - margin_bottom
+    out.add_annotation(
+        text="<br>".join(footer_lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-(margin_bottom - 12) / plot_height,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        align="left",
+        font={"size": 13, "color": "#333"},
+    )
+    return out
+
+
+def _escape(text: str) -> str:
+    """Plotly titles accept a small HTML subset: user text must not inject tags."""
+    return re.sub(r"[<>]", lambda m: {"<": "&lt;", ">": "&gt;"}[m.group()], text)
+
+
+def render_image(fig: go.Figure, image_format: str, preset: str = "communique") -> bytes:
+    """PNG (at 2× scale), SVG or PDF of a dressed figure, at the preset's size."""
+    if not image_export_available():
+        raise ImageExportUnavailable(
+            "L'export d'images demande Chromium sur le serveur (apt-get install chromium)."
+        )
+    import kaleido
+
+    _ensure_engine()
+    size = PRESETS[preset]
+    return kaleido.calc_fig_sync(
+        fig,
+        opts={
+            "format": image_format,
+            "width": size.width,
+            "height": size.height,
+            "scale": PNG_SCALE if image_format == "png" else 1,
+        },
+    )
+
+
+def slug(text: str) -> str:
+    """A French file name: « Ordinateurs distribués, par commune » →
+    ordinateurs-distribues-par-commune."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "figure"
+
+
+def toolbar_config(file_name: str, preset: str = "communique") -> dict:
+    """Plotly's own toolbar download: French file name, preset size, 2× scale, French locale."""
+    size = PRESETS[preset]
+    return {
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": file_name,
+            "width": size.width,
+            "height": size.height,
+            "scale": PNG_SCALE,
+        },
+        "displaylogo": False,
+        "locale": "fr",
+    }
+
+
+@dataclass
+class KitFigure:
+    name: str
+    figure: go.Figure  # already dressed with press_figure
+    data: pd.DataFrame
+
+
+def press_kit(
+    figures: list[KitFigure],
+    *,
+    caption: str,
+    alt_text: str,
+    link: str,
+    preset: str = "communique",
+) -> bytes:
+    """A ZIP with each figure as PNG (and SVG/PDF), its data as CSV and XLSX, and a text file
+    with the caption, the alternative text and the link that reproduces the view."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in figures:
+            for image_format in PRESETS[preset].formats:
+                archive.writestr(
+                    f"{item.name}.{image_format}", render_image(item.figure, image_format, preset)
+                )
+            archive.writestr(f"{item.name}.csv", to_csv(item.data, french=True))
+            archive.writestr(f"{item.name}.xlsx", to_xlsx(item.data))
+        archive.writestr(
+            "legende.txt",
+            f"Légende :\n{caption}\n\nTexte alternatif :\n{alt_text}\n\n"
+            f"Lien vers cette vue :\n{link}\n",
+        )
     return buffer.getvalue()

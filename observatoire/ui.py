@@ -4,6 +4,7 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -152,6 +153,8 @@ def scope_caption(filters: Filters) -> str:
 
 
 def demo_notice(has_demo: bool) -> None:
+    """Say on screen that demonstration records are included (and remember it for exports)."""
+    st.session_state["_page_has_demo"] = bool(has_demo)
     if has_demo:
         st.warning(DEMO_NOTICE, icon="⚠️")
 
@@ -229,3 +232,128 @@ def metric_row(figures: list[tuple[str, str, str | None]]) -> None:
     """Key figures side by side: (label, value, help)."""
     for column, (label, value, help_text) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(label, value, help=help_text)
+
+
+# Charts with their exports -------------------------------------------------------------------
+
+_KIT = "_press_kit_figures"
+
+
+def start_page() -> None:
+    """Forget the previous page's figures (app.py calls it before each page runs)."""
+    st.session_state[_KIT] = []
+    st.session_state["_page_has_demo"] = False
+
+
+def view_link() -> str:
+    """The link that reproduces the current view (page, filters and page choices)."""
+    base = st.context.url or "http://localhost:8501/"
+    query = urlencode(st.query_params.to_dict())
+    return f"{base}?{query}" if query else base
+
+
+def chart(
+    fig,
+    *,
+    key: str,
+    title: str,
+    data: pd.DataFrame,
+    reading: str,
+    subtitle: str | None = None,
+    **plotly_kwargs,
+):
+    """A Plotly chart with its export control: PNG (2×), SVG and PDF rendered server-side with
+    an editable title and subtitle, the source line and the demonstration mention; the data as
+    CSV and XLSX. The figure also joins the page's press kit. `reading` is one French sentence
+    stating the main reading (alternative text)."""
+    filters = current_filters()
+    subtitle = subtitle if subtitle is not None else scope_caption(filters)
+    name = exports.slug(title)
+    state = st.plotly_chart(fig, key=key, config=exports.toolbar_config(name), **plotly_kwargs)
+    demo = bool(st.session_state.get("_page_has_demo"))
+    source = source_text(filters)
+    with st.popover("Exporter", icon=":material/download:"):
+        title_text = st.text_input("Titre", value=title, key=f"{key}_title")
+        subtitle_text = st.text_input("Sous-titre", value=subtitle, key=f"{key}_subtitle")
+        preset = st.selectbox(
+            "Format",
+            list(exports.PRESETS),
+            format_func=lambda p: exports.PRESETS[p].label,
+            key=f"{key}_preset",
+        )
+        dressed = exports.press_figure(
+            fig,
+            title=title_text,
+            subtitle=subtitle_text,
+            source=source.removeprefix("Source : Département de la Seine-Saint-Denis, "),
+            demo=demo,
+            preset=preset,
+        )
+        if exports.image_export_available():
+            columns = st.columns(len(exports.PRESETS[preset].formats))
+            for column, image_format in zip(columns, exports.PRESETS[preset].formats, strict=True):
+                column.download_button(
+                    image_format.upper(),
+                    data=_renderer(dressed, image_format, preset),
+                    file_name=f"{exports.slug(title_text)}.{image_format}",
+                    mime=exports.MIME[image_format],
+                    key=f"{key}_{image_format}",
+                    on_click="ignore",
+                )
+        else:
+            st.info(
+                "L'export d'images n'est pas disponible sur ce serveur (Chromium absent) ; "
+                "les données restent téléchargeables."
+            )
+        left, right = st.columns(2)
+        left.download_button(
+            "Données CSV",
+            exports.to_csv(data),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"{key}_data_csv",
+            on_click="ignore",
+        )
+        right.download_button(
+            "Données XLSX",
+            exports.to_xlsx(data, title=title_text),
+            file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_data_xlsx",
+            on_click="ignore",
+        )
+    st.session_state.setdefault(_KIT, []).append(
+        (exports.KitFigure(exports.slug(title_text), dressed, data), title_text, reading)
+    )
+    return state
+
+
+def _renderer(figure, image_format: str, preset: str):
+    """Deferred rendering: the image is made only when the user clicks."""
+    return lambda: exports.render_image(figure, image_format, preset)
+
+
+def press_kit_button(page_name: str) -> None:
+    """« Dossier de presse » : every figure of the page as images, data, caption, alt text and
+    the link to this view, in one ZIP (made when clicked)."""
+    entries = st.session_state.get(_KIT) or []
+    if not entries:
+        return
+    if not exports.image_export_available():
+        st.caption("Dossier de presse indisponible : l'export d'images demande Chromium.")
+        return
+    filters = current_filters()
+    caption = "\n".join(f"- {title} — {scope_caption(filters)}" for _, title, _ in entries)
+    caption += "\n" + source_text(filters)
+    alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
+    figures = [figure for figure, _, _ in entries]
+    link = view_link()
+    st.download_button(
+        "Dossier de presse (ZIP)",
+        data=lambda: exports.press_kit(figures, caption=caption, alt_text=alt_text, link=link),
+        file_name=f"dossier-de-presse-{exports.slug(page_name)}.zip",
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        key=f"press_kit_{exports.slug(page_name)}",
+        on_click="ignore",
+    )

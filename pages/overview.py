@@ -61,7 +61,23 @@ else:
             "Objectifs départementaux rapportés au territoire choisi au prorata de sa "
             "population (population municipale 2023)."
         )
-    st.plotly_chart(charts.target_progress_bars(headline), key="overview_targets")
+    ui.chart(
+        charts.target_progress_bars(headline),
+        key="overview_targets",
+        title="Avancement des principaux objectifs",
+        data=headline[
+            [
+                "programme_name",
+                "label",
+                "achieved",
+                "target_share",
+                "unit",
+                "progress",
+                "source_title",
+            ]
+        ],
+        reading=charts.progress_reading(headline),
+    )
 
 left, right = st.columns(2)
 by_item = warehouse.distributions_by_item(filters)
@@ -69,7 +85,22 @@ by_month = warehouse.distributions_by_month(filters)
 if by_item.empty:
     st.info("Aucune distribution ne correspond aux filtres choisis.")
 else:
-    left.plotly_chart(charts.items_bar(by_item), key="overview_items")
-    right.plotly_chart(charts.monthly_area(by_month), key="overview_months")
+    with left:
+        ui.chart(
+            charts.items_bar(by_item),
+            key="overview_items",
+            title="Quantités distribuées par type d'aide",
+            data=by_item,
+            reading=charts.items_reading(by_item),
+        )
+    with right:
+        ui.chart(
+            charts.monthly_area(by_month),
+            key="overview_months",
+            title="Distributions mensuelles par type d'aide",
+            data=by_month,
+            reading=charts.monthly_reading(by_month),
+        )
 
 ui.source_line(filters)
+ui.press_kit_button("vue d'ensemble")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,16 @@ def app(demo_db, use_db, monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", init)
     use_db(demo_db)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of the system Chromium (image export, browser tests). Skips without it, except
+    with OBSERVATOIRE_REQUIRE_BROWSER=1 (CI), where a missing Chromium fails the test."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    message = "Chromium introuvable : apt-get install chromium"
+    if os.environ.get("OBSERVATOIRE_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)

@@ -124,3 +124,39 @@ def _wrap(text: str, width: int = 60) -> str:
             line = f"{line} {word}".strip()
     lines.append(line)
     return "<br>".join(lines)
+
+
+# One French sentence per figure stating its main reading (alternative text, press kits).
+
+
+def items_reading(by_item: pd.DataFrame) -> str:
+    if by_item.empty:
+        return "Aucune distribution enregistrée."
+    top = by_item.sort_values("quantity", ascending=False).iloc[0]
+    return (
+        f"{fmt.item_label(top['item'])} : {fmt.number(top['quantity'])}, premier type d'aide "
+        f"sur {len(by_item)} ; {fmt.number(by_item['quantity'].sum())} au total."
+    )
+
+
+def monthly_reading(by_month: pd.DataFrame) -> str:
+    if by_month.empty:
+        return "Aucune distribution enregistrée."
+    per_month = by_month.groupby("month")["quantity"].sum()
+    peak = per_month.idxmax()
+    return (
+        f"Mois le plus actif : {pd.Timestamp(peak):%m/%Y}, avec "
+        f"{fmt.number(per_month.max())} distributions sur {fmt.number(per_month.sum())}."
+    )
+
+
+def progress_reading(progress: pd.DataFrame) -> str:
+    if progress.empty:
+        return "Aucun objectif."
+    reached = int((progress["progress"] >= 1).sum())
+    laggard = progress.sort_values("progress").iloc[0]
+    return (
+        f"{reached} objectif{'s' if reached > 1 else ''} atteint{'s' if reached > 1 else ''} "
+        f"sur {len(progress)} ; le plus en retard : {laggard['label']} "
+        f"({fmt.percent(laggard['progress'])})."
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
+
 from tests.e2e.conftest import full_screenshot, wait_for_app
 
 
@@ -28,3 +31,25 @@ def test_link_reproduces_filtered_view(streamlit_server, browser_page):
     assert "ept=200057875" in page.url
     page.wait_for_selector(".js-plotly-plot .barlayer .point path")
     full_screenshot(page, "overview-est-ensemble.png")
+
+
+def test_export_control_downloads_an_image_and_the_press_kit(streamlit_server, browser_page):
+    page = browser_page
+    page.goto(streamlit_server)
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .barlayer .point path")
+    page.get_by_role("button", name="Exporter").first.click()
+    png_button = page.get_by_role("button", name="PNG").first
+    png_button.wait_for()
+    with page.expect_download(timeout=60_000) as download_info:
+        png_button.click()
+    download = download_info.value
+    assert download.suggested_filename == "avancement-des-principaux-objectifs.png"
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 10_000
+    page.keyboard.press("Escape")
+    with page.expect_download(timeout=120_000) as kit_info:
+        page.get_by_role("button", name="Dossier de presse (ZIP)").click()
+    kit = zipfile.ZipFile(Path(kit_info.value.path()))
+    assert "legende.txt" in kit.namelist()
+    assert sum(name.endswith(".png") for name in kit.namelist()) == 3
