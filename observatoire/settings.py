@@ -31,12 +31,17 @@ class Settings:
     """OBSERVATOIRE_SMALL_COUNT_THRESHOLD: counts of people below this value are masked
     as « < N » on public views (default 5)."""
 
+    internal_mode: bool
+    """OBSERVATOIRE_INTERNAL_MODE: 1 for an internal deployment that shows exact small counts;
+    default 0 (public: small counts masked on screen and in every export)."""
+
 
 ENV_NAMES = {
     "db": "OBSERVATOIRE_DB",
     "lock_timeout_s": "OBSERVATOIRE_LOCK_TIMEOUT",
     "upload_password": "OBSERVATOIRE_UPLOAD_PASSWORD",
     "small_count_threshold": "OBSERVATOIRE_SMALL_COUNT_THRESHOLD",
+    "internal_mode": "OBSERVATOIRE_INTERNAL_MODE",
 }
 
 
@@ -47,6 +52,7 @@ def get_settings() -> Settings:
         lock_timeout_s=float(env.get(ENV_NAMES["lock_timeout_s"]) or 30),
         upload_password=env.get(ENV_NAMES["upload_password"]) or None,
         small_count_threshold=int(env.get(ENV_NAMES["small_count_threshold"]) or 5),
+        internal_mode=(env.get(ENV_NAMES["internal_mode"]) or "0").lower() in ("1", "true", "oui"),
     )
 
 
