@@ -25,6 +25,13 @@ pages = [
         icon=":material/article:",
         url_path="programmes",
     ),
+    st.Page("pages/map.py", title="Carte", icon=":material/map:", url_path="carte"),
+    st.Page(
+        "pages/territory.py",
+        title="Fiche territoire",
+        icon=":material/location_city:",
+        url_path="territoire",
+    ),
 ]
 navigation = st.navigation(pages)
 

@@ -147,3 +147,46 @@ def target_territory_progress(
         "target_territory_progress", filters, level=level, today=today or date.today()
     )
 
+
+# Carte et fiches territoire (issue 4) ----------------------------------------------------
+
+MAP_MEASURES = ("quantite", "personnes", "euros", "postes")
+
+
+def map_values(filters: Filters, level: str, measure: str, key: str | None = None) -> pd.DataFrame:
+    """One row per commune or EPT under the filters: code, name, ept_code, ept_name,
+    population, value (NULL: no record, « pas de données »), records, has_demo.
+    key narrows the measure: an item for 'quantite', a funder for 'euros'."""
+    if level not in ("commune", "ept"):
+        raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
+    if measure not in MAP_MEASURES:
+        raise ValueError(f"unknown measure {measure!r}")
+    return query("map_values", filters, level=level, measure=measure, key=key)
+
+
+def map_funders(filters: Filters) -> pd.DataFrame:
+    """Funders with money attributed to a commune or an EPT under the filters."""
+    return query("map_funders", filters)
+
+
+def map_boundaries(level: str) -> pd.DataFrame:
+    """Official contours (code, geojson, source, loaded_at); empty before
+    `python -m etl boundaries`, or on a warehouse not yet migrated."""
+    import duckdb
+
+    try:
+        return query("map_boundaries", level=level)
+    except duckdb.CatalogException:
+        return pd.DataFrame(columns=["code", "geojson", "source", "loaded_at"])
+
+
+def territory_programme_months(filters: Filters) -> pd.DataFrame:
+    return query("territory_programme_months", filters)
+
+
+def territory_funding_by_funder(filters: Filters) -> pd.DataFrame:
+    return query("territory_funding_by_funder", filters)
+
+
+def territory_records(filters: Filters) -> pd.DataFrame:
+    return query("territory_records", filters)

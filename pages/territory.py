@@ -1,0 +1,120 @@
+"""Fiche territoire: one commune or EPT (?code=93048) — key figures beside its EPT and the
+département, progress per target, what was distributed and funded, and the records."""
+
+import streamlit as st
+
+from observatoire import charts, fmt, maps, ui, warehouse
+
+filters = ui.current_filters()
+communes = warehouse.territories()
+names = {
+    **{e: f"EPT {n}" for e, n in zip(communes["ept_code"], communes["ept_name"], strict=True)},
+    **dict(zip(communes["code"], communes["name"] + " (commune)", strict=True)),
+}
+if "t_code" not in st.session_state:  # arriving: the territory of the link (?code=93048)
+    linked = st.query_params.get("code")
+    st.session_state["t_code"] = linked if linked in names else None
+code = st.selectbox(
+    "Territoire",
+    list(names),
+    format_func=names.get,
+    key="t_code",
+    placeholder="Choisir une commune ou un EPT",
+)
+if code:
+    st.query_params["code"] = code
+elif "code" in st.query_params:
+    del st.query_params["code"]
+if code is None:
+    st.title("Fiche territoire")
+    st.info("Choisissez une commune ou un EPT ci-dessus, ou cliquez sur la carte.")
+    st.page_link("pages/map.py", label="Ouvrir la carte", icon=":material/map:")
+    st.stop()
+
+is_ept = code in set(communes["ept_code"])
+row = communes[communes["ept_code" if is_ept else "code"] == code].iloc[0]
+ept_code, ept_name = row["ept_code"], row["ept_name"]
+scoped = (
+    filters.with_(ept=code, communes=()) if is_ept else filters.with_(ept=None, communes=(code,))
+)
+population = communes.loc[communes["ept_code" if is_ept else "code"] == code, "population"].sum()
+st.title(f"EPT {ept_name}" if is_ept else row["name"])
+st.caption(
+    (
+        f"{fmt.plural((communes['ept_code'] == code).sum(), 'commune')}"
+        if is_ept
+        else f"Commune de l'EPT {ept_name}"
+    )
+    + f" · {fmt.number(population)} habitants (population municipale 2023)"
+)
+st.page_link("pages/map.py", label="Retour à la carte", icon=":material/map:")
+
+figures = warehouse.key_figures(scoped)
+ui.demo_notice(figures["has_demo"])
+ui.metric_row(
+    [
+        ("Équipements distribués", fmt.number(figures["items_distributed"]), None),
+        ("Personnes touchées", fmt.number(figures["people_reached"]), None),
+        (
+            "Euros engagés",
+            fmt.money(figures["euros_committed"]),
+            "Financements rattachés au territoire ; ceux du département entier n'y figurent pas.",
+        ),
+        ("Postes de conseillers numériques", fmt.number(figures["conseiller_posts"]), None),
+    ]
+)
+compared = [(row["name"] if not is_ept else ept_name, figures)]
+if not is_ept:
+    compared.append(
+        (f"EPT {ept_name}", warehouse.key_figures(filters.with_(ept=ept_code, communes=())))
+    )
+compared.append(("Seine-Saint-Denis", warehouse.key_figures(filters.with_(ept=None, communes=()))))
+st.subheader("Comparaison")
+table = maps.comparison_table(compared)
+ui.table_with_downloads(
+    table,
+    f"comparaison-{code}",
+    key="sheet_compare",
+    formats={
+        c: (lambda v: fmt.number(v, 2)) if "1 000" in c else fmt.number for c in table.columns[1:]
+    },
+)
+
+st.subheader("Avancement des objectifs")
+progress = warehouse.target_progress(scoped)
+headline = progress[progress["headline"]]
+if headline.empty:
+    st.info("Aucun objectif ne concerne ce territoire sous les filtres choisis.")
+else:
+    rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
+    st.caption(f"Part du territoire dans chaque objectif : {rules}.")
+    st.plotly_chart(charts.target_progress_bars(headline), key="sheet_targets")
+
+left, right = st.columns(2)
+by_item = warehouse.distributions_by_item(scoped)
+months = warehouse.territory_programme_months(scoped)
+funders = warehouse.territory_funding_by_funder(scoped)
+if by_item.empty:
+    left.info("Aucune distribution enregistrée pour ce territoire.")
+else:
+    left.plotly_chart(charts.items_bar(by_item), key="sheet_items")
+    right.plotly_chart(
+        maps.programme_months_bars(months, "Distributions mensuelles par programme"),
+        key="sheet_months",
+    )
+if not funders.empty:
+    st.plotly_chart(maps.funders_bars(funders, "Euros engagés par financeur"), key="sheet_funders")
+
+st.subheader("Les enregistrements")
+records = warehouse.territory_records(scoped)
+kinds = st.multiselect("Type", sorted(records["Type"].unique()), placeholder="Tous les types")
+programmes = st.multiselect(
+    "Programme", sorted(records["Programme"].unique()), placeholder="Tous les programmes"
+)
+shown = records[
+    records["Type"].isin(kinds or records["Type"])
+    & records["Programme"].isin(programmes or records["Programme"])
+]
+st.caption(f"{fmt.plural(len(shown), 'enregistrement')} sur {fmt.number(len(records))}.")
+ui.table_with_downloads(shown, f"enregistrements-{code}", key="sheet_records")
+ui.source_line(scoped)
