@@ -2,17 +2,17 @@
 
 ``load_file`` is used by ``python -m etl load`` and by the dashboard's upload page.
 
-1. The file is read (etl/readers.py) and its columns matched to the kind's contract
-   (etl/schemas.py). Personal-data columns are dropped here, before anything is written;
-   they only enter a hash used to tell duplicate rows apart.
-2. The kept columns are staged as VARCHAR in a private in-memory DuckDB (no lock held on the
-   warehouse): blank rows and a final « Total » row are set aside, row numbers are those the
-   user sees in the spreadsheet.
-3. In one transaction on the warehouse: the ledger is checked (same content → « déjà
-   chargé »), ``--replace`` retires the previous loads of the source, every rule is checked
-   in SQL over the whole table (values are resolved once per distinct value, then joined
-   back), valid rows are inserted and the others recorded in ``rejected_rows`` with their
-   reasons. A crash or a kill before the commit leaves the warehouse as it was.
+1. Before the warehouse is touched: the file is read (etl/readers.py: format, encoding,
+   separator, header row below title rows) and its columns matched to the kind's contract
+   (etl/schemas.py). A file that cannot be read, or lacks a required column, is refused here.
+2. In one transaction on the warehouse: the ledger is checked (same content → « déjà
+   chargé »), ``--replace`` retires the previous loads of the source, the rows are read by
+   DuckDB into a temporary table that keeps only the contract's columns (personal-data
+   columns only enter a hash used to tell duplicate rows apart), blank rows and a final
+   « Total » row are set aside, every rule is checked in SQL over the whole table (values are
+   resolved once per distinct value, then joined back), valid rows are inserted and the others
+   recorded in ``rejected_rows`` with their reasons. A crash or a kill before the commit
+   leaves the warehouse as it was; nothing but the kept columns is ever written.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from etl import readers, schemas
-from etl.db import DUCKDB_CONFIG, connect
+from etl.db import connect
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, sha256_of, update_counts
 
@@ -156,36 +157,71 @@ def match_columns(headers: list[str], contract: schemas.Contract, file_name: str
     return cols
 
 
-# --- staging (private in-memory DuckDB) -------------------------------------------------------
+# --- staging (temporary tables of the write connection) --------------------------------
 
 
-def _stage(raw: readers.RawTable, cols: _Columns, contract, file_name: str, source_path):
-    """The kept columns as an Arrow table: _row, _hash, _extra, f_<field> (VARCHAR)."""
+def _newlines(data: bytes) -> int:
+    view = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 22  # by slices: no temporary array as large as the file
+    return sum(int(np.count_nonzero(view[i : i + step] == 10)) for i in range(0, len(view), step))
+
+
+def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
+    """What is kept of each row: a hash of every cell (personal ones included, so that two
+    rows differing only by a dropped column are not duplicates), whether the row is blank,
+    whether it looks like a « Total » row, extra cells, and the contract's columns. The
+    dropped columns go no further than this expression."""
+    everything = ", ".join([*(f"c{i}" for i in range(len(raw.headers))), "_extra"])
+    cells = ", ".join(f"c{i}" for i in range(len(raw.headers)))
+    fields = [
+        f"c{cols.index[f.name]} AS f_{f.name}"
+        if f.name in cols.index
+        else f"NULL::VARCHAR AS f_{f.name}"
+        for f in contract.fields
+    ]
+    return f"""hash({everything}) AS _hash, coalesce({everything}) IS NULL AS _blank,
+        coalesce(regexp_matches(coalesce({cells}), '(?i)^\\s*(sous[- ]?)?total\\b'), false)
+            AS _total,
+        _extra, {", ".join(fields)}"""
+
+
+def _read_csv_into(mem, raw: readers.RawTable, path: str, projection: str) -> None:
     width = len(raw.headers)
-    mem = duckdb.connect(":memory:", config=dict(DUCKDB_CONFIG))
-    tmpdir = None
-    try:
-        _macros(mem)
-        if raw.format == "CSV":
-            if source_path is not None and raw.csv_text is None:
-                csv_path = str(source_path)
-            else:
-                tmpdir = tempfile.TemporaryDirectory(prefix="observatoire-load-")
-                csv_path = os.path.join(tmpdir.name, "file.csv")
-                with open(csv_path, "wb") as handle:
-                    handle.write(raw.csv_text)
-            columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-            delim = {"\t": "\\t"}.get(raw.separator, raw.separator)
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    delim = {"\t": "\\t"}.get(raw.separator, raw.separator)
+    # With preserve_insertion_order (the default) the table keeps the file's order: rowid
+    # gives the row number.
+    mem.execute(
+        f"""CREATE OR REPLACE TEMP TABLE raw AS SELECT {projection}
+            FROM read_csv($path, delim = '{delim}', quote = '"', escape = '"',
+                header = false, skip = {raw.skip_lines},
+                columns = {{{columns}, '_extra': 'VARCHAR'}}, null_padding = true,
+                strict_mode = false, auto_detect = false, parallel = false,
+                max_line_size = 10000000)""",
+        {"path": path},
+    )
+
+
+def _load_csv(mem, raw: readers.RawTable, data: bytes, file_name: str, source_path, projection):
+    """Read the CSV into table ``raw``; fall back to decoding in Python when DuckDB finds it
+    is not UTF-8, or when it skipped empty lines (the row numbers would then be wrong)."""
+    with tempfile.TemporaryDirectory(prefix="observatoire-load-") as tmpdir:
+
+        def path_of_text() -> str:
+            if not raw.normalised and source_path is not None:
+                return str(source_path)
+            target = os.path.join(tmpdir, "fichier.csv")
+            with open(target, "wb") as handle:
+                handle.write(raw.csv_text)
+            return target
+
+        for _attempt in range(3):
             try:
-                mem.execute(
-                    f"""CREATE TABLE raw AS SELECT * FROM read_csv($path, delim = '{delim}',
-                        quote = '"', escape = '"', header = false, skip = {raw.skip_lines},
-                        columns = {{{columns}, '_extra': 'VARCHAR'}}, null_padding = true,
-                        strict_mode = false, auto_detect = false, parallel = false,
-                        max_line_size = 10000000)""",
-                    {"path": csv_path},
-                )
+                _read_csv_into(mem, raw, path_of_text(), projection)
             except duckdb.Error as exc:
+                if "unicode" in str(exc).lower() and not raw.normalised:
+                    readers.normalise_csv(raw, data, file_name, recode=True)
+                    continue
                 line = re.search(r"[Ll]ine:? (\d+)", str(exc))
                 where = f" vers la ligne {line.group(1)}" if line else ""
                 raise readers.refuse(
@@ -193,57 +229,61 @@ def _stage(raw: readers.RawTable, cols: _Columns, contract, file_name: str, sour
                     f"il n'a pas pu être lu comme un tableau CSV{where} "
                     "(guillemet non fermé ou ligne trop longue ?)",
                 ) from exc
-            first = raw.header_row + 1
-            mem.execute(f"CREATE VIEW src AS SELECT (rowid + {first})::INTEGER AS _row, * FROM raw")
-        else:
-            mem.register("xlsx_rows", raw.arrow)
-            mem.execute("CREATE VIEW src AS SELECT * FROM xlsx_rows")
-        cells = [f"c{i}" for i in range(width)]
-        fields = []
-        for f in contract.fields:
-            if f.name in cols.index:
-                fields.append(f"obs_clean(c{cols.index[f.name]}) AS f_{f.name}")
-            else:
-                fields.append(f"NULL::VARCHAR AS f_{f.name}")
-        everything = ", ".join([*cells, "_extra"])
-        mem.execute(
-            f"""CREATE TABLE stg AS
-                SELECT _row, hash({everything}) AS _hash, obs_clean(_extra) AS _extra,
-                       {", ".join(fields)}
-                FROM src
-                WHERE obs_clean(concat({everything})) IS NOT NULL"""
-        )
-        last = mem.execute("SELECT max(_row) FROM stg").fetchall()[0][0]
-        if last is None:
-            raise readers.refuse(
-                file_name, f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})"
-            )
-        last_cells = mem.execute(
-            f"SELECT {', '.join(cells)} FROM src WHERE _row = $r", {"r": last}
+            if raw.normalised:
+                return
+            records = mem.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+            lines = _newlines(data) + (0 if data.endswith(b"\n") else 1)
+            if records == lines - raw.skip_lines:
+                return
+            readers.normalise_csv(raw, data, file_name)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _stage(con, raw: readers.RawTable, cols: _Columns, contract, data, file_name, source_path):
+    """Temp view ``stg``: _row, _hash, _extra, f_<field> (VARCHAR, as read), without blank
+    rows nor a final « Total » row. Returns (rows read, number of the « Total » row)."""
+    projection = _projection(raw, cols, contract)
+    if raw.format == "CSV":
+        _load_csv(con, raw, data, file_name, source_path, projection)
+        # Rows were appended in file order: rowid (which, inside a transaction, starts at a
+        # large base) orders them; when contiguous, the row number is a mere offset.
+        first = raw.header_row + 1
+        low, high, count = con.execute(
+            "SELECT min(rowid), max(rowid), count(*) FROM raw"
         ).fetchall()[0]
-        total_row = None
-        first_cell = next((c for c in last_cells if c and c.strip(_SPACES)), "")
-        if _TOTAL.match(first_cell):
-            mem.execute("DELETE FROM stg WHERE _row = $r", {"r": last})
-            total_row = last
-            if mem.execute("SELECT count(*) FROM stg").fetchall()[0][0] == 0:
-                raise readers.refuse(
-                    file_name,
-                    f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})",
-                )
-        staged = mem.sql("SELECT * FROM stg ORDER BY _row").to_arrow_table()
-        return staged, total_row
-    finally:
-        mem.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        if count and high - low + 1 == count:
+            number = f"(rowid - {int(low)} + {first})::INTEGER"
+        else:
+            number = f"(row_number() OVER (ORDER BY rowid) - 1 + {first})::INTEGER"
+        con.execute(f"CREATE TEMP VIEW src AS SELECT {number} AS _row, * FROM raw")
+    else:
+        con.register("xlsx_rows", raw.arrow)
+        con.execute(f"CREATE TEMP TABLE raw AS SELECT _row, {projection} FROM xlsx_rows")
+        con.unregister("xlsx_rows")
+        con.execute("CREATE TEMP VIEW src AS SELECT * FROM raw")
+    last = con.execute(
+        "SELECT _row, _total FROM src WHERE NOT _blank ORDER BY _row DESC LIMIT 1"
+    ).fetchall()
+    total_row = last[0][0] if last and last[0][1] else None
+    fields = ", ".join(f"f_{f.name}" for f in contract.fields)
+    con.execute(
+        f"""CREATE TEMP VIEW stg AS SELECT _row, _hash, _extra, {fields} FROM src
+            WHERE NOT _blank AND _row <> {total_row or -1}"""
+    )
+    rows = con.execute("SELECT count(*) FROM stg").fetchall()[0][0]
+    if rows == 0:
+        raise readers.refuse(
+            file_name, f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})"
+        )
+    return rows, total_row
 
 
 # --- validation (in the warehouse transaction) ------------------------------------------------
 
 
 class _Query:
-    """The checked table: one row per staged row, resolved values and the list of errors."""
+    """The checked table ``chk``: per row, the resolved values, one reason column per rule
+    (NULL when the rule holds) and ``_ok``; the rejects are unfolded from the failing rows."""
 
     def __init__(self) -> None:
         self.joins: list[str] = []
@@ -254,16 +294,25 @@ class _Query:
         f = "NULL::VARCHAR" if field_name is None else _lit(field_name)
         self.checks.append((f, value, reason))
 
-    def sql(self) -> str:
-        errors = ", ".join(
-            f"{{'f': {f}, 'v': left(CAST({v} AS VARCHAR), {MAX_VALUE_CHARS}), 'r': {r}}}"
-            for f, v, r in self.checks
-        )
+    def chk_sql(self) -> str:
         outputs = ", ".join(f"{expr} AS {name}" for name, expr in self.outputs.items())
-        return f"""CREATE TEMP TABLE chk AS
-            SELECT s._row, {outputs},
-                   list_filter([{errors}], lambda e: e.r IS NOT NULL) AS errs
-            FROM stg2 s {" ".join(self.joins)}"""
+        reasons = ", ".join(f"{r} AS _e{i}" for i, (_, _, r) in enumerate(self.checks))
+        ok = " AND ".join(f"_e{i} IS NULL" for i in range(len(self.checks)))
+        return f"""CREATE TEMP TABLE chk AS SELECT *, {ok} AS _ok FROM (
+            SELECT s._row, {outputs}, {reasons} FROM stg2 s {" ".join(self.joins)})"""
+
+    def rejects_sql(self) -> str:
+        errors = ", ".join(
+            f"{{'f': {f}, 'v': left(CAST({v} AS VARCHAR), {MAX_VALUE_CHARS}), 'r': c._e{i}}}"
+            for i, (f, v, _) in enumerate(self.checks)
+        )
+        return f"""INSERT INTO rejected_rows (load_id, row_number, "column", value, reason)
+            SELECT $load, e._row, l.label, e.v, e.r FROM (
+                SELECT c._row, unnest(list_filter([{errors}], lambda e: e.r IS NOT NULL),
+                                      recursive := true)
+                FROM chk c JOIN stg2 s ON s._row = c._row WHERE NOT c._ok) e
+            LEFT JOIN column_labels l ON l.f = e.f
+            ORDER BY e._row"""
 
 
 def _reference_keys(con: duckdb.DuckDBPyConnection) -> None:
@@ -320,13 +369,27 @@ def _reference_keys(con: duckdb.DuckDBPyConnection) -> None:
     synonyms("k_scope", schemas.SCOPES, "obs_key")
 
 
-def _resolve_commune(con, values_sql: str) -> None:
-    """r_commune(v, code, err) for the distinct commune values of the file."""
+def _distinct(con, name: str, expr: str) -> str:
+    """CTE ``d(raw, v)`` over the distinct raw values of ``expr`` (on stg2), cleaned (trimmed
+    of every kind of space); blank ones are left out, so a failed join means « missing ».
+
+    The distinct values are materialised first, so that no condition on them can be pushed
+    down to the scan of the whole file: the cleaning runs once per distinct value.
+    """
+    con.execute(
+        f"""CREATE TEMP TABLE d_{name} AS SELECT raw, obs_clean(raw) AS v
+            FROM (SELECT DISTINCT {expr} AS raw FROM stg2 s)"""
+    )
+    return f"d AS (SELECT raw, v FROM d_{name} WHERE v IS NOT NULL)"
+
+
+def _resolve_commune(con, expr: str) -> None:
+    """r_commune(raw, v, code, err) for the distinct commune values of the file."""
     con.execute(
         rf"""CREATE TEMP TABLE r_commune AS
-        WITH d AS (SELECT DISTINCT v FROM ({values_sql}) WHERE v IS NOT NULL),
+        WITH {_distinct(con, "commune", expr)},
         x AS (
-            SELECT v, obs_name(v) AS nk,
+            SELECT raw, v, obs_name(v) AS nk,
                    CASE WHEN regexp_matches(obs_nospace(v), '^[0-9]{{5}}([.,]0+)?$')
                         THEN left(obs_nospace(v), 5) END AS digits,
                    regexp_matches(upper(obs_nospace(v)), '^(2A|2B)[0-9]{{3}}$')
@@ -334,19 +397,22 @@ def _resolve_commune(con, values_sql: str) -> None:
                        AS codelike
             FROM d),
         exact AS (
-            SELECT x.v, count(DISTINCT k.code) AS n, any_value(k.code) AS code,
-                   string_agg(DISTINCT k.label || ' (' || k.code || ')', ' ou ') AS cands
-            FROM x JOIN k_commune k ON k.key = x.nk GROUP BY x.v),
+            SELECT x.raw, count(DISTINCT k.code) AS n, any_value(k.code) AS code,
+                   array_to_string(list_sort(list_distinct(list(k.label || ' (' || k.code || ')'))),
+                                   ' ou ') AS cands
+            FROM x JOIN k_commune k ON k.key = x.nk GROUP BY x.raw),
         prefix AS (
-            SELECT x.v, count(DISTINCT k.code) AS n, any_value(k.code) AS code,
-                   string_agg(DISTINCT k.label || ' (' || k.code || ')', ' ou ') AS cands
+            SELECT x.raw, count(DISTINCT k.code) AS n, any_value(k.code) AS code,
+                   array_to_string(list_sort(list_distinct(list(k.label || ' (' || k.code || ')'))),
+                                   ' ou ') AS cands
             FROM x JOIN k_commune k ON starts_with(k.key, x.nk || ' ')
-            WHERE x.digits IS NULL AND x.nk <> '' GROUP BY x.v),
+            WHERE x.digits IS NULL AND x.nk <> '' GROUP BY x.raw),
         postal AS (
-            SELECT x.v, count(DISTINCT p.code) AS n, any_value(p.code) AS code,
-                   string_agg(DISTINCT p.label || ' (' || p.code || ')', ' ou ') AS cands
-            FROM x JOIN k_postal p ON p.postal = x.digits GROUP BY x.v)
-        SELECT x.v,
+            SELECT x.raw, count(DISTINCT p.code) AS n, any_value(p.code) AS code,
+                   array_to_string(list_sort(list_distinct(list(p.label || ' (' || p.code || ')'))),
+                                   ' ou ') AS cands
+            FROM x JOIN k_postal p ON p.postal = x.digits GROUP BY x.raw)
+        SELECT x.raw, x.v,
             CASE WHEN x.digits IS NOT NULL
                      THEN coalesce(cc.current_code, CASE WHEN po.n = 1 THEN po.code END)
                  WHEN ex.n = 1 THEN ex.code
@@ -369,57 +435,65 @@ def _resolve_commune(con, values_sql: str) -> None:
                      || 'ou indiquez le code INSEE)' END AS err
         FROM x
         LEFT JOIN commune_codes cc ON cc.code = x.digits
-        LEFT JOIN postal po ON po.v = x.v
-        LEFT JOIN exact ex ON ex.v = x.v
-        LEFT JOIN prefix pr ON pr.v = x.v"""
+        LEFT JOIN postal po ON po.raw = x.raw
+        LEFT JOIN exact ex ON ex.raw = x.raw
+        LEFT JOIN prefix pr ON pr.raw = x.raw"""
     )
 
 
-def _resolve_ept(con, values_sql: str) -> None:
-    """r_ept(v, code, err): SIREN, official name, usual name or number (T6 … T9)."""
+def _resolve_ept(con, expr: str) -> None:
+    """r_ept(raw, v, code, err): SIREN, official name, usual name or number (T6 … T9)."""
     con.execute(
         rf"""CREATE TEMP TABLE r_ept AS
-        WITH d AS (SELECT DISTINCT v FROM ({values_sql}) WHERE v IS NOT NULL),
-        x AS (SELECT v, obs_ept(v) AS k, obs_nospace(v) AS digits FROM d),
+        WITH {_distinct(con, "ept", expr)},
+        x AS (SELECT raw, v, obs_ept(v) AS k, obs_nospace(v) AS digits FROM d),
         m AS (
-            SELECT x.v, count(DISTINCT e.code) AS n, any_value(e.code) AS code,
-                   string_agg(DISTINCT e.label, ' ou ') AS cands
+            SELECT x.raw, count(DISTINCT e.code) AS n, any_value(e.code) AS code,
+                   array_to_string(list_sort(list_distinct(list(e.label))), ' ou ') AS cands
             FROM x JOIN k_ept e ON x.k <> '' AND (e.key = x.k OR e.code = x.digits
                  OR (length(x.k) > 3 AND contains(e.key, x.k)))
-            GROUP BY x.v)
-        SELECT x.v, CASE WHEN m.n = 1 THEN m.code END AS code,
+            GROUP BY x.raw)
+        SELECT x.raw, x.v, CASE WHEN m.n = 1 THEN m.code END AS code,
             CASE WHEN m.n = 1 THEN NULL
                  WHEN m.n > 1 THEN 'EPT ambigu : ' || m.cands
                  ELSE 'EPT inconnu (attendu : SIREN ou nom de l''un des quatre EPT : '
                      || (SELECT string_agg(name, ', ' ORDER BY name) FROM epts) || ')' END AS err
-        FROM x LEFT JOIN m ON m.v = x.v"""
+        FROM x LEFT JOIN m ON m.raw = x.raw"""
     )
 
 
 def _resolve_programme(con) -> None:
     con.execute(
-        """CREATE TEMP TABLE r_programme AS
-        WITH d AS (SELECT DISTINCT f_programme AS v FROM stg WHERE f_programme IS NOT NULL),
-        m AS (SELECT d.v, count(DISTINCT k.id) AS n, any_value(k.id) AS id,
-                     string_agg(DISTINCT k.id, ' ou ') AS cands
-              FROM d JOIN k_programme k ON k.key = obs_name(d.v) GROUP BY d.v)
-        SELECT d.v, CASE WHEN m.n = 1 THEN m.id END AS id,
+        f"""CREATE TEMP TABLE r_programme AS
+        WITH {_distinct(con, "programme", "s.f_programme")},
+        m AS (SELECT d.raw, count(DISTINCT k.id) AS n, any_value(k.id) AS id,
+                     array_to_string(list_sort(list_distinct(list(k.id))), ' ou ') AS cands
+              FROM d JOIN k_programme k ON k.key = obs_name(d.v) GROUP BY d.raw)
+        SELECT d.raw, d.v, CASE WHEN m.n = 1 THEN m.id END AS val,
             CASE WHEN m.n = 1 THEN NULL
                  WHEN m.n > 1 THEN 'programme ambigu : ' || m.cands
                  ELSE 'programme inconnu ; programmes connus : '
                      || coalesce((SELECT string_agg(id, ', ' ORDER BY id) FROM programmes),
                                  'aucun (chargez d''abord un fichier de programmes)') END AS err
-        FROM d LEFT JOIN m ON m.v = d.v"""
+        FROM d LEFT JOIN m ON m.raw = d.raw"""
     )
 
 
-def _resolve_keyword(con, name: str, source: str, table: str, unknown: str) -> None:
+def _resolve_keyword(con, name: str, table: str, unknown: str) -> None:
     norm = {"k_item": "obs_item"}.get(table, "obs_key")
     con.execute(
         f"""CREATE TEMP TABLE r_{name} AS
-        WITH d AS (SELECT DISTINCT {source} AS v FROM stg WHERE {source} IS NOT NULL)
-        SELECT d.v, k.canon AS val, CASE WHEN k.canon IS NULL THEN {_lit(unknown)} END AS err
+        WITH {_distinct(con, name, f"s.f_{name}")}
+        SELECT d.raw, d.v, k.canon AS val,
+               CASE WHEN k.canon IS NULL THEN {_lit(unknown)} END AS err
         FROM d LEFT JOIN {table} k ON k.key = {norm}(d.v)"""
+    )
+
+
+def _resolve_text(con, name: str) -> None:
+    con.execute(
+        f"""CREATE TEMP TABLE r_{name} AS WITH {_distinct(con, name, f"s.f_{name}")}
+            SELECT raw, v, v AS val, NULL::VARCHAR AS err FROM d"""
     )
 
 
@@ -431,8 +505,8 @@ def _resolve_date(con, name: str, mode: str) -> None:
     )
     con.execute(
         rf"""CREATE TEMP TABLE r_{name} AS
-        WITH d AS (SELECT DISTINCT f_{name} AS v FROM stg WHERE f_{name} IS NOT NULL),
-        p AS (SELECT v,
+        WITH {_distinct(con, name, f"s.f_{name}")},
+        p AS (SELECT raw, v,
             CASE WHEN regexp_matches(v, '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}([ T].*)?$')
                      THEN 'iso'
                  WHEN regexp_matches(v, '^[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{4}}( .*)?$')
@@ -440,7 +514,7 @@ def _resolve_date(con, name: str, mode: str) -> None:
                  WHEN regexp_matches(v, '^[0-9]{{5}}([.,][0-9]+)?$') THEN 'excel'
                  WHEN {year} THEN 'year' END AS form
             FROM d),
-        q AS (SELECT v, form,
+        q AS (SELECT raw, v, form,
             CASE form
                 WHEN 'iso' THEN try_strptime(regexp_extract(v,
                     '^([0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}})', 1), '%Y-%m-%d')::DATE
@@ -451,8 +525,7 @@ def _resolve_date(con, name: str, mode: str) -> None:
                     + CAST(regexp_extract(v, '^([0-9]{{5}})', 1) AS INTEGER)
                 WHEN 'year' THEN make_date(CAST(v AS INTEGER), 1, 1) END AS d
             FROM p)
-        SELECT v, CASE WHEN d >= DATE '2000-01-01' AND NOT ({future})
-                       THEN d END AS val,
+        SELECT raw, v, CASE WHEN d >= DATE '2000-01-01' AND NOT ({future}) THEN d END AS val,
             CASE WHEN form IS NULL THEN 'date illisible (attendu : {expected})'
                  WHEN d IS NULL THEN 'date impossible'
                  WHEN d < DATE '2000-01-01' THEN 'date antérieure à 2000'
@@ -464,16 +537,16 @@ def _resolve_date(con, name: str, mode: str) -> None:
 def _resolve_quantity(con, name: str) -> None:
     con.execute(
         rf"""CREATE TEMP TABLE r_{name} AS
-        WITH d AS (SELECT DISTINCT f_{name} AS v FROM stg WHERE f_{name} IS NOT NULL),
-        s AS (SELECT v, obs_nospace(v) AS s FROM d),
-        q AS (SELECT v, s,
+        WITH {_distinct(con, name, f"s.f_{name}")},
+        s AS (SELECT raw, v, obs_nospace(v) AS s FROM d),
+        q AS (SELECT raw, v, s,
             CASE WHEN regexp_matches(s, '^[0-9]{{1,3}}(\.[0-9]{{3}})+$')
                      THEN try_cast(replace(s, '.', '') AS HUGEINT)
                  WHEN regexp_matches(s, '^[0-9]+$') THEN try_cast(s AS HUGEINT)
                  WHEN regexp_matches(s, '^[0-9]+[.,]0+$')
                      THEN try_cast(regexp_extract(s, '^([0-9]+)', 1) AS HUGEINT) END AS n
             FROM s)
-        SELECT v, CASE WHEN n BETWEEN 1 AND 2147483647 THEN n::INTEGER END AS val,
+        SELECT raw, v, CASE WHEN n BETWEEN 1 AND 2147483647 THEN n::INTEGER END AS val,
             CASE WHEN regexp_matches(s, '^-[0-9]') THEN 'quantité négative'
                  WHEN regexp_matches(s, '^[0-9]+[.,][0-9]+$') AND n IS NULL
                      THEN 'quantité non entière'
@@ -488,10 +561,10 @@ def _resolve_amount(con, name: str, what: str) -> None:
     """Euros in French or plain notation: 500 000 €, 500000, 1.234,56, 12 500,50 €."""
     con.execute(
         rf"""CREATE TEMP TABLE r_{name} AS
-        WITH d AS (SELECT DISTINCT f_{name} AS v FROM stg WHERE f_{name} IS NOT NULL),
-        s AS (SELECT v, obs_nospace(regexp_replace(v,
+        WITH {_distinct(con, name, f"s.f_{name}")},
+        s AS (SELECT raw, v, obs_nospace(regexp_replace(v,
                   '^\s*(€|eur)\s*|\s*(€|eur|euros?)\s*$', '', 'gi')) AS s FROM d),
-        q AS (SELECT v, s,
+        q AS (SELECT raw, v, s,
             CASE WHEN regexp_matches(s, '^[0-9]{{1,3}}(\.[0-9]{{3}})+(,[0-9]+)?$')
                      THEN replace(replace(s, '.', ''), ',', '.')
                  WHEN regexp_matches(s, '^[0-9]{{1,3}}(,[0-9]{{3}}){{2,}}(\.[0-9]+)?$')
@@ -500,8 +573,8 @@ def _resolve_amount(con, name: str, what: str) -> None:
                  WHEN regexp_matches(s, '^[0-9]+,[0-9]+$') THEN replace(s, ',', '.')
                  WHEN regexp_matches(s, '^[0-9]+(\.[0-9]+)?$') THEN s END AS t
             FROM s),
-        n AS (SELECT v, s, round(try_cast(t AS DOUBLE), 2) AS x FROM q)
-        SELECT v, CASE WHEN x > 0 AND x < 1e15 THEN x END AS val,
+        n AS (SELECT raw, v, s, round(try_cast(t AS DOUBLE), 2) AS x FROM q)
+        SELECT raw, v, CASE WHEN x > 0 AND x < 1e15 THEN x END AS val,
             CASE WHEN regexp_matches(s, '^-[0-9]') THEN '{what} négatif'
                  WHEN x IS NULL THEN '{what} illisible (nombre positif attendu, '
                      || 'par exemple 12 500,50 €)'
@@ -511,124 +584,131 @@ def _resolve_amount(con, name: str, what: str) -> None:
     )
 
 
-def _duplicates(con, key_sql: str | None) -> None:
-    """stg2 = stg + the first row with the same key (record id, or the whole row)."""
-    if key_sql is None:
-        key_sql = "f_record_id, CASE WHEN f_record_id IS NULL THEN _hash END"
+_HAS_ID = "nullif(trim(s.f_record_id), '') IS NOT NULL"
+
+
+def _duplicates(con, q: _Query, key: str, has_id: str, id_value: str, id_field: str) -> None:
+    """Rows sharing a key with an earlier row: ``dups`` holds only the keys seen twice."""
     con.execute(
-        f"""CREATE TEMP TABLE stg2 AS SELECT *,
-                min(_row) OVER (PARTITION BY {key_sql}) AS _first,
-                arg_min(_hash, _row) OVER (PARTITION BY {key_sql}) AS _first_hash
-            FROM stg"""
+        f"""CREATE TEMP TABLE dups AS
+            SELECT {key} AS k, min(_row) AS _first, arg_min(_hash, _row) AS _first_hash
+            FROM stg2 s GROUP BY 1 HAVING count(*) > 1"""
     )
-
-
-def _common_checks(q: _Query, id_field: str = "record_id") -> None:
+    q.joins.append(f"LEFT JOIN dups dup ON dup.k = {key}")
+    later = "dup._first IS NOT NULL AND s._row > dup._first"
     q.check(
         id_field,
-        f"s.f_{id_field}",
-        f"""CASE WHEN s._row > s._first AND s.f_{id_field} IS NOT NULL
-                      AND s._hash <> s._first_hash
-                 THEN 'identifiant « ' || s.f_{id_field} || ' » déjà utilisé à la ligne '
-                      || s._first END""",
+        id_value,
+        f"""CASE WHEN {later} AND {has_id} AND s._hash <> dup._first_hash
+                 THEN 'identifiant « ' || {id_value} || ' » déjà utilisé à la ligne '
+                      || dup._first END""",
     )
     q.check(
         None,
         "NULL",
-        f"""CASE WHEN s._row > s._first AND (s.f_{id_field} IS NULL OR s._hash = s._first_hash)
-                THEN 'doublon : ligne identique à la ligne ' || s._first END""",
+        f"""CASE WHEN {later} AND (NOT ({has_id}) OR s._hash = dup._first_hash)
+                 THEN 'doublon : ligne identique à la ligne ' || dup._first END""",
     )
     q.check(
         None,
         "NULL",
-        "CASE WHEN s._extra IS NOT NULL THEN 'la ligne a plus de cellules que l''en-tête "
-        "n''a de colonnes (séparateur dans une valeur sans guillemets ?)' END",
+        "CASE WHEN nullif(trim(s._extra), '') IS NOT NULL THEN 'la ligne a plus de cellules "
+        "que l''en-tête n''a de colonnes (séparateur dans une valeur sans guillemets ?)' END",
     )
 
 
-def _required_text(q: _Query, name: str, required: bool = True) -> None:
-    q.outputs[name] = f"s.f_{name}"
-    if required:
-        q.check(name, "NULL", f"CASE WHEN s.f_{name} IS NULL THEN 'valeur manquante' END")
+def _record_duplicates(con, q: _Query, present: set[str]) -> None:
+    if "record_id" in present:
+        key = f"CASE WHEN {_HAS_ID} THEN 'i' || trim(s.f_record_id) ELSE 'h' || s._hash END"
+        _duplicates(con, q, key, _HAS_ID, "trim(s.f_record_id)", "record_id")
+    else:
+        _duplicates(con, q, "s._hash", "false", "NULL", "record_id")
 
 
-def _typed(q: _Query, name: str, out: str, required: bool) -> None:
-    """Join r_<name> and add its value and its error (or « valeur manquante »)."""
-    q.joins.append(f"LEFT JOIN r_{name} ON r_{name}.v = s.f_{name}")
-    q.outputs[out] = f"r_{name}.val"
+def _typed(q: _Query, name: str, out: str | None, required: bool) -> None:
+    """Join r_<name>; add its value as ``out`` and its error (or « valeur manquante »)."""
+    q.joins.append(f"LEFT JOIN r_{name} ON r_{name}.raw = s.f_{name}")
+    if out:
+        q.outputs[out] = f"r_{name}.val"
     missing = "'valeur manquante'" if required else "NULL"
     q.check(
-        name, f"s.f_{name}", f"CASE WHEN s.f_{name} IS NULL THEN {missing} ELSE r_{name}.err END"
+        name,
+        f"s.f_{name}",
+        f"CASE WHEN r_{name}.raw IS NULL THEN {missing} ELSE r_{name}.err END",
     )
+
+
+def _text(con, q: _Query, name: str, required: bool = False, out: str | None = None) -> None:
+    _resolve_text(con, name)
+    _typed(q, name, out or name, required)
 
 
 _COMMUNE_FIELDS = ("commune_code", "postal_code", "commune_name")
 
 
 def _commune_value(present: set[str]) -> tuple[str, str]:
+    """(value, field) SQL of the first commune column given on the row."""
     fields = [f for f in _COMMUNE_FIELDS if f in present] or ["commune_name"]
-    value = "coalesce(" + ", ".join(f"s.f_{f}" for f in fields) + ", NULL)"
-    which = "CASE " + " ".join(f"WHEN s.f_{f} IS NOT NULL THEN '{f}'" for f in fields)
-    which += f" ELSE '{fields[0]}' END"
-    return value, which
+    if len(fields) == 1:
+        return f"s.f_{fields[0]}", _lit(fields[0])
+    value = "coalesce(" + ", ".join(f"nullif(trim(s.f_{f}), '')" for f in fields) + ")"
+    which = "CASE " + " ".join(
+        f"WHEN nullif(trim(s.f_{f}), '') IS NOT NULL THEN '{f}'" for f in fields
+    )
+    return value, which + f" ELSE '{fields[0]}' END"
 
 
-def _commune_checks(q: _Query, present: set[str], required: bool) -> None:
+def _commune_checks(con, q: _Query, present: set[str], required: bool) -> None:
     value, which = _commune_value(present)
-    q.joins.append(f"LEFT JOIN r_commune rc ON rc.v = {value}")
+    _resolve_commune(con, value)
+    q.joins.append(f"LEFT JOIN r_commune rc ON rc.raw = {value}")
     q.outputs["commune_code"] = "rc.code"
     missing = "'commune manquante'" if required else "NULL"
-    q.checks.append((which, value, f"CASE WHEN {value} IS NULL THEN {missing} ELSE rc.err END"))
+    q.checks.append((which, value, f"CASE WHEN rc.raw IS NULL THEN {missing} ELSE rc.err END"))
 
 
-def _validate(con, kind: str, present: set[str]) -> tuple[str, list[str]]:
-    """Create the checked table ``chk``; return the target table and its columns."""
+def _unknown(what: str, values) -> str:
+    return f"{what} inconnu (attendu : " + ", ".join(values) + ")"
+
+
+def _validate(con, kind: str, present: set[str], contract: schemas.Contract):
+    """Create the checked table ``chk``; return the query, the target table and its columns."""
     q = _Query()
-    value, _ = _commune_value(present)
-    values = value.replace("s.f_", "f_")
-    if kind == "programmes":
-        slug = "trim(regexp_replace(lower(strip_accents(f_name)), '[^a-z0-9]+', '-', 'g'), '-')"
-        con.execute(f"CREATE TEMP TABLE stg1 AS SELECT *, coalesce(f_id, {slug}) AS f_pid FROM stg")
-        con.execute("DROP TABLE stg")
-        con.execute("ALTER TABLE stg1 RENAME TO stg")
-        _duplicates(con, "f_pid")
+    if kind in ("targets", "programmes"):  # small files: clean every value once, per row
+        cleaned = ", ".join(f"obs_clean(f_{f.name}) AS f_{f.name}" for f in contract.fields)
+        extra = ""
+        if kind == "programmes":
+            slug = (
+                "trim(regexp_replace(lower(strip_accents(obs_clean(f_name))), '[^a-z0-9]+', "
+                "'-', 'g'), '-')"
+            )
+            extra = f", coalesce(obs_clean(f_id), {slug}) AS f_pid"
+        con.execute(
+            f"CREATE TEMP TABLE stg2 AS SELECT _row, _hash, _extra, {cleaned}{extra} FROM stg"
+        )
     else:
-        _duplicates(con, None)
-    if kind == "distributions":
-        _resolve_date(con, "date", schemas.DATE)
+        con.execute("CREATE TEMP VIEW stg2 AS SELECT * FROM stg")
+    if kind in ("distributions", "funding"):
+        mode = schemas.DATE if kind == "distributions" else schemas.DATE_OR_YEAR
+        _resolve_date(con, "date", mode)
         _typed(q, "date", "date", True)
-        _resolve_commune(con, f"SELECT {values} AS v FROM stg")
-        _commune_checks(q, present, required=True)
+        _commune_checks(con, q, present, required=kind == "distributions")
         _resolve_programme(con)
         _typed(q, "programme", "programme_id", True)
-        q.outputs["programme_id"] = "r_programme.id"
-        _resolve_keyword(
-            con,
-            "item",
-            "f_item",
-            "k_item",
-            "équipement inconnu (attendu : " + ", ".join(schemas.ITEMS) + ")",
-        )
+    if kind == "distributions":
+        _resolve_keyword(con, "item", "k_item", _unknown("équipement", schemas.ITEMS))
         _typed(q, "item", "item", True)
         _resolve_quantity(con, "quantity")
         _typed(q, "quantity", "quantity", True)
-        _required_text(q, "public", required=False)
-        _required_text(q, "operator", required=False)
-        _common_checks(q)
+        _text(con, q, "public")
+        _text(con, q, "operator")
+        _record_duplicates(con, q, present)
         columns = ["date", "commune_code", "programme_id", "item", "quantity", "public", "operator"]
     elif kind == "funding":
-        _resolve_date(con, "date", schemas.DATE_OR_YEAR)
-        _typed(q, "date", "date", True)
-        _required_text(q, "funder")
-        _resolve_programme(con)
-        _typed(q, "programme", "programme_id", True)
-        q.outputs["programme_id"] = "r_programme.id"
-        _resolve_commune(con, f"SELECT {values} AS v FROM stg")
-        _commune_checks(q, present, required=False)
-        _resolve_ept(con, "SELECT f_ept AS v FROM stg")
-        q.joins.append("LEFT JOIN r_ept ON r_ept.v = s.f_ept")
+        _text(con, q, "funder", required=True)
+        _resolve_ept(con, "s.f_ept")
+        _typed(q, "ept", None, False)
         q.joins.append("LEFT JOIN communes cm ON cm.code = rc.code")
-        q.check("ept", "s.f_ept", "r_ept.err")
         q.check(
             "ept",
             "s.f_ept",
@@ -639,169 +719,142 @@ def _validate(con, kind: str, present: set[str]) -> tuple[str, list[str]]:
         q.outputs["ept_code"] = "CASE WHEN rc.code IS NULL THEN r_ept.code END"
         _resolve_amount(con, "amount", "montant")
         _typed(q, "amount", "amount_eur", True)
-        _required_text(q, "scheme", required=False)
-        _common_checks(q)
+        _text(con, q, "scheme")
+        _record_duplicates(con, q, present)
         columns = [
-            "date",
-            "funder",
-            "programme_id",
-            "commune_code",
-            "ept_code",
-            "amount_eur",
-            "scheme",
-        ]
+            "date", "funder", "programme_id", "commune_code", "ept_code", "amount_eur", "scheme"
+        ]  # fmt: skip
     elif kind == "targets":
-        _resolve_programme(con)
-        _typed(q, "programme", "programme_id", True)
-        q.outputs["programme_id"] = "r_programme.id"
-        _resolve_keyword(
-            con,
-            "indicator",
-            "f_indicator",
-            "k_indicator",
-            "indicateur inconnu (attendu : " + ", ".join(schemas.INDICATORS) + ")",
-        )
-        _typed(q, "indicator", "indicator", True)
-        _resolve_keyword(
-            con,
-            "item",
-            "f_item",
-            "k_item",
-            "équipement inconnu (attendu : " + ", ".join(schemas.ITEMS) + ")",
-        )
-        _typed(q, "item", "item", False)
-        _resolve_amount(con, "target_value", "objectif")
-        _typed(q, "target_value", "target_value", True)
-        units = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in schemas.DEFAULT_UNITS.items())
-        q.outputs["unit"] = f"coalesce(s.f_unit, CASE r_indicator.val {units} END)"
-        _resolve_keyword(
-            con,
-            "scope",
-            "f_scope",
-            "k_scope",
-            "périmètre inconnu (attendu : " + ", ".join(schemas.SCOPES) + ")",
-        )
-        q.joins.append("LEFT JOIN r_scope ON r_scope.v = s.f_scope")
-        q.check("scope", "s.f_scope", "r_scope.err")
-        commune_value, commune_field = _commune_value(present)
-        scope = f"""coalesce(r_scope.val, CASE
-            WHEN s.f_scope IS NOT NULL THEN NULL
-            WHEN {commune_value} IS NOT NULL THEN 'commune'
-            WHEN s.f_ept IS NOT NULL THEN 'ept'
-            WHEN regexp_matches(obs_nospace(coalesce(s.f_scope_code, '')), '^[0-9]{{9}}$')
-                THEN 'ept'
-            WHEN regexp_matches(obs_nospace(coalesce(s.f_scope_code, '')), '^[0-9]{{5}}')
-                THEN 'commune'
-            ELSE 'departement' END)"""
-        con.execute(
-            f"CREATE TEMP TABLE stg3 AS SELECT s.*, {scope} AS _scope FROM stg2 s "
-            "LEFT JOIN r_scope ON r_scope.v = s.f_scope"
-        )
-        con.execute("DROP TABLE stg2")
-        con.execute("ALTER TABLE stg3 RENAME TO stg2")
-        cv = f"CASE WHEN s._scope = 'commune' THEN coalesce({commune_value}, s.f_scope_code) END"
-        ev = "CASE WHEN s._scope = 'ept' THEN coalesce(s.f_ept, s.f_scope_code) END"
-        _resolve_commune(
-            con, f"SELECT {cv.replace('s.f_', 'f_').replace('s._', '_')} AS v FROM stg2 s"
-        )
-        _resolve_ept(con, f"SELECT {ev.replace('s.f_', 'f_').replace('s._', '_')} AS v FROM stg2 s")
-        q.joins.append(f"LEFT JOIN r_commune rc ON rc.v = {cv}")
-        q.joins.append(f"LEFT JOIN r_ept re ON re.v = {ev}")
-        which = f"CASE WHEN {commune_value} IS NOT NULL THEN {commune_field} ELSE 'scope_code' END"
-        q.checks.append(
-            (
-                which,
-                cv,
-                f"""CASE WHEN s._scope = 'commune' AND {cv} IS NULL
-                         THEN 'commune manquante pour un objectif communal'
-                         WHEN s._scope = 'commune' THEN rc.err END""",
-            )
-        )
-        q.checks.append(
-            (
-                "CASE WHEN s.f_ept IS NOT NULL THEN 'ept' ELSE 'scope_code' END",
-                ev,
-                """CASE WHEN s._scope = 'ept' AND coalesce(s.f_ept, s.f_scope_code) IS NULL
-                        THEN 'EPT manquant pour un objectif d''EPT'
-                        WHEN s._scope = 'ept' THEN re.err END""",
-            )
-        )
-        q.check(
-            "scope_code",
-            "s.f_scope_code",
-            """CASE WHEN s._scope = 'departement' AND s.f_scope_code IS NOT NULL
-                         AND obs_nospace(s.f_scope_code) NOT IN ('93', '93.0')
-                    THEN 'code incohérent avec le périmètre département (93 attendu)' END""",
-        )
-        q.outputs["scope"] = "s._scope"
-        q.outputs["scope_code"] = (
-            "CASE s._scope WHEN 'departement' THEN '93' WHEN 'commune' THEN rc.code "
-            "WHEN 'ept' THEN re.code END"
-        )
-        _resolve_date(con, "deadline", schemas.DEADLINE)
-        _typed(q, "deadline", "deadline", False)
-        for name in ("label", "public", "operator", "funder"):
-            _required_text(q, name, required=False)
-        _common_checks(q)
+        _targets(con, q, present)
         columns = [
-            "programme_id",
-            "indicator",
-            "item",
-            "target_value",
-            "unit",
-            "scope",
-            "scope_code",
-            "deadline",
-            "label",
-            "public",
-            "operator",
-            "funder",
-        ]
+            "programme_id", "indicator", "item", "target_value", "unit", "scope", "scope_code",
+            "deadline", "label", "public", "operator", "funder",
+        ]  # fmt: skip
     elif kind == "programmes":
-        q.outputs["id"] = "s.f_pid"
-        q.check(
-            "id",
-            "s.f_id",
-            """CASE WHEN s.f_pid IS NULL OR s.f_pid = '' THEN 'identifiant manquant'
-                    WHEN NOT regexp_matches(s.f_pid, '^[A-Za-z0-9][A-Za-z0-9_.-]*$')
-                    THEN 'identifiant invalide (lettres sans accents, chiffres, - _ . seulement)'
-                    END""",
-        )
-        _required_text(q, "name")
-        _required_text(q, "operator", required=False)
-        _required_text(q, "description", required=False)
-        for name in ("start_date", "end_date"):
-            _resolve_date(con, name, schemas.DEADLINE)
-            _typed(q, name, name, False)
-        q.check(
-            "end_date",
-            "s.f_end_date",
-            "CASE WHEN r_end_date.val < r_start_date.val THEN 'fin antérieure au début' END",
-        )
-        q.joins.append("LEFT JOIN programmes p_id ON lower(p_id.id) = lower(s.f_pid)")
-        q.check(
-            "id",
-            "s.f_pid",
-            """CASE WHEN p_id.id IS NOT NULL THEN 'le programme « ' || p_id.id
-                    || ' » existe déjà (source « ' || p_id.source || ' ») ; pour le corriger, '
-                    || 'rechargez son fichier avec --replace' END""",
-        )
-        q.joins.append(
-            "LEFT JOIN (SELECT obs_name(name) AS key, any_value(id) AS id FROM programmes "
-            "GROUP BY ALL) p_name ON p_name.key = obs_name(s.f_name)"
-        )
-        q.check(
-            "name",
-            "s.f_name",
-            """CASE WHEN p_id.id IS NULL AND p_name.id IS NOT NULL
-                    THEN 'un programme de même nom existe déjà : ' || p_name.id END""",
-        )
-        _common_checks(q, id_field="pid")
+        _programmes(con, q)
         columns = ["id", "name", "operator", "start_date", "end_date", "description"]
     else:  # pragma: no cover - kinds are checked by load_file
         raise ValueError(kind)
-    con.execute(q.sql())
-    return schemas.CONTRACTS[kind].table, columns
+    con.execute(q.chk_sql())
+    return q, contract.table, columns
+
+
+def _targets(con, q: _Query, present: set[str]) -> None:
+    _resolve_programme(con)
+    _typed(q, "programme", "programme_id", True)
+    _resolve_keyword(con, "indicator", "k_indicator", _unknown("indicateur", schemas.INDICATORS))
+    _typed(q, "indicator", "indicator", True)
+    _resolve_keyword(con, "item", "k_item", _unknown("équipement", schemas.ITEMS))
+    _typed(q, "item", "item", False)
+    _resolve_amount(con, "target_value", "objectif")
+    _typed(q, "target_value", "target_value", True)
+    units = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in schemas.DEFAULT_UNITS.items())
+    q.outputs["unit"] = f"coalesce(s.f_unit, CASE r_indicator.val {units} END)"
+    _resolve_keyword(con, "scope", "k_scope", _unknown("périmètre", schemas.SCOPES))
+    commune_value, commune_field = _commune_value(present)
+    scope = f"""coalesce(r_scope.val, CASE
+        WHEN s.f_scope IS NOT NULL THEN NULL
+        WHEN {commune_value} IS NOT NULL THEN 'commune'
+        WHEN s.f_ept IS NOT NULL THEN 'ept'
+        WHEN regexp_matches(obs_nospace(coalesce(s.f_scope_code, '')), '^[0-9]{{9}}$') THEN 'ept'
+        WHEN regexp_matches(obs_nospace(coalesce(s.f_scope_code, '')), '^[0-9]{{5}}')
+            THEN 'commune'
+        ELSE 'departement' END)"""
+    con.execute(
+        f"""CREATE TEMP TABLE stg3 AS SELECT s.*, {scope} AS _scope FROM stg2 s
+            LEFT JOIN r_scope ON r_scope.raw = s.f_scope"""
+    )
+    con.execute("DROP TABLE stg2")
+    con.execute("ALTER TABLE stg3 RENAME TO stg2")
+    _typed(q, "scope", None, False)
+    cv = f"CASE WHEN s._scope = 'commune' THEN coalesce({commune_value}, s.f_scope_code) END"
+    ev = "CASE WHEN s._scope = 'ept' THEN coalesce(s.f_ept, s.f_scope_code) END"
+    _resolve_commune(con, cv)
+    _resolve_ept(con, ev)
+    q.joins.append(f"LEFT JOIN r_commune rc ON rc.raw = {cv}")
+    q.joins.append(f"LEFT JOIN r_ept re ON re.raw = {ev}")
+    which = f"CASE WHEN {commune_value} IS NOT NULL THEN {commune_field} ELSE 'scope_code' END"
+    q.checks.append(
+        (
+            which,
+            cv,
+            """CASE WHEN s._scope = 'commune' AND rc.raw IS NULL
+                    THEN 'commune manquante pour un objectif communal'
+                    WHEN s._scope = 'commune' THEN rc.err END""",
+        )
+    )
+    q.checks.append(
+        (
+            "CASE WHEN s.f_ept IS NOT NULL THEN 'ept' ELSE 'scope_code' END",
+            ev,
+            """CASE WHEN s._scope = 'ept' AND re.raw IS NULL
+                    THEN 'EPT manquant pour un objectif d''EPT'
+                    WHEN s._scope = 'ept' THEN re.err END""",
+        )
+    )
+    q.check(
+        "scope_code",
+        "s.f_scope_code",
+        """CASE WHEN s._scope = 'departement' AND s.f_scope_code IS NOT NULL
+                     AND obs_nospace(s.f_scope_code) NOT IN ('93', '93.0')
+                THEN 'code incohérent avec le périmètre département (93 attendu)' END""",
+    )
+    q.outputs["scope"] = "s._scope"
+    q.outputs["scope_code"] = (
+        "CASE s._scope WHEN 'departement' THEN '93' WHEN 'commune' THEN rc.code "
+        "WHEN 'ept' THEN re.code END"
+    )
+    _resolve_date(con, "deadline", schemas.DEADLINE)
+    _typed(q, "deadline", "deadline", False)
+    for name in ("label", "public", "operator", "funder"):
+        _text(con, q, name)
+    _record_duplicates(con, q, present)
+
+
+def _programmes(con, q: _Query) -> None:
+    q.outputs["id"] = "s.f_pid"
+    q.check(
+        "id",
+        "s.f_id",
+        """CASE WHEN s.f_pid IS NULL OR s.f_pid = '' THEN 'identifiant manquant'
+                WHEN NOT regexp_matches(s.f_pid, '^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+                THEN 'identifiant invalide (lettres sans accents, chiffres, - _ . seulement)'
+                END""",
+    )
+    _text(con, q, "name", required=True)
+    _text(con, q, "operator")
+    _text(con, q, "description")
+    for name in ("start_date", "end_date"):
+        _resolve_date(con, name, schemas.DEADLINE)
+        _typed(q, name, name, False)
+    q.check(
+        "end_date",
+        "s.f_end_date",
+        "CASE WHEN r_end_date.val < r_start_date.val THEN 'fin antérieure au début' END",
+    )
+    q.joins.append(
+        "LEFT JOIN (SELECT lower(id) AS key, any_value(id) AS id, any_value(source) AS source "
+        "FROM programmes GROUP BY 1) p_id ON p_id.key = lower(s.f_pid)"
+    )
+    q.check(
+        "id",
+        "s.f_pid",
+        """CASE WHEN p_id.id IS NOT NULL THEN 'le programme « ' || p_id.id
+                || ' » existe déjà (source « ' || p_id.source || ' ») ; pour le corriger, '
+                || 'rechargez son fichier avec --replace' END""",
+    )
+    q.joins.append(
+        "LEFT JOIN (SELECT obs_name(name) AS key, any_value(id) AS id FROM programmes "
+        "GROUP BY 1) p_name ON p_name.key = obs_name(s.f_name)"
+    )
+    q.check(
+        "name",
+        "s.f_name",
+        """CASE WHEN p_id.id IS NULL AND p_name.id IS NOT NULL
+                THEN 'un programme de même nom existe déjà : ' || p_name.id END""",
+    )
+    has_id = "s.f_pid IS NOT NULL"
+    _duplicates(con, q, "s.f_pid", has_id, "s.f_pid", "id")
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -866,13 +919,7 @@ def load_file(
         result.messages.append(
             "Colonnes inconnues ignorées : " + ", ".join(f"« {h} »" for h in cols.ignored) + "."
         )
-    direct = path if raw.format == "CSV" and raw.csv_text is data else None
-    if direct is not None:
-        raw.csv_text = None
-    staged, total_row = _stage(raw, cols, contract, name, direct)
-    if total_row is not None:
-        result.messages.append(f"La ligne {total_row} (total) n'est pas comptée comme une donnée.")
-    result.rows_read = staged.num_rows
+    result.encoding = raw.encoding
 
     digest = sha256_of(data) + (f":{sheet}" if sheet else "")
     con = connect(db, timeout_s=timeout_s)
@@ -913,11 +960,14 @@ def load_file(
             load_id = record(
                 con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
             )
-            con.register("staged_rows", staged)
-            con.execute("CREATE TEMP TABLE stg AS SELECT * FROM staged_rows")
-            con.unregister("staged_rows")
+            result.rows_read, total_row = _stage(con, raw, cols, contract, data, name, path)
+            if total_row is not None:
+                result.messages.append(
+                    f"La ligne {total_row} (total) n'est pas comptée comme une donnée."
+                )
+            result.encoding = raw.encoding
             _reference_keys(con)
-            table, columns = _validate(con, kind, set(cols.index))
+            query, table, columns = _validate(con, kind, set(cols.index), contract)
             extra = {"load_id": str(int(load_id))}
             if kind in ("distributions", "funding"):
                 extra["is_demo"] = "false"
@@ -926,27 +976,17 @@ def load_file(
             names = ", ".join([*columns, *extra])
             values = ", ".join([*columns, *extra.values()])
             con.execute(
-                f"INSERT INTO {table} ({names}) SELECT {values} FROM chk "
-                "WHERE len(errs) = 0 ORDER BY _row",
+                f"INSERT INTO {table} ({names}) SELECT {values} FROM chk WHERE _ok",
                 {"label": label} if "source" in extra else None,
             )
             con.register(
                 "column_labels",
                 pa.table({"f": list(cols.labels), "label": list(cols.labels.values())}),
             )
-            con.execute(
-                """INSERT INTO rejected_rows (load_id, row_number, "column", value, reason)
-                   SELECT $load, e._row, l.label, e.v, e.r
-                   FROM (SELECT _row, unnest(errs, recursive := true) FROM chk
-                         WHERE len(errs) > 0) e
-                   LEFT JOIN column_labels l ON l.f = e.f
-                   ORDER BY e._row""",
-                {"load": load_id},
-            )
+            con.execute(query.rejects_sql(), {"load": load_id})
             con.unregister("column_labels")
             loaded, rejected = con.execute(
-                "SELECT count(*) FILTER (WHERE len(errs) = 0), "
-                "count(*) FILTER (WHERE len(errs) > 0) FROM chk"
+                "SELECT count(*) FILTER (WHERE _ok), count(*) FILTER (WHERE NOT _ok) FROM chk"
             ).fetchall()[0]
             result.load_id, result.rows_loaded, result.rows_rejected = load_id, loaded, rejected
             update_counts(

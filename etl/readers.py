@@ -37,9 +37,11 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     sheet: str | None = None
-    # CSV: normalised UTF-8 text to hand to DuckDB, and lines to skip (title rows + header).
+    # CSV: the bytes to hand to DuckDB (the file itself, or rewritten as UTF-8 with empty
+    # lines made rows of empty cells when ``normalised``), and lines to skip (titles, header).
     csv_text: bytes | None = None
     skip_lines: int = 0
+    normalised: bool = False
     # XLSX: the data rows as an Arrow table (c0 … cN, _extra, _row).
     arrow: pa.Table | None = None
     notes: list[str] = field(default_factory=list)
@@ -51,7 +53,7 @@ def refuse(file_name: str, what: str) -> FileRefused:
 
 def read_table(data: bytes, file_name: str, synonyms: dict[str, str], sheet: str | None = None):
     """Detect the format and the header row; refuse what cannot be read as a table."""
-    if not data.strip():
+    if not data or data.isspace():
         raise refuse(file_name, "il est vide")
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, file_name, synonyms, sheet)
@@ -101,15 +103,16 @@ def _no_header(file_name: str, synonyms: dict[str, str]) -> FileRefused:
 
 # --- CSV ----------------------------------------------------------------------------------
 
+HEAD_BYTES = 262144
+
 
 def _decode(data: bytes, file_name: str) -> tuple[str, str]:
+    """The whole file as text: UTF-16 (BOM), UTF-8 (with or without BOM), else Windows-1252."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError as exc:
             raise refuse(file_name, "son encodage UTF-16 est endommagé") from exc
-    if b"\x00" in data[:65536]:
-        raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX")
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -120,48 +123,85 @@ def _decode(data: bytes, file_name: str) -> tuple[str, str]:
         return data.decode("latin-1"), "Latin-1"
 
 
-def _read_csv(data: bytes, file_name: str, synonyms: dict[str, str]) -> RawTable:
-    text, encoding = _decode(data, file_name)
-    modified = encoding != "UTF-8"
+def _head_text(data: bytes) -> tuple[str, str] | None:
+    """The first lines as text when they are UTF-8 (the usual case, read without decoding
+    the whole file: DuckDB checks the rest), else None."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    head = data[:HEAD_BYTES]
+    if len(data) > HEAD_BYTES and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]
+    try:
+        return head.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return None
+
+
+def normalise_csv(raw: RawTable, data: bytes, file_name: str, *, recode: bool = False) -> None:
+    """Decode the whole file (``recode``: it is not UTF-8 after all) and rewrite it as UTF-8
+    where empty lines become rows of empty cells, so that DuckDB, which skips empty lines,
+    keeps the row numbers the user sees."""
+    if recode:
+        if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+            try:
+                text, encoding = data.decode("cp1252"), "Windows-1252"
+            except UnicodeDecodeError:
+                text, encoding = data.decode("latin-1"), "Latin-1"
+        else:
+            text, encoding = _decode(data, file_name)
+    else:
+        text, encoding = _decode(data, file_name)
     if "\r" in text and "\n" not in text:  # old Mac line endings
         text = text.replace("\r", "\n")
-        modified = True
-    head_lines = text[:262144].splitlines(keepends=True)[: HEADER_SEARCH_ROWS + 1]
-    if len(head_lines) > HEADER_SEARCH_ROWS:
-        head_lines = head_lines[:HEADER_SEARCH_ROWS]
-    best = None  # (score, -priority, separator, index, rows)
-    for priority, sep in enumerate(SEPARATORS):
+    filler = "\n" + (raw.separator or ";") * max(len(raw.headers) - 1, 1)
+    text = _EMPTY_LINE.sub(lambda _: filler, "\n" + text)[1:]
+    if not text.endswith("\n"):
+        text += "\n"
+    raw.csv_text = text.encode("utf-8")
+    raw.encoding = encoding
+    raw.normalised = True
+
+
+def _read_csv(data: bytes, file_name: str, synonyms: dict[str, str]) -> RawTable:
+    if b"\x00" in data[:65536] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX")
+    fast = _head_text(data)
+    if fast is not None and "\r" in fast[0] and "\n" not in fast[0]:
+        fast = None  # old Mac line endings: rewritten below
+    if fast is None:
+        text, encoding = _decode(data, file_name)
+        if "\r" in text and "\n" not in text:
+            text = text.replace("\r", "\n")
+        head = text[:HEAD_BYTES]
+    else:
+        head, encoding = fast
+    head_lines = head.splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
+    best = None  # (score, separator, index)
+    for sep in SEPARATORS:
         rows = list(csv.reader(io.StringIO("".join(head_lines)), delimiter=sep))
         index, score = _find_header(rows, synonyms)
         if score and (best is None or score > best[0]):
-            best = (score, priority, sep, index, rows)
+            best = (score, sep, index)
     if best is None or best[0] < 2:
         raise _no_header(file_name, synonyms)
-    _, _, sep, index, _ = best
+    _, sep, index = best
     # Physical lines up to and including the header (a quoted title could span lines).
     reader = csv.reader(io.StringIO("".join(head_lines)), delimiter=sep)
     header_cells: list[str] = []
     for _ in range(index + 1):
         header_cells = next(reader)
-    skip_lines = reader.line_num
-    headers = _clean_headers(header_cells)
-    # DuckDB skips empty lines: make them rows of empty cells so row numbers stay exact.
-    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
-        filler = "\n" + sep * max(len(headers) - 1, 1)
-        text = _EMPTY_LINE.sub(lambda _: filler, "\n" + text)[1:]
-        modified = True
-    if not text.endswith("\n"):
-        text += "\n"
-        modified = True
-    return RawTable(
+    raw = RawTable(
         format="CSV",
-        headers=headers,
+        headers=_clean_headers(header_cells),
         header_row=index + 1,
         encoding=encoding,
         separator=sep,
-        csv_text=text.encode("utf-8") if modified else data,
-        skip_lines=skip_lines,
+        csv_text=data,
+        skip_lines=reader.line_num,
     )
+    if fast is None:
+        normalise_csv(raw, data, file_name)
+    return raw
 
 
 # --- XLSX ---------------------------------------------------------------------------------
