@@ -32,6 +32,7 @@ pages = [
         icon=":material/location_city:",
         url_path="territoire",
     ),
+    st.Page("pages/targets.py", title="Objectifs", icon=":material/flag:", url_path="objectifs"),
 ]
 navigation = st.navigation(pages)
 

@@ -1,6 +1,7 @@
 -- Each target's share and achievement in every territory of a level ($level = 'commune' or
 -- 'ept'), for the maps and the breakdown tables. The share rule is _target_shares.sql.
--- One row per target family (see _target_families.sql) and territory that has a share.
+-- One row per target family (see _target_families.sql; target_row identifies it, as in
+-- target_progress.sql under a territory filter) and territory that has a share.
 -- The territory filter chooses the rows (communes of the selection; the EPT chosen, or the
 -- EPTs of the communes chosen); each row counts what was achieved in the whole territory
 -- under the other filters (programmes, period, demonstration data). Money attributed to an
@@ -28,9 +29,9 @@ achieved AS (
     GROUP BY ALL
 ),
 base AS (
-    SELECT fm.programme_id, pr.name AS programme_name, fm.indicator, fm.item, fm.public,
-           fm.operator, fm.funder, fm.label, fm.unit, fm.scope, fm.scope_code, fm.target_value,
-           fm.deadline, fm.source,
+    SELECT fm.first_rowid AS target_row, fm.programme_id, pr.name AS programme_name,
+           fm.indicator, fm.item, fm.public, fm.operator, fm.funder, fm.label, fm.unit,
+           fm.scope, fm.scope_code, fm.target_value, fm.deadline, fm.source,
            t.level, t.code AS territory_code, t.name AS territory_name, t.ept_code, t.ept_name,
            t.population,
            s.target_share, s.share_rule, s.share_of,

@@ -1,0 +1,96 @@
+"""Objectifs: where each programme stands against what was announced, by territory and over
+time."""
+
+from datetime import date
+
+import streamlit as st
+
+from observatoire import ui, warehouse
+from observatoire.charts import targets as charts
+
+filters = ui.current_filters()
+today = date.today()
+st.title("Objectifs")
+st.caption(ui.scope_caption(filters))
+
+progress = warehouse.target_progress(filters, today=today)
+ui.demo_notice(bool(progress["has_demo"].any()))
+if progress.empty:
+    st.info("Aucun objectif ne correspond aux filtres choisis.")
+    ui.source_line(filters)
+    st.stop()
+
+ui.metric_row(charts.status_counts(progress))
+if filters.has_territory:
+    st.caption(
+        "Objectifs rapportés au territoire choisi : objectif explicite du territoire, sinon "
+        "part au prorata de la population (voir « Méthode »)."
+    )
+with st.expander("Méthode"):
+    st.markdown(charts.METHOD)
+
+st.subheader("Avancement de chaque objectif")
+laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
+rows = charts.sort_rows(progress, laggards, default=["target_row"])
+ui.chart(
+    charts.progress_bars(rows),
+    key="targets_bars",
+    title="Avancement des objectifs",
+    data=charts.progress_table(rows, filters.has_territory)[0],
+    reading=charts.progress_reading(rows),
+)
+table, formats = charts.progress_table(rows, filters.has_territory)
+ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats)
+
+st.subheader("Progression dans le temps")
+labels = {row.target_row: charts.target_title(row) for row in progress.itertuples()}
+chosen = st.selectbox(
+    "Objectif", list(labels), format_func=labels.get, key="objectif", bind="query-params"
+)
+row = next(progress[progress["target_row"] == chosen].itertuples())
+ui.chart(
+    charts.trajectory(row, today),
+    key="targets_trajectory",
+    title=charts.target_title(row),
+    data=charts.monthly_table(row),
+    reading=charts.trajectory_reading(row),
+)
+st.caption(f"Source de l'objectif : {charts.source_of(row)}.")
+
+st.subheader("Par territoire")
+left, right = st.columns([1, 3])
+level = left.segmented_control(
+    "Échelon",
+    ["ept", "commune"],
+    format_func={"ept": "EPT", "commune": "Communes"}.get,
+    default="ept",
+    key="echelon",
+    bind="query-params",
+    required=True,
+)
+breakdown = warehouse.target_territory_progress(filters, level, today=today)
+families = breakdown.drop_duplicates("target_row")
+family_labels = {row.target_row: charts.target_title(row) for row in families.itertuples()}
+family = right.selectbox(
+    "Objectif réparti",
+    list(family_labels),
+    format_func=family_labels.get,
+    key="reparti",
+    bind="query-params",
+)
+territories = charts.sort_rows(
+    breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
+)
+ui.chart(
+    charts.territory_bars(territories, f"{family_labels[family]} – par territoire"),
+    key="targets_territories",
+    title=f"{family_labels[family]} – par territoire",
+    data=charts.territory_table(territories)[0],
+    reading=charts.territory_reading(territories),
+)
+table, formats = charts.territory_table(territories)
+ui.table_with_downloads(
+    table, f"objectif-par-{level}", key="targets_territory_table", formats=formats
+)
+
+ui.source_line(filters)
