@@ -357,3 +357,12 @@ def press_kit_button(page_name: str) -> None:
         key=f"press_kit_{exports.slug(page_name)}",
         on_click="ignore",
     )
+
+
+def switch_page(page: str, query: dict[str, str] | None = None) -> None:
+    """st.switch_page that keeps the global filters. A run that ends in st.switch_page loses
+    the sidebar widgets' state, so the filters are put in the new page's URL and re-read
+    from it (as on a shared link)."""
+    filters = current_filters()
+    st.session_state["_filters_initialised"] = False
+    st.switch_page(page, query_params={**filters.to_query(), **(query or {})})

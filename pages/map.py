@@ -145,5 +145,5 @@ st.selectbox(
     on_change=lambda: _open(state["map_open_choice"]),
 )
 if opened := state.pop("_open_territory", None):
-    st.switch_page("pages/territory.py", query_params={"code": opened, **filters.to_query()})
+    ui.switch_page("pages/territory.py", {"code": opened})
 ui.source_line(filters)
