@@ -35,7 +35,8 @@ from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, sha256_of, update_counts
 
 # Test-only hook: when set to a file path, the load creates that file once its rows are
-# inserted, then sleeps inside the open transaction (to test that a kill leaves no trace).
+# inserted, then waits inside the open transaction until the file is deleted (at most two
+# minutes): tests use it to kill a load mid-transaction or to run two loads at once.
 PAUSE_ENV = "OBSERVATOIRE_TEST_PAUSE_IN_LOAD"
 MAX_VALUE_CHARS = 200  # longer offending values are cut in rejected_rows
 _SPACES = " \t\r\n\u00a0\u202f\u2009\u2007\ufeff"
@@ -94,9 +95,9 @@ _MACROS = [
     # Item names: as obs_key, and a plural « s » dropped at the end of each word.
     r"""CREATE OR REPLACE TEMP MACRO obs_item(x) AS
             regexp_replace(obs_key(x), '([a-z])s( |$)', '\1\2', 'g')""",
-    # EPT names: as obs_name, without a leading « EPT », « T » or « territoire ».
+    # EPT names: as obs_name, without a leading « EPT », « territoire » or the T of « T6 ».
     r"""CREATE OR REPLACE TEMP MACRO obs_ept(x) AS regexp_replace(obs_name(x),
-            '^(ept|etablissement public territorial|territoire|t) ?', '')""",
+            '^(ept |etablissement public territorial |territoire |t([0-9]))', '\2')""",
     f"""CREATE OR REPLACE TEMP MACRO obs_nospace(x) AS
             regexp_replace(x, '[{_SPACES}'']', '', 'g')""",
 ]
@@ -1024,8 +1025,11 @@ def load_file(
 def _test_pause() -> None:
     marker = os.environ.get(PAUSE_ENV)
     if marker:
-        Path(marker).write_text("in transaction\n", encoding="utf-8")
-        time.sleep(120)
+        path = Path(marker)
+        path.write_text("in transaction\n", encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def rejects_of(con: duckdb.DuckDBPyConnection, load_id: int) -> list[tuple]:

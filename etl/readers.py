@@ -93,7 +93,10 @@ def _clean_headers(cells: list) -> list[str]:
 
 
 def _no_header(file_name: str, synonyms: dict[str, str]) -> FileRefused:
-    expected = ", ".join(sorted(set(synonyms.values())))
+    first: dict[str, str] = {}  # field → its documented name (the first synonym declared)
+    for synonym, name in synonyms.items():
+        first.setdefault(name, synonym)
+    expected = ", ".join(first.values())
     return refuse(
         file_name,
         f"aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes "
