@@ -36,8 +36,10 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Scale benchmarks (bench/README.md, « Échelle »): 10 000 and 1 000 000 records;
+# SCALE=full adds 10 000 000 (about half an hour more, 2 Gio of disk).
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(filter full,$(SCALE)),--full)
 
 clean-db:
 	rm -f "$(DB)" "$(DB).wal"

@@ -156,7 +156,7 @@ def time_page_queries(db: Path, captured: dict, repeats: int) -> list[dict]:
                 row["pages"].append(page)
     rows = list(distinct.values())
     samples: dict[int, list[float]] = {i: [] for i in range(len(rows))}
-    for i, row in enumerate(rows):  # warm the OS file cache, check each query runs
+    for row in rows:  # warm the OS file cache, check each query runs
         row["result_rows"] = len(warehouse.run(row["query"], row["params"], db))
     for _ in range(repeats):
         for i, row in enumerate(rows):

@@ -1,0 +1,645 @@
+"""Scale benchmarks (issue 7), in one run: `make bench` (10 000 and 1 000 000 records) or
+`make bench SCALE=full` / `bench/run.py --full` (adds 10 000 000 records).
+
+    .venv/bin/python bench/run.py [--full] [--scales 10000,1000000] [--repeats 5]
+                                  [--skip load,queries,app] [--no-write]
+
+For each scale: a seeded warehouse and CSV (bench/generate.py); the load of that CSV by the
+ETL against DuckDB alone (bench/bench_load.py's measurements, each in its own subprocess,
+peak memory from the child); every page query against a typical pandas dashboard
+(bench/bench_queries.py, in a subprocess); the app in Chromium (bench/bench_app.py: start
+against an empty app, server memory after every page, and on 1 000 000 records the filter
+change). Raw results go to bench/out/echelle/resultats.json; the « Échelle » section of
+bench/README.md is rewritten from them (the other sections are left as they are).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+for path in (ROOT, BENCH):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import bench_load  # noqa: E402  (its child measurements are reused as they are)
+from generate import generate  # noqa: E402
+
+from etl.warehouse import init_warehouse  # noqa: E402
+from observatoire import fmt  # noqa: E402
+
+OUT = BENCH / "out" / "echelle"
+README = BENCH / "README.md"
+HEADING = "## Échelle"
+DEFAULT_SCALES = (10_000, 1_000_000)
+FULL_SCALE = 10_000_000
+TARGET_SCALE = 1_000_000  # the targets hold on this warehouse unless said
+INTERACTION_SCALE = 1_000_000
+SEED = 93
+
+# The targets of issue 7.
+LOAD_RATIO_MAX = 2.0
+LOAD_PEAK_MIB_MAX = 1024
+QUERY_MS_MAX = 100
+PANDAS_RATIO_MIN = 10
+START_RATIO_MAX = 1.5
+SERVER_MIB_MAX = 500
+INTERACTION_S_MAX = 1.0
+
+
+# Running -------------------------------------------------------------------------------------
+
+
+def _child(args: list[str], timeout_s: float = 7200) -> dict:
+    """Run a benchmark script in its own process; its last stdout line… is JSON."""
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} a échoué :\n{done.stderr[-3000:]}")
+    text = done.stdout
+    return json.loads(text[text.index("{") :])
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {
+        "median": statistics.median(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "n": len(ordered),
+    }
+
+
+def measure_load(csv: Path, rows: int, repeats: int) -> dict:
+    """bench_load's two children, alternating, each on a fresh database file."""
+    template = OUT / "vide.duckdb"
+    if not template.exists():
+        init_warehouse(template, with_demo=False)
+    plain, loaded = OUT / "duckdb-seul.duckdb", OUT / "chargement.duckdb"
+    runs: dict[str, list[dict]] = {"duckdb": [], "load": []}
+    for _ in range(repeats):
+        for which, db in (("duckdb", plain), ("load", loaded)):
+            for suffix in ("", ".wal"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            if which == "load":
+                shutil.copy(template, db)
+            runs[which].append(bench_load._run_child(which, str(csv), str(db)))
+    last = runs["load"][-1]
+    if last["rows_loaded"] != rows:
+        raise RuntimeError(f"chargement incomplet : {last}")
+    report = {
+        which: {
+            "seconds": summary([r["seconds"] for r in results]),
+            "peak_mib": max(r["peak_mib"] for r in results),
+        }
+        for which, results in runs.items()
+    }
+    report["ratio"] = report["load"]["seconds"]["median"] / report["duckdb"]["seconds"]["median"]
+    report["rows_loaded"] = last["rows_loaded"]
+    report["csv_mib"] = csv.stat().st_size / 2**20
+    for db in (plain, loaded):
+        for suffix in ("", ".wal"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return report
+
+
+def machine() -> dict:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    try:
+        chromium = subprocess.run(
+            ["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+    except OSError:
+        chromium = "absent"
+    versions = {
+        name: importlib.metadata.version(name)
+        for name in ("duckdb", "streamlit", "pandas", "plotly", "playwright")
+    }
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gib": mem_kib / 2**20,
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "chromium": chromium,
+        "versions": versions,
+        "commit": commit,
+    }
+
+
+def run(scales: list[int], repeats: int, skip: set[str]) -> dict:
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "date": datetime.now().isoformat(timespec="minutes"),
+        "machine": machine(),
+        "repeats": repeats,
+        "scales": {},
+    }
+    for rows in scales:
+        started = time.perf_counter()
+        scale: dict = {"load_average_before": os.getloadavg()}
+        db, csv = OUT / f"entrepot-{rows}.duckdb", OUT / f"distributions-{rows}.csv"
+        print(f"[{rows}] génération…", flush=True)
+        scale["generated"] = generate(db, rows, SEED, csv)
+        if "load" not in skip:
+            print(f"[{rows}] chargement…", flush=True)
+            scale["load"] = measure_load(csv, rows, repeats)
+        csv.unlink(missing_ok=True)
+        if "queries" not in skip:
+            print(f"[{rows}] requêtes des pages et pandas…", flush=True)
+            scale["queries"] = _child(
+                [str(BENCH / "bench_queries.py"), "--db", str(db), "--repeats", str(repeats)]
+            )
+        if "app" not in skip:
+            only = "start,memory" + (",interaction" if rows == INTERACTION_SCALE else "")
+            print(f"[{rows}] application dans Chromium ({only})…", flush=True)
+            scale["app"] = _child(
+                [
+                    str(BENCH / "bench_app.py"),
+                    "--db",
+                    str(db),
+                    "--repeats",
+                    str(repeats),
+                    "--only",
+                    only,
+                ]
+            )
+        scale["load_average_after"] = os.getloadavg()
+        scale["seconds"] = time.perf_counter() - started
+        results["scales"][str(rows)] = scale
+        (OUT / "resultats.json").write_text(
+            json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+        print(f"[{rows}] fait en {scale['seconds']:.0f} s", flush=True)
+    results["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return results
+
+
+# Writing bench/README.md ---------------------------------------------------------------------
+
+
+def _n(rows: int | str) -> str:
+    return fmt.number(int(rows))
+
+
+def _ms(stats: dict) -> str:
+    return (
+        f"{fmt.number(stats['median'] * 1000)} "
+        f"({fmt.number(stats['min'] * 1000)}–{fmt.number(stats['max'] * 1000)})"
+    )
+
+
+def _s(stats: dict, digits: int = 2) -> str:
+    return (
+        f"{fmt.number(stats['median'], digits)} "
+        f"({fmt.number(stats['min'], digits)}–{fmt.number(stats['max'], digits)})"
+    )
+
+
+def _x(ratio: float) -> str:
+    return f"{fmt.number(ratio, 2 if ratio < 10 else 0)} ×"
+
+
+def _mark(ok: bool | None) -> str:
+    return "–" if ok is None else ("✅" if ok else "❌")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _verdicts(results: dict) -> list[list[str]]:
+    scales = results["scales"]
+    target = scales.get(str(TARGET_SCALE), {})
+    largest = scales[max(scales, key=int)]
+    largest_n = _n(max(scales, key=int))
+    rows = []
+    if "load" in target:
+        ratio = target["load"]["ratio"]
+        rows.append(
+            [
+                f"Chargement ≤ {LOAD_RATIO_MAX:g} × DuckDB seul (1 000 000)",
+                _x(ratio),
+                _mark(ratio <= LOAD_RATIO_MAX),
+            ]
+        )
+    if "load" in largest:
+        peak = largest["load"]["load"]["peak_mib"]
+        rows.append(
+            [
+                f"Pic mémoire du chargement < 1 Gio ({largest_n})",
+                f"{fmt.number(peak)} Mio",
+                _mark(peak < LOAD_PEAK_MIB_MAX),
+            ]
+        )
+    if "queries" in target:
+        queries = target["queries"]["page_queries"]
+        slow = [q for q in queries if q["seconds"]["median"] * 1000 >= QUERY_MS_MAX]
+        worst = max(queries, key=lambda q: q["seconds"]["median"])
+        rows.append(
+            [
+                f"Chaque requête de page < {QUERY_MS_MAX} ms en médiane (1 000 000)",
+                f"{len(queries) - len(slow)} sur {len(queries)} ; la plus lente : "
+                f"{worst['query']} ({worst['view']}) "
+                f"{fmt.number(worst['seconds']['median'] * 1000)} ms",
+                _mark(not slow),
+            ]
+        )
+    if "queries" in largest:
+        figures = largest["queries"]["pandas"]["figures"]
+        low = min(f["ratio"] for f in figures)
+        rows.append(
+            [
+                f"≥ {PANDAS_RATIO_MIN} × plus rapide que pandas ({largest_n})",
+                f"rapport de {_x(low)} à {_x(max(f['ratio'] for f in figures))}",
+                _mark(low >= PANDAS_RATIO_MIN),
+            ]
+        )
+    if "app" in target and "start" in target["app"]:
+        ratio = target["app"]["start"]["ratio"]
+        rows.append(
+            [
+                f"Démarrage ≤ {START_RATIO_MAX:g} × une app vide (1 000 000)",
+                _x(ratio),
+                _mark(ratio <= START_RATIO_MAX),
+            ]
+        )
+    if "app" in largest and "memory" in largest["app"]:
+        mib = largest["app"]["memory"]["after_every_page_mib"]
+        rows.append(
+            [
+                f"Mémoire du serveur après toutes les pages < {SERVER_MIB_MAX} Mo ({largest_n})",
+                f"{fmt.number(mib * 1.048576)} Mo",
+                _mark(mib * 1.048576 < SERVER_MIB_MAX),
+            ]
+        )
+    inter = scales.get(str(INTERACTION_SCALE), {}).get("app", {}).get("interaction")
+    if inter:
+        cold = inter["cold"]["median"]
+        rows.append(
+            [
+                f"Changement de filtre < {INTERACTION_S_MAX:g} s dans le navigateur (1 000 000)",
+                f"{fmt.number(cold, 2)} s (non mis en cache), "
+                f"{fmt.number(inter['warm']['median'], 2)} s (en cache)",
+                _mark(cold < INTERACTION_S_MAX),
+            ]
+        )
+    return rows
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    scales = results["scales"]
+    lines = [
+        HEADING,
+        "",
+        "Vitesse et mémoire de l'outil de 10 000 à 10 000 000 enregistrements de distribution, "
+        "mesurées côte à côte dans un même passage (`make bench`, ou `make bench SCALE=full` "
+        "pour 10 000 000). Méthode, causes des écarts et passage à l'échelle au-delà d'une "
+        "machine : [docs/echelle.md](../docs/echelle.md). Chiffres : médiane (min–max) sur "
+        f"{results['repeats']} répétitions, sauf mention.",
+        "",
+        f"- Date : {results['date'].replace('T', ' ')} ; commit `{m['commit']}`",
+        f"- Machine : {m['cpu']}, {m['cores']} cœurs, {fmt.number(m['memory_gib'])} Gio de "
+        f"mémoire, {m['system']} ; Python {m['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + f" ; {m['chromium']}",
+        "- Charge de la machine (moyenne sur 1 min, avant → après chaque taille) : "
+        + " ; ".join(
+            f"{_n(n)} : {fmt.number(s['load_average_before'][0], 1)} → "
+            f"{fmt.number(s['load_average_after'][0], 1)}"
+            for n, s in scales.items()
+        )
+        + ". Au-delà du nombre de cœurs, d'autres travaux tournaient en même temps : les "
+        "rapports, mesurés en alternance, sont plus fiables que les durées seules.",
+        "",
+        "### Objectifs",
+        "",
+        *_table(["Objectif", "Mesure", ""], _verdicts(results)),
+        "",
+        "### Entrepôts générés",
+        "",
+        *_table(
+            ["Distributions", "Financements", "Postes", "Fichier DuckDB", "Généré en"],
+            [
+                [
+                    _n(s["generated"]["distributions"]),
+                    _n(s["generated"]["funding"]),
+                    _n(s["generated"]["conseillers"]),
+                    f"{fmt.number(s['generated']['bytes'] / 2**20)} Mio",
+                    f"{fmt.number(s['generated']['seconds'], 1)} s",
+                ]
+                for s in scales.values()
+            ],
+        ),
+    ]
+    loads = {n: s["load"] for n, s in scales.items() if "load" in s}
+    if loads:
+        lines += [
+            "",
+            "### Chargement d'un CSV de distributions",
+            "",
+            "`load_file` (lecture, contrôle de chaque ligne, insertion, rejets, validation) "
+            "contre DuckDB seul lisant le même fichier dans une table (`read_csv`), chacun "
+            "dans son sous-processus (mesures de bench/bench_load.py), en alternance ; pic "
+            "mémoire : `ru_maxrss` du sous-processus (le plus haut des répétitions).",
+            "",
+            *_table(
+                [
+                    "Lignes",
+                    "CSV",
+                    "DuckDB seul (s)",
+                    "Chargement (s)",
+                    "Rapport",
+                    "Pic DuckDB seul",
+                    "Pic chargement",
+                ],
+                [
+                    [
+                        _n(n),
+                        f"{fmt.number(r['csv_mib'])} Mio",
+                        _s(r["duckdb"]["seconds"]),
+                        _s(r["load"]["seconds"]),
+                        _x(r["ratio"]),
+                        f"{fmt.number(r['duckdb']['peak_mib'])} Mio",
+                        f"{fmt.number(r['load']['peak_mib'])} Mio",
+                    ]
+                    for n, r in loads.items()
+                ],
+            ),
+        ]
+    queries = {n: s["queries"] for n, s in scales.items() if "queries" in s}
+    if queries:
+        first = next(iter(queries.values()))
+        keyed: dict[tuple, dict] = {}
+        for n, q in queries.items():
+            for row in q["page_queries"]:
+                key = (row["view"], row["query"], json.dumps(row["params"], sort_keys=True))
+                keyed.setdefault(key, {"row": row, "by_scale": {}})["by_scale"][n] = row
+        view_params = ", ".join(page.split(" (")[0] for page in first["pages"].get("défaut", []))
+        lines += [
+            "",
+            "### Requêtes des pages",
+            "",
+            "Relevées, non listées à la main : chaque page de la navigation est exécutée avec "
+            "AppTest (vue par défaut, puis vue filtrée : un EPT, un programme, une année), et "
+            "chaque requête exécutée est chronométrée sans cache avec `warehouse.run` "
+            "(connexion en lecture seule ouverte pour l'occasion, comme à chaque requête non "
+            f"en cache de l'application). Pages : {view_params}. Vue filtrée : "
+            f"{_view_text(first)}. « Pages » : nombre de pages qui lancent la requête. "
+            "Durées en ms.",
+            "",
+            *_table(
+                ["Requête", "Vue", "Précision", "Pages", *(_n(n) for n in queries)],
+                [
+                    [
+                        f"`{item['row']['query']}`",
+                        item["row"]["view"],
+                        _params(item["row"]["params"], item["row"]["view"]),
+                        str(len(item["row"]["pages"])),
+                        *(
+                            _ms(item["by_scale"][n]["seconds"])
+                            + (
+                                " ⚠"
+                                if item["by_scale"][n]["seconds"]["median"] * 1000 >= QUERY_MS_MAX
+                                else ""
+                            )
+                            if n in item["by_scale"]
+                            else "–"
+                            for n in queries
+                        ),
+                    ]
+                    for item in keyed.values()
+                ],
+            ),
+            "",
+            f"⚠ : médiane ≥ {QUERY_MS_MAX} ms.",
+            "",
+            "### Chiffres principaux : requête SQL contre un tableau de bord pandas typique",
+            "",
+            "pandas : les tables entières lues une fois dans des DataFrames (ce que garderait "
+            "`st.cache_data`), puis filtrées par masques et agrégées à chaque interaction ; "
+            "seul ce calcul est chronométré, contre la requête SQL sans cache, en alternance. "
+            "« Mêmes chiffres » : les résultats pandas sont comparés à ceux de la requête (pour "
+            "l'avancement sous filtre territorial, pandas applique le seul prorata de population "
+            "et n'est pas comparé). Durées en ms, rapport = pandas ÷ SQL.",
+            "",
+            *_table(
+                ["Lignes", "Chargement pandas (une fois)", "Mémoire ajoutée"],
+                [
+                    [
+                        _n(n),
+                        f"{fmt.number(q['pandas']['load']['seconds'], 1)} s",
+                        f"{fmt.number(q['pandas']['load']['rss_mib_added'])} Mio",
+                    ]
+                    for n, q in queries.items()
+                    if "pandas" in q
+                ],
+            ),
+            "",
+            *_table(
+                ["Chiffre", "Vue", "Lignes", "SQL", "pandas", "Rapport", "Mêmes chiffres"],
+                [
+                    [
+                        f["label"] + f" (`{f['query']}`)",
+                        f["view"],
+                        _n(n),
+                        _ms(f["sql"]),
+                        _ms(f["pandas"]),
+                        _x(f["ratio"]),
+                        {True: "oui", False: "**non**", None: "–"}[f["agree"]],
+                    ]
+                    for n, q in queries.items()
+                    if "pandas" in q
+                    for f in q["pandas"]["figures"]
+                ],
+            ),
+        ]
+    apps = {n: s["app"] for n, s in scales.items() if "app" in s}
+    if apps:
+        lines += [
+            "",
+            "### Application dans Chromium",
+            "",
+            "Démarrage : du lancement de `streamlit run app.py` (sur l'entrepôt de la taille "
+            "indiquée) au premier graphique Plotly dessiné, contre une app vide "
+            '(`st.title("x")`) lancée de la même façon jusqu\'à son titre ; en alternance, '
+            "navigateur déjà ouvert, contexte neuf à chaque fois. Secondes.",
+            "",
+            *_table(
+                [
+                    "Lignes",
+                    "App vide",
+                    "Observatoire",
+                    "Rapport",
+                    "dont serveur prêt (vide / Observatoire)",
+                    "dont titre de la page affiché",
+                ],
+                [
+                    [
+                        _n(n),
+                        _s(a["start"]["empty"]),
+                        _s(a["start"]["app"]),
+                        _x(a["start"]["ratio"]),
+                        f"{fmt.number(a['start']['empty_health']['median'], 2)} / "
+                        f"{fmt.number(a['start']['app_health']['median'], 2)}",
+                        fmt.number(a["start"].get("app_title", {}).get("median"), 2),
+                    ]
+                    for n, a in apps.items()
+                    if "start" in a
+                ],
+            ),
+            "",
+            "Mémoire résidente du serveur (VmRSS du processus et de ses enfants), après le "
+            "démarrage, la première page et la visite de chaque page de la navigation :",
+            "",
+            *_table(
+                ["Lignes", "Démarré", "Première page", "Toutes les pages", "Pages visitées"],
+                [
+                    [
+                        _n(n),
+                        f"{fmt.number(a['memory']['after_start_mib'])} Mio",
+                        f"{fmt.number(a['memory']['after_first_page_mib'])} Mio",
+                        f"{fmt.number(a['memory']['after_every_page_mib'])} Mio",
+                        ", ".join(a["memory"]["pages"]),
+                    ]
+                    for n, a in apps.items()
+                    if "memory" in a
+                ],
+            ),
+        ]
+        inter = {n: a["interaction"] for n, a in apps.items() if "interaction" in a}
+        if inter:
+            lines += [
+                "",
+                "Changement de filtre : sur la vue d'ensemble, choix d'un autre EPT dans le "
+                "panneau latéral jusqu'aux chiffres clés et graphiques mis à jour (fin de "
+                "l'exécution du script) ; chaque EPT une première fois (requêtes non en cache) "
+                "puis une seconde (en cache), sur deux sessions de serveur. Secondes.",
+                "",
+                *_table(
+                    ["Lignes", "Non mis en cache", "En cache"],
+                    [
+                        [
+                            _n(n),
+                            _s(i["cold"]) + f" ; n = {i['cold']['n']}",
+                            _s(i["warm"]) + f" ; n = {i['warm']['n']}",
+                        ]
+                        for n, i in inter.items()
+                    ],
+                ),
+            ]
+    not_run = [n for n in (*DEFAULT_SCALES, FULL_SCALE) if str(n) not in scales]
+    if not_run:
+        lines += [
+            "",
+            "Non mesuré dans ce passage : "
+            + ", ".join(_n(n) for n in not_run)
+            + " enregistrements (`make bench SCALE=full`).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _params(params: dict, view: str) -> str:
+    """The page's own parameters (level, measure…); the global filters are the view's, and
+    a query of the filtered view that drops the territory (a whole-département table) says so."""
+    shown = [f"{k}={v}" for k, v in params.items() if k in ("level", "measure", "key") and v]
+    if view != "défaut" and "ept" in params and not params["ept"]:
+        shown.append("sans filtre territorial")
+    return ", ".join(shown) or "–"
+
+
+def _view_text(queries: dict) -> str:
+    filtered = next(
+        (
+            q["params"]
+            for q in queries["page_queries"]
+            if q["view"] != "défaut" and q["params"].get("ept")
+        ),
+        {},
+    )
+    return ", ".join(
+        f"{k}={v[0] if isinstance(v, list) and len(v) == 1 else v}"
+        for k, v in filtered.items()
+        if k in ("ept", "programmes", "date_from", "date_to")
+    )
+
+
+def write_section(section: str, readme: Path = README) -> None:
+    """Replace this benchmark's section only (from its heading to the next « ## »),
+    re-reading the file just before, as other benchmarks write their own sections."""
+    text = readme.read_text(encoding="utf-8") if readme.exists() else "# Bancs d'essai\n"
+    start = text.find(HEADING + "\n")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(HEADING))
+        rest = text[end + 1 :] if end != -1 else ""
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    readme.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="add 10 000 000 records")
+    parser.add_argument("--scales", help="comma-separated sizes, instead of the defaults")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip", default="", help="load,queries,app")
+    parser.add_argument("--no-write", action="store_true", help="leave bench/README.md alone")
+    parser.add_argument(
+        "--render", type=Path, help="only rewrite the README section from a results file"
+    )
+    args = parser.parse_args(argv)
+    if args.render:
+        results = json.loads(args.render.read_text(encoding="utf-8"))
+    else:
+        scales = (
+            [int(s) for s in args.scales.split(",")]
+            if args.scales
+            else [*DEFAULT_SCALES, *([FULL_SCALE] if args.full else [])]
+        )
+        results = run(scales, args.repeats, set(filter(None, args.skip.split(","))))
+    section = render(results)
+    print(section)
+    if not args.no_write:
+        write_section(section)
+        print(f"Section « Échelle » écrite dans {README.relative_to(ROOT)}.")
+
+
+if __name__ == "__main__":
+    main()
