@@ -140,9 +140,12 @@ CONTRACTS: dict[str, Contract] = {
                     "equipement",
                     "materiel",
                     "type_equipement",
+                    "type_d_equipement",
                     "type_materiel",
+                    "type_de_materiel",
                     "article",
                     "produit",
+                    "designation",
                 ),
                 required=True,
                 label="équipement",
@@ -388,9 +391,9 @@ COMMUNE_ALIASES: dict[str, str] = {
 # one of the contract's synonyms is never treated as personal.
 PERSONAL_DATA_PATTERNS: dict[str, str] = {
     "nom ou prénom": r"(^|_)(nom|noms|prenom|prenoms|patronyme|nom_de_famille|civilite|"
-    r"beneficiaire|beneficiaires|usager|usagers|personne|identite|signature)(_|$)",
+    r"beneficiaire|beneficiaires|usager|usagers|identite|signature)(_|$)",
     "adresse électronique": r"(^|_)(e_?mail|mail|courriel|adresse_electronique)(_|$)",
-    "téléphone": r"(^|_)(tel|telephone|tel_portable|portable|mobile|gsm|fixe)(_|$)",
+    "téléphone": r"(^|_)(tel|telephone|tel_portable|portable|mobile|gsm)(_|$)",
     "date de naissance": r"(^|_)(naissance|date_de_naissance|ddn|ne_le|nee_le|birth|"
     r"birthdate|date_naiss)(_|$)",
     "adresse": r"(^|_)(adresse|address|rue|voie|domicile|residence|complement_adresse)(_|$)",
