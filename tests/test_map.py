@@ -151,3 +151,40 @@ def test_tiles_cover_every_commune_once():
     # Each EPT's tiles form one block, as on the real map.
     assert {code: g.geom_type for code, g in outlines.items()} == dict.fromkeys(outlines, "Polygon")
     assert len(maps.tile_shapes(frame, "ept")) == 4
+
+
+def test_map_renders_offline_in_image_export(tiny_db):  # noqa: F811
+    """kaleido draws the map with no network: the PNG has the classes' colours."""
+    import io
+
+    from PIL import Image
+
+    from observatoire import exports
+
+    if not exports.image_export_available():
+        pytest.skip("Chromium absent : export d'images indisponible")
+    choices = maps.MapChoices(indicator="personnes").checked()
+    view = maps.prepare(warehouse.map_values(Filters(), "commune", "personnes"), choices)
+    shapes, outlines, labels, schematic = maps.shapes_for(
+        warehouse.map_boundaries("commune"),
+        warehouse.map_boundaries("ept"),
+        view.table,
+        "commune",
+        warehouse.territories(),
+    )
+    assert schematic and len(shapes) == 39 and len(outlines) == 4
+    figure = maps.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
+    png = exports.render_image(figure, "png")
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    small = image.resize((600, 400), Image.NEAREST)
+    found = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in small.get_flattened_data()}
+    rgb = {plotly_rgb_to_hex(c) for c in maps.class_colours(view.classes.count)}
+    assert rgb & found, "no class colour in the exported image"
+    assert "#d9d9d9" in found  # pas de données, hatched grey
+
+
+def plotly_rgb_to_hex(colour: str) -> str:
+    if colour.startswith("#"):
+        return colour.lower()
+    r, g, b = (int(float(v)) for v in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"

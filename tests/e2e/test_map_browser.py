@@ -56,7 +56,7 @@ def _colours_in_map(page, name: str) -> int:
     plot = page.locator(".js-plotly-plot").first
     png = plot.screenshot(path=str(SCREENSHOTS / f"{name}-map.png"))
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 150))
-    return len(set(image.getdata()))
+    return len(set(image.get_flattened_data()))
 
 
 def _marker_position(page, code: str) -> tuple[float, float]:
