@@ -33,6 +33,9 @@ pages = [
         url_path="territoire",
     ),
     st.Page("pages/targets.py", title="Objectifs", icon=":material/flag:", url_path="objectifs"),
+    st.Page(
+        "pages/funding.py", title="Financements", icon=":material/paid:", url_path="financements"
+    ),
 ]
 navigation = st.navigation(pages)
 

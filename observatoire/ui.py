@@ -3,6 +3,7 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from urllib.parse import urlencode
 
@@ -196,7 +197,7 @@ def table_with_downloads(
 
     formats: column → function giving the French text shown (fmt.number, fmt.money…); the
     table still sorts on the numbers, and the downloads keep them as numbers."""
-    shown = frame.style.format(formats) if formats else frame
+    shown = _french_view(frame, formats) if formats else frame
     st.dataframe(shown, hide_index=True, width="stretch", **dataframe_kwargs)
     cols = st.columns(3)
     cols[0].download_button(
@@ -220,6 +221,17 @@ def table_with_downloads(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
     )
+
+
+def _french_view(frame: pd.DataFrame, formats: dict):
+    """The frame as shown: formatted numbers. Streamlit writes « None » in an empty cell
+    whatever the formatting, so empty numbers become +∞, shown « – » and sorted last."""
+    filled = frame.astype({c: float for c in formats}).fillna({c: math.inf for c in formats})
+
+    def show(function):
+        return lambda value: "–" if math.isinf(value) else function(value)
+
+    return filled.style.format({c: show(f) for c, f in formats.items()})
 
 
 def declare_french() -> None:

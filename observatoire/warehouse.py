@@ -143,9 +143,40 @@ def target_territory_progress(
     """
     if level not in ("commune", "ept"):
         raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
-    return query(
-        "target_territory_progress", filters, level=level, today=today or date.today()
-    )
+    return query("target_territory_progress", filters, level=level, today=today or date.today())
+
+
+def funding_summary(filters: Filters) -> dict:
+    """Total funding under the filters, split by where it was given (communes, EPTs only, the
+    whole département), with has_demo and the population of the selection."""
+    return query("funding_summary", filters).iloc[0].to_dict()
+
+
+def funding_by_funder(filters: Filters) -> pd.DataFrame:
+    return query("funding_by_funder", filters)
+
+
+def funding_by_programme(filters: Filters) -> pd.DataFrame:
+    """Amounts by programme and scheme."""
+    return query("funding_by_programme", filters)
+
+
+def funding_by_territory(filters: Filters, level: str) -> pd.DataFrame:
+    """Amounts per commune or EPT, with the pro rata shares of the money not attributed to it
+    (given to its EPT, or to the whole département) for an optional, stated allocation."""
+    if level not in ("commune", "ept"):
+        raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
+    return query("funding_by_territory", filters, level=level)
+
+
+def funding_flows(filters: Filters) -> pd.DataFrame:
+    """Links funder → programme (stage 1) and programme → territory (stage 2)."""
+    return query("funding_flows", filters)
+
+
+def funding_costs(filters: Filters) -> pd.DataFrame:
+    """Euros per item distributed, per person reached and per conseiller post, by programme."""
+    return query("funding_costs", filters)
 
 
 # Carte et fiches territoire (issue 4) ----------------------------------------------------

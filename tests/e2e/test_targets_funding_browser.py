@@ -22,3 +22,20 @@ def test_targets_page_draws_progress_charts(streamlit_server, browser_page):
     assert page.locator(".js-plotly-plot").nth(2).locator(".barlayer .point").count() == 39
     assert page.get_by_text("Données de démonstration").first.is_visible()
     full_screenshot(page, "objectifs.png", height=4200)
+
+
+def test_funding_page_draws_the_sankey(streamlit_server, browser_page):
+    page = browser_page
+    page.goto(f"{streamlit_server}/financements")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Des financeurs aux territoires").wait_for()
+    # Plotly drew the flow diagram: nodes and links as SVG, with the labels of the ends.
+    page.wait_for_selector(".js-plotly-plot .sankey .sankey-link", timeout=30_000)
+    sankey = page.locator(".js-plotly-plot").filter(has=page.locator(".sankey"))
+    assert sankey.locator(".sankey-node").count() > 10
+    assert sankey.locator(".sankey-link").count() > 10
+    labels = sankey.locator(".node-label").all_text_contents()
+    assert "CAF" in labels and "Échelle départementale (non ventilé)" in labels
+    page.wait_for_selector(".js-plotly-plot .barlayer .point path")
+    assert page.get_by_text("Données de démonstration").first.is_visible()
+    full_screenshot(page, "financements.png", height=5200)
