@@ -26,8 +26,14 @@ def _figure(at) -> dict:
 
 
 def _legend(figure: dict) -> list[str]:
-    return [t["name"] for t in figure["data"] if t.get("showlegend", True) and t.get("name")
-            and t["name"] not in ("territoires",) and not t["name"].startswith("EPT ")]
+    return [
+        t["name"]
+        for t in figure["data"]
+        if t.get("showlegend", True)
+        and t.get("name")
+        and t["name"] not in ("territoires",)
+        and not t["name"].startswith("EPT ")
+    ]
 
 
 def test_schematic_map_without_boundaries(app):
@@ -86,8 +92,9 @@ def test_missing_data_is_named_not_zero(app):
 
 
 def test_with_official_boundaries(app, demo_db):
-    from etl import boundaries
     import duckdb
+
+    from etl import boundaries
 
     con = duckdb.connect(str(demo_db))
     boundaries.migrations.migrate(con)
