@@ -118,3 +118,25 @@ def test_real_process_exit_codes(empty_db):
     assert refused.returncode == 1 and "est refusé" in refused.stderr
     usage = run("load", "funding")
     assert usage.returncode == 2
+
+
+def test_user_documentation_lists_every_synonym_and_option():
+    from etl import schemas
+    from etl.cli import build_parser
+
+    doc = (ROOT / "docs" / "chargement.md").read_text(encoding="utf-8")
+    for contract in schemas.CONTRACTS.values():
+        for field in contract.fields:
+            for synonym in field.synonyms:
+                assert f"`{synonym}`" in doc, (contract.kind, synonym)
+    for item, synonyms in schemas.ITEMS.items():
+        assert f"`{item}`" in doc
+        for synonym in synonyms:
+            assert synonym in doc, synonym
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name in ("load", "rejects"):
+        for action in commands[name]._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert option in doc, (name, option)
