@@ -23,7 +23,7 @@ warehouse: install
 	@if [ -f "$(DB)" ]; then $(PY) -m etl migrate; else $(PY) -m etl init; fi
 
 run: warehouse
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m observatoire.serve --server.port $(PORT) --server.address 0.0.0.0
 
 test: install
 	$(PY) -m pytest

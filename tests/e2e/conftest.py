@@ -8,7 +8,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from etl.warehouse import init_warehouse
+from observatoire import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -61,12 +61,7 @@ class StreamlitServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
+            serve.command(
                 "--server.port",
                 str(self.port),
                 "--server.address",
@@ -75,7 +70,7 @@ class StreamlitServer:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
-            ],
+            ),
             cwd=ROOT,
             env={**os.environ, "OBSERVATOIRE_DB": str(db), **(env or {})},
             stdout=subprocess.PIPE,

@@ -53,3 +53,20 @@ def test_export_control_downloads_an_image_and_the_press_kit(streamlit_server, b
     kit = zipfile.ZipFile(Path(kit_info.value.path()))
     assert "legende.txt" in kit.namelist()
     assert sum(name.endswith(".png") for name in kit.namelist()) == 3
+
+
+def test_deep_link_on_a_fresh_server_opens_its_page(e2e_db, browser_page):
+    """A link to a page other than the home page, as the very first visit of a new server."""
+    from tests.e2e.conftest import StreamlitServer
+
+    server = StreamlitServer(e2e_db)
+    try:
+        page = browser_page
+        page.goto(f"{server.url}/carte?programme=la-courneuve-dsil")
+        wait_for_app(page)
+        page.get_by_role("heading", name="Carte", exact=True).wait_for()
+        page.wait_for_timeout(1500)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator("[data-testid='stMultiSelect']", has_text="La Courneuve").count() == 1
+    finally:
+        server.stop()
