@@ -225,7 +225,9 @@ def table_with_downloads(
 
 def _french_view(frame: pd.DataFrame, formats: dict):
     """The frame as shown: formatted numbers. Streamlit writes « None » in an empty cell
-    whatever the formatting, so empty numbers become +∞, shown « – » and sorted last."""
+    whatever the formatting, so empty numbers become +∞, shown « – » and sorted last.
+    Formats of columns the frame does not have are ignored."""
+    formats = {c: f for c, f in formats.items() if c in frame.columns}
     filled = frame.astype({c: float for c in formats}).fillna({c: math.inf for c in formats})
 
     def show(function):

@@ -32,14 +32,14 @@ with st.expander("Méthode"):
 st.subheader("Avancement de chaque objectif")
 laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
 rows = charts.sort_rows(progress, laggards, default=["target_row"])
+table, formats = charts.progress_table(rows, filters.has_territory)
 ui.chart(
     charts.progress_bars(rows),
     key="targets_bars",
     title="Avancement des objectifs",
-    data=charts.progress_table(rows, filters.has_territory)[0],
+    data=table,
     reading=charts.progress_reading(rows),
 )
-table, formats = charts.progress_table(rows, filters.has_territory)
 ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats)
 
 st.subheader("Progression dans le temps")
@@ -81,14 +81,14 @@ family = right.selectbox(
 territories = charts.sort_rows(
     breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
 )
+table, formats = charts.territory_table(territories)
 ui.chart(
     charts.territory_bars(territories, f"{family_labels[family]} – par territoire"),
     key="targets_territories",
     title=f"{family_labels[family]} – par territoire",
-    data=charts.territory_table(territories)[0],
+    data=table,
     reading=charts.territory_reading(territories),
 )
-table, formats = charts.territory_table(territories)
 ui.table_with_downloads(
     table, f"objectif-par-{level}", key="targets_territory_table", formats=formats
 )

@@ -21,11 +21,6 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({red}, {green}, {blue}, {alpha})"
 
 
-def _numeric(table: pd.DataFrame, formats: dict) -> tuple[pd.DataFrame, dict]:
-    formats = {k: v for k, v in formats.items() if k in table.columns}
-    return table.astype({column: float for column in formats}), formats
-
-
 def key_figures(summary: dict, territorial: bool) -> list[tuple[str, str, str]]:
     """(label, value, help) for the page's row of key figures."""
     population = summary["population"]
@@ -125,7 +120,7 @@ def funder_table(by_funder: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "Lignes": by_funder["lines"],
         }
     )
-    return _numeric(
+    return (
         table,
         {
             "Montant (€)": fmt.money,
@@ -182,7 +177,7 @@ def programme_table(by_programme: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "Lignes": by_programme["lines"],
         }
     )
-    return _numeric(
+    return (
         table,
         {"Montant (€)": fmt.money, "Total du programme (€)": fmt.money, "Lignes": fmt.number},
     )
@@ -323,7 +318,7 @@ def territory_table(by_territory: pd.DataFrame, allocate: bool) -> tuple[pd.Data
         "Total avec répartition par habitant (€)": lambda v: fmt.money(v, 2),
     }
     formats |= {c: fmt.money for c in table.columns if "(€" in c and c not in formats}
-    return _numeric(table, formats)
+    return table, formats
 
 
 def cost_table(costs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -339,7 +334,7 @@ def cost_table(costs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "€ par poste": costs["euros_per_post"],
         }
     )
-    return _numeric(
+    return (
         table,
         {
             "Financements (€)": fmt.money,

@@ -109,13 +109,7 @@ def progress_table(rows: pd.DataFrame, territorial: bool) -> tuple[pd.DataFrame,
     table["Source"] = [source_of(row) for row in rows.itertuples()]
     formats = dict(_NUMBER_FORMATS)
     formats["Financements départementaux non ventilés (€)"] = fmt.money
-    return _numeric(table, formats)
-
-
-def _numeric(table: pd.DataFrame, formats: dict) -> tuple[pd.DataFrame, dict]:
-    """Numbers as floats (an empty value is NaN, shown « – »), with the formats that apply."""
-    formats = {k: v for k, v in formats.items() if k in table.columns}
-    return table.astype({column: float for column in formats}), formats
+    return table, formats
 
 
 def territory_table(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -137,7 +131,7 @@ def territory_table(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     )
     if (rows["level"] == "ept").all():
         table = table.drop(columns=["EPT"])
-    return _numeric(table, _NUMBER_FORMATS)
+    return table, dict(_NUMBER_FORMATS)
 
 
 def target_title(row) -> str:
