@@ -174,15 +174,16 @@ def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
     dropped columns go no further than this expression."""
     everything = ", ".join([*(f"c{i}" for i in range(len(raw.headers))), "_extra"])
     cells = ", ".join(f"c{i}" for i in range(len(raw.headers)))
-    fields = [
-        f"c{cols.index[f.name]} AS f_{f.name}"
-        if f.name in cols.index
-        else f"NULL::VARCHAR AS f_{f.name}"
-        for f in contract.fields
-    ]
+    fields = []
+    for f in contract.fields:
+        if f.name in cols.index:
+            cell = f"c{cols.index[f.name]}"
+            fields.append(f"{cell} AS f_{f.name}, hash({cell}) AS h_{f.name}")
+        else:
+            fields.append(f"NULL::VARCHAR AS f_{f.name}, NULL::UBIGINT AS h_{f.name}")
     return f"""hash({everything}) AS _hash, coalesce({everything}) IS NULL AS _blank,
-        coalesce(regexp_matches(coalesce({cells}), '(?i)^\\s*(sous[- ]?)?total\\b'), false)
-            AS _total,
+        coalesce(regexp_matches(left(coalesce({cells}), 24),
+                                '(?i)^\\s*(sous[- ]?)?total\\b'), false) AS _total,
         _extra, {", ".join(fields)}"""
 
 
@@ -266,11 +267,9 @@ def _stage(con, raw: readers.RawTable, cols: _Columns, contract, data, file_name
         "SELECT _row, _total FROM src WHERE NOT _blank ORDER BY _row DESC LIMIT 1"
     ).fetchall()
     total_row = last[0][0] if last and last[0][1] else None
-    fields = ", ".join(f"f_{f.name}" for f in contract.fields)
-    con.execute(
-        f"""CREATE TEMP VIEW stg AS SELECT _row, _hash, _extra, {fields} FROM src
-            WHERE NOT _blank AND _row <> {total_row or -1}"""
-    )
+    last_rowid = "(SELECT max(rowid) FROM raw WHERE NOT _blank)" if total_row else "NULL"
+    con.execute(f"DELETE FROM raw WHERE _blank OR rowid = {last_rowid}")
+    con.execute("CREATE TEMP VIEW stg AS SELECT * EXCLUDE (_blank, _total) FROM src")
     rows = con.execute("SELECT count(*) FROM stg").fetchall()[0][0]
     if rows == 0:
         raise readers.refuse(
@@ -283,13 +282,17 @@ def _stage(con, raw: readers.RawTable, cols: _Columns, contract, data, file_name
 
 
 class _Query:
-    """The checked table ``chk``: per row, the resolved values, one reason column per rule
-    (NULL when the rule holds) and ``_ok``; the rejects are unfolded from the failing rows."""
+    """The checked table ``chk``: per row, the resolved values and ``_ok`` (every rule holds);
+    the reasons are computed again, for the failing rows only, when recording the rejects."""
 
-    def __init__(self) -> None:
+    def __init__(self, hashed: bool) -> None:
+        self.hashed = hashed  # stg2 carries h_<field> = hash(f_<field>), computed on reading
         self.joins: list[str] = []
         self.outputs: dict[str, str] = {}
         self.checks: list[tuple[str, str, str]] = []  # (field sql, value sql, reason sql)
+
+    def key(self, name: str) -> str:
+        return f"s.h_{name}" if self.hashed else f"hash(s.f_{name})"
 
     def check(self, field_name: str | None, value: str, reason: str) -> None:
         f = "NULL::VARCHAR" if field_name is None else _lit(field_name)
@@ -297,21 +300,21 @@ class _Query:
 
     def chk_sql(self) -> str:
         outputs = ", ".join(f"{expr} AS {name}" for name, expr in self.outputs.items())
-        reasons = ", ".join(f"{r} AS _e{i}" for i, (_, _, r) in enumerate(self.checks))
-        ok = " AND ".join(f"_e{i} IS NULL" for i in range(len(self.checks)))
-        return f"""CREATE TEMP TABLE chk AS SELECT *, {ok} AS _ok FROM (
-            SELECT s._row, {outputs}, {reasons} FROM stg2 s {" ".join(self.joins)})"""
+        ok = " AND ".join(f"({r}) IS NULL" for _, _, r in self.checks)
+        return f"""CREATE TEMP TABLE chk AS
+            SELECT s._row, {outputs}, {ok} AS _ok FROM stg2 s {" ".join(self.joins)}"""
 
     def rejects_sql(self) -> str:
         errors = ", ".join(
-            f"{{'f': {f}, 'v': left(CAST({v} AS VARCHAR), {MAX_VALUE_CHARS}), 'r': c._e{i}}}"
-            for i, (f, v, _) in enumerate(self.checks)
+            f"{{'f': {f}, 'v': left(CAST({v} AS VARCHAR), {MAX_VALUE_CHARS}), 'r': {r}}}"
+            for f, v, r in self.checks
         )
         return f"""INSERT INTO rejected_rows (load_id, row_number, "column", value, reason)
             SELECT $load, e._row, l.label, e.v, e.r FROM (
-                SELECT c._row, unnest(list_filter([{errors}], lambda e: e.r IS NOT NULL),
+                SELECT s._row, unnest(list_filter([{errors}], lambda e: e.r IS NOT NULL),
                                       recursive := true)
-                FROM chk c JOIN stg2 s ON s._row = c._row WHERE NOT c._ok) e
+                FROM (SELECT _row FROM chk WHERE NOT _ok) bad
+                JOIN stg2 s ON s._row = bad._row {" ".join(self.joins)}) e
             LEFT JOIN column_labels l ON l.f = e.f
             ORDER BY e._row"""
 
@@ -378,10 +381,18 @@ def _distinct(con, name: str, expr: str) -> str:
     down to the scan of the whole file: the cleaning runs once per distinct value.
     """
     con.execute(
-        f"""CREATE TEMP TABLE d_{name} AS SELECT raw, obs_clean(raw) AS v
+        f"""CREATE TEMP TABLE d_{name} AS SELECT raw, hash(raw) AS h, obs_clean(raw) AS v
             FROM (SELECT DISTINCT {expr} AS raw FROM stg2 s)"""
     )
-    return f"d AS (SELECT raw, v FROM d_{name} WHERE v IS NOT NULL)"
+    # Rows are joined back on the 64-bit hash of their value (much faster than on text);
+    # two distinct values with the same hash (odds ~1e-8 for a million values) would mix
+    # them up, so that case is refused rather than risked.
+    if con.execute(f"SELECT count(DISTINCT h) <> count(*) FROM d_{name}").fetchall()[0][0]:
+        raise EtlError(
+            "Chargement interrompu : collision de hachage improbable sur la colonne "
+            f"« {name} » ; signalez-le aux administrateurs de l'Observatoire."
+        )
+    return f"d AS (SELECT raw, h, v FROM d_{name} WHERE v IS NOT NULL)"
 
 
 def _resolve_commune(con, expr: str) -> None:
@@ -390,7 +401,7 @@ def _resolve_commune(con, expr: str) -> None:
         rf"""CREATE TEMP TABLE r_commune AS
         WITH {_distinct(con, "commune", expr)},
         x AS (
-            SELECT raw, v, obs_name(v) AS nk,
+            SELECT raw, h, v, obs_name(v) AS nk,
                    CASE WHEN regexp_matches(obs_nospace(v), '^[0-9]{{5}}([.,]0+)?$')
                         THEN left(obs_nospace(v), 5) END AS digits,
                    regexp_matches(upper(obs_nospace(v)), '^(2A|2B)[0-9]{{3}}$')
@@ -413,7 +424,7 @@ def _resolve_commune(con, expr: str) -> None:
                    array_to_string(list_sort(list_distinct(list(p.label || ' (' || p.code || ')'))),
                                    ' ou ') AS cands
             FROM x JOIN k_postal p ON p.postal = x.digits GROUP BY x.raw)
-        SELECT x.raw, x.v,
+        SELECT x.raw, x.h, x.v,
             CASE WHEN x.digits IS NOT NULL
                      THEN coalesce(cc.current_code, CASE WHEN po.n = 1 THEN po.code END)
                  WHEN ex.n = 1 THEN ex.code
@@ -447,14 +458,14 @@ def _resolve_ept(con, expr: str) -> None:
     con.execute(
         rf"""CREATE TEMP TABLE r_ept AS
         WITH {_distinct(con, "ept", expr)},
-        x AS (SELECT raw, v, obs_ept(v) AS k, obs_nospace(v) AS digits FROM d),
+        x AS (SELECT raw, h, v, obs_ept(v) AS k, obs_nospace(v) AS digits FROM d),
         m AS (
             SELECT x.raw, count(DISTINCT e.code) AS n, any_value(e.code) AS code,
                    array_to_string(list_sort(list_distinct(list(e.label))), ' ou ') AS cands
             FROM x JOIN k_ept e ON x.k <> '' AND (e.key = x.k OR e.code = x.digits
                  OR (length(x.k) > 3 AND contains(e.key, x.k)))
             GROUP BY x.raw)
-        SELECT x.raw, x.v, CASE WHEN m.n = 1 THEN m.code END AS code,
+        SELECT x.raw, x.h, x.v, CASE WHEN m.n = 1 THEN m.code END AS code,
             CASE WHEN m.n = 1 THEN NULL
                  WHEN m.n > 1 THEN 'EPT ambigu : ' || m.cands
                  ELSE 'EPT inconnu (attendu : SIREN ou nom de l''un des quatre EPT : '
@@ -470,7 +481,7 @@ def _resolve_programme(con) -> None:
         m AS (SELECT d.raw, count(DISTINCT k.id) AS n, any_value(k.id) AS id,
                      array_to_string(list_sort(list_distinct(list(k.id))), ' ou ') AS cands
               FROM d JOIN k_programme k ON k.key = obs_name(d.v) GROUP BY d.raw)
-        SELECT d.raw, d.v, CASE WHEN m.n = 1 THEN m.id END AS val,
+        SELECT d.raw, d.h, d.v, CASE WHEN m.n = 1 THEN m.id END AS val,
             CASE WHEN m.n = 1 THEN NULL
                  WHEN m.n > 1 THEN 'programme ambigu : ' || m.cands
                  ELSE 'programme inconnu ; programmes connus : '
@@ -485,7 +496,7 @@ def _resolve_keyword(con, name: str, table: str, unknown: str) -> None:
     con.execute(
         f"""CREATE TEMP TABLE r_{name} AS
         WITH {_distinct(con, name, f"s.f_{name}")}
-        SELECT d.raw, d.v, k.canon AS val,
+        SELECT d.raw, d.h, d.v, k.canon AS val,
                CASE WHEN k.canon IS NULL THEN {_lit(unknown)} END AS err
         FROM d LEFT JOIN {table} k ON k.key = {norm}(d.v)"""
     )
@@ -494,7 +505,7 @@ def _resolve_keyword(con, name: str, table: str, unknown: str) -> None:
 def _resolve_text(con, name: str) -> None:
     con.execute(
         f"""CREATE TEMP TABLE r_{name} AS WITH {_distinct(con, name, f"s.f_{name}")}
-            SELECT raw, v, v AS val, NULL::VARCHAR AS err FROM d"""
+            SELECT raw, h, v, v AS val, NULL::VARCHAR AS err FROM d"""
     )
 
 
@@ -507,7 +518,7 @@ def _resolve_date(con, name: str, mode: str) -> None:
     con.execute(
         rf"""CREATE TEMP TABLE r_{name} AS
         WITH {_distinct(con, name, f"s.f_{name}")},
-        p AS (SELECT raw, v,
+        p AS (SELECT raw, h, v,
             CASE WHEN regexp_matches(v, '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}([ T].*)?$')
                      THEN 'iso'
                  WHEN regexp_matches(v, '^[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{4}}( .*)?$')
@@ -515,7 +526,7 @@ def _resolve_date(con, name: str, mode: str) -> None:
                  WHEN regexp_matches(v, '^[0-9]{{5}}([.,][0-9]+)?$') THEN 'excel'
                  WHEN {year} THEN 'year' END AS form
             FROM d),
-        q AS (SELECT raw, v, form,
+        q AS (SELECT raw, h, v, form,
             CASE form
                 WHEN 'iso' THEN try_strptime(regexp_extract(v,
                     '^([0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}})', 1), '%Y-%m-%d')::DATE
@@ -526,7 +537,7 @@ def _resolve_date(con, name: str, mode: str) -> None:
                     + CAST(regexp_extract(v, '^([0-9]{{5}})', 1) AS INTEGER)
                 WHEN 'year' THEN make_date(CAST(v AS INTEGER), 1, 1) END AS d
             FROM p)
-        SELECT raw, v, CASE WHEN d >= DATE '2000-01-01' AND NOT ({future}) THEN d END AS val,
+        SELECT raw, h, v, CASE WHEN d >= DATE '2000-01-01' AND NOT ({future}) THEN d END AS val,
             CASE WHEN form IS NULL THEN 'date illisible (attendu : {expected})'
                  WHEN d IS NULL THEN 'date impossible'
                  WHEN d < DATE '2000-01-01' THEN 'date antérieure à 2000'
@@ -539,15 +550,15 @@ def _resolve_quantity(con, name: str) -> None:
     con.execute(
         rf"""CREATE TEMP TABLE r_{name} AS
         WITH {_distinct(con, name, f"s.f_{name}")},
-        s AS (SELECT raw, v, obs_nospace(v) AS s FROM d),
-        q AS (SELECT raw, v, s,
+        s AS (SELECT raw, h, v, obs_nospace(v) AS s FROM d),
+        q AS (SELECT raw, h, v, s,
             CASE WHEN regexp_matches(s, '^[0-9]{{1,3}}(\.[0-9]{{3}})+$')
                      THEN try_cast(replace(s, '.', '') AS HUGEINT)
                  WHEN regexp_matches(s, '^[0-9]+$') THEN try_cast(s AS HUGEINT)
                  WHEN regexp_matches(s, '^[0-9]+[.,]0+$')
                      THEN try_cast(regexp_extract(s, '^([0-9]+)', 1) AS HUGEINT) END AS n
             FROM s)
-        SELECT raw, v, CASE WHEN n BETWEEN 1 AND 2147483647 THEN n::INTEGER END AS val,
+        SELECT raw, h, v, CASE WHEN n BETWEEN 1 AND 2147483647 THEN n::INTEGER END AS val,
             CASE WHEN regexp_matches(s, '^-[0-9]') THEN 'quantité négative'
                  WHEN regexp_matches(s, '^[0-9]+[.,][0-9]+$') AND n IS NULL
                      THEN 'quantité non entière'
@@ -563,9 +574,9 @@ def _resolve_amount(con, name: str, what: str) -> None:
     con.execute(
         rf"""CREATE TEMP TABLE r_{name} AS
         WITH {_distinct(con, name, f"s.f_{name}")},
-        s AS (SELECT raw, v, obs_nospace(regexp_replace(v,
+        s AS (SELECT raw, h, v, obs_nospace(regexp_replace(v,
                   '^\s*(€|eur)\s*|\s*(€|eur|euros?)\s*$', '', 'gi')) AS s FROM d),
-        q AS (SELECT raw, v, s,
+        q AS (SELECT raw, h, v, s,
             CASE WHEN regexp_matches(s, '^[0-9]{{1,3}}(\.[0-9]{{3}})+(,[0-9]+)?$')
                      THEN replace(replace(s, '.', ''), ',', '.')
                  WHEN regexp_matches(s, '^[0-9]{{1,3}}(,[0-9]{{3}}){{2,}}(\.[0-9]+)?$')
@@ -574,8 +585,8 @@ def _resolve_amount(con, name: str, what: str) -> None:
                  WHEN regexp_matches(s, '^[0-9]+,[0-9]+$') THEN replace(s, ',', '.')
                  WHEN regexp_matches(s, '^[0-9]+(\.[0-9]+)?$') THEN s END AS t
             FROM s),
-        n AS (SELECT raw, v, s, round(try_cast(t AS DOUBLE), 2) AS x FROM q)
-        SELECT raw, v, CASE WHEN x > 0 AND x < 1e15 THEN x END AS val,
+        n AS (SELECT raw, h, v, s, round(try_cast(t AS DOUBLE), 2) AS x FROM q)
+        SELECT raw, h, v, CASE WHEN x > 0 AND x < 1e15 THEN x END AS val,
             CASE WHEN regexp_matches(s, '^-[0-9]') THEN '{what} négatif'
                  WHEN x IS NULL THEN '{what} illisible (nombre positif attendu, '
                      || 'par exemple 12 500,50 €)'
@@ -628,7 +639,7 @@ def _record_duplicates(con, q: _Query, present: set[str]) -> None:
 
 def _typed(q: _Query, name: str, out: str | None, required: bool) -> None:
     """Join r_<name>; add its value as ``out`` and its error (or « valeur manquante »)."""
-    q.joins.append(f"LEFT JOIN r_{name} ON r_{name}.raw = s.f_{name}")
+    q.joins.append(f"LEFT JOIN r_{name} ON r_{name}.h = {q.key(name)}")
     if out:
         q.outputs[out] = f"r_{name}.val"
     missing = "'valeur manquante'" if required else "NULL"
@@ -662,7 +673,9 @@ def _commune_value(present: set[str]) -> tuple[str, str]:
 def _commune_checks(con, q: _Query, present: set[str], required: bool) -> None:
     value, which = _commune_value(present)
     _resolve_commune(con, value)
-    q.joins.append(f"LEFT JOIN r_commune rc ON rc.raw = {value}")
+    single = value.startswith("s.f_") and value[4:] in _COMMUNE_FIELDS
+    key = q.key(value[4:]) if single else f"hash({value})"
+    q.joins.append(f"LEFT JOIN r_commune rc ON rc.h = {key}")
     q.outputs["commune_code"] = "rc.code"
     missing = "'commune manquante'" if required else "NULL"
     q.checks.append((which, value, f"CASE WHEN rc.raw IS NULL THEN {missing} ELSE rc.err END"))
@@ -674,7 +687,7 @@ def _unknown(what: str, values) -> str:
 
 def _validate(con, kind: str, present: set[str], contract: schemas.Contract):
     """Create the checked table ``chk``; return the query, the target table and its columns."""
-    q = _Query()
+    q = _Query(hashed=kind in ("distributions", "funding"))
     if kind in ("targets", "programmes"):  # small files: clean every value once, per row
         cleaned = ", ".join(f"obs_clean(f_{f.name}) AS f_{f.name}" for f in contract.fields)
         extra = ""
@@ -763,7 +776,7 @@ def _targets(con, q: _Query, present: set[str]) -> None:
         ELSE 'departement' END)"""
     con.execute(
         f"""CREATE TEMP TABLE stg3 AS SELECT s.*, {scope} AS _scope FROM stg2 s
-            LEFT JOIN r_scope ON r_scope.raw = s.f_scope"""
+            LEFT JOIN r_scope ON r_scope.h = hash(s.f_scope)"""
     )
     con.execute("DROP TABLE stg2")
     con.execute("ALTER TABLE stg3 RENAME TO stg2")
@@ -772,8 +785,8 @@ def _targets(con, q: _Query, present: set[str]) -> None:
     ev = "CASE WHEN s._scope = 'ept' THEN coalesce(s.f_ept, s.f_scope_code) END"
     _resolve_commune(con, cv)
     _resolve_ept(con, ev)
-    q.joins.append(f"LEFT JOIN r_commune rc ON rc.raw = {cv}")
-    q.joins.append(f"LEFT JOIN r_ept re ON re.raw = {ev}")
+    q.joins.append(f"LEFT JOIN r_commune rc ON rc.h = hash({cv})")
+    q.joins.append(f"LEFT JOIN r_ept re ON re.h = hash({ev})")
     which = f"CASE WHEN {commune_value} IS NOT NULL THEN {commune_field} ELSE 'scope_code' END"
     q.checks.append(
         (
