@@ -33,6 +33,13 @@ STATUS_HELP = {
 }
 
 
+def progress_text(ratio) -> str:
+    """'45 %'; just short of the target reads '99,9 %', never a rounded '100 %'."""
+    if not pd.isna(ratio) and 0.995 <= ratio < 1:
+        return fmt.percent(min(ratio, 0.999), 1)
+    return fmt.percent(ratio)
+
+
 def sort_rows(rows: pd.DataFrame, laggards_first: bool, default: list[str]) -> pd.DataFrame:
     """The laggards first (status, then gap to the straight line), or the default order."""
     if laggards_first:
@@ -78,7 +85,7 @@ def monthly_table(row) -> pd.DataFrame:
 _NUMBER_FORMATS: dict[str, Callable] = {
     "Réalisé": fmt.number,
     "Objectif": fmt.number,
-    "Avancement": fmt.percent,
+    "Avancement": progress_text,
     "Reste à faire": fmt.number,
     "Rythme nécessaire par mois": lambda v: fmt.number(v, 1),
     "Population": fmt.number,
@@ -145,7 +152,7 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
     labels = [_wrap(target_title(row), 70) for row in data.itertuples()]
     pct = (data["progress"].fillna(0) * 100).clip(upper=150)
     custom = [
-        [fmt.number(a), fmt.number(t), unit or "", fmt.percent(p), status]
+        [fmt.number(a), fmt.number(t), unit or "", progress_text(p), status]
         for a, t, unit, p, status in zip(
             data["achieved"],
             data["target_share"],
@@ -163,7 +170,7 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
             name="Réalisé",
             marker_color=[STATUS_COLOURS.get(s, PALETTE[-1]) for s in data["status"]],
             text=[
-                f"{fmt.percent(p)} · {s}"
+                f"{progress_text(p)} · {s}"
                 for p, s in zip(data["progress"], data["status"], strict=True)
             ],
             textposition="auto",
@@ -204,7 +211,7 @@ def _label_empty_bars(fig: go.Figure, pct: pd.Series, labels: list, data: pd.Dat
             y=[label for label, e in zip(labels, empty, strict=True) if e],
             mode="text",
             text=[
-                f"{fmt.percent(p)} · {s}"
+                f"{progress_text(p)} · {s}"
                 for p, s in zip(data["progress"][empty], data["status"][empty], strict=True)
             ],
             textposition="middle right",
@@ -220,7 +227,7 @@ def progress_reading(rows: pd.DataFrame) -> str:
     late = rows[rows["status"] == "en retard"]
     if not late.empty:
         worst = late.sort_values("lag").iloc[0]
-        text += f" Le plus en retard : {worst['label']} ({fmt.percent(worst['progress'])})."
+        text += f" Le plus en retard : {worst['label']} ({progress_text(worst['progress'])})."
     return text
 
 
@@ -234,7 +241,7 @@ def territory_bars(rows: pd.DataFrame, title: str) -> go.Figure:
             y=data["territory_name"],
             orientation="h",
             marker_color=[STATUS_COLOURS.get(s, PALETTE[-1]) for s in data["status"]],
-            text=[fmt.percent(p) for p in data["progress"]],
+            text=[progress_text(p) for p in data["progress"]],
             textposition="auto",
             customdata=[
                 [fmt.number(a), fmt.number(t), s, r]
@@ -272,8 +279,8 @@ def territory_reading(rows: pd.DataFrame) -> str:
     reached = int((rows["status"] == "atteint").sum())
     return (
         f"{fmt.number(reached)} territoire{'s' if reached > 1 else ''} sur {len(rows)} "
-        f"ont atteint leur part ; de {fmt.percent(low['progress'])} ({low['territory_name']}) "
-        f"à {fmt.percent(high['progress'])} ({high['territory_name']})."
+        f"ont atteint leur part ; de {progress_text(low['progress'])} ({low['territory_name']}) "
+        f"à {progress_text(high['progress'])} ({high['territory_name']})."
     )
 
 
@@ -329,7 +336,7 @@ def trajectory(row, today: date) -> go.Figure:
 def trajectory_reading(row) -> str:
     text = (
         f"{fmt.number(row.achieved)} {row.unit} sur {fmt.number(row.target_share)} "
-        f"({fmt.percent(row.progress)}), {row.status}"
+        f"({progress_text(row.progress)}), {row.status}"
     )
     if not pd.isna(row.elapsed):
         text += f" ; la ligne droite en attendait {fmt.percent(row.elapsed)} à ce jour"
