@@ -10,7 +10,8 @@ st.title("Financements")
 st.caption(ui.scope_caption(filters))
 
 summary = warehouse.funding_summary(filters)
-ui.demo_notice(summary["has_demo"])
+costs = warehouse.funding_costs(filters)
+ui.demo_notice(bool(summary["has_demo"] or costs["has_demo"].any()))
 if not summary["lines"]:
     st.info("Aucun financement ne correspond aux filtres choisis.")
     ui.source_line(filters)
@@ -101,7 +102,6 @@ if allocate:
 ui.table_with_downloads(table, f"financements-par-{level}", key="territories", formats=formats)
 
 st.subheader("Coûts")
-costs = warehouse.funding_costs(filters)
 if costs.empty:
     st.info("Aucun programme n'a à la fois des financements et des réalisations sous ces filtres.")
 else:

@@ -188,3 +188,12 @@ def test_costs_where_both_sides_exist(funding_db):
     assert list(montreuil.index) == ["emmaus-connect-2020"]
     assert montreuil.loc["emmaus-connect-2020", "euros_per_item"] == pytest.approx(300 / 15)
     assert montreuil.loc["emmaus-connect-2020", "euros_per_person"] == pytest.approx(300 / 10)
+
+
+def test_costs_flag_demonstration_counts(funding_db):
+    con = duckdb.connect(str(funding_db))
+    con.execute("UPDATE distributions SET is_demo = true WHERE item = 'recharge'")
+    con.close()
+    costs = warehouse.funding_costs(Filters()).set_index("programme_id")
+    assert costs.loc["emmaus-connect-2020", "has_demo"]
+    assert not costs.loc["conseillers-numeriques", "has_demo"]
