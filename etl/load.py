@@ -975,6 +975,7 @@ def load_file(
                 con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
             )
             result.rows_read, total_row = _stage(con, raw, cols, contract, data, name, path)
+            data = raw.csv_text = raw.arrow = None  # read: free the file's bytes (memory peak)
             if total_row is not None:
                 result.messages.append(
                     f"La ligne {total_row} (total) n'est pas comptée comme une donnée."
