@@ -1019,9 +1019,15 @@ def load_file(
             )
             _test_pause()
             con.commit()
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(duckdb.Error):
                 con.rollback()
+            if isinstance(exc, duckdb.Error):  # disk full, damaged warehouse…: said in French
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
+                raise EtlError(
+                    f"Le chargement de « {name} » a échoué et a été entièrement annulé : "
+                    f"l'entrepôt est inchangé (détail technique : {detail})."
+                ) from exc
             raise
     finally:
         con.close()

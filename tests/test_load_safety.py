@@ -183,3 +183,25 @@ def test_readers_wait_for_a_load_and_then_see_all_of_it(empty_db, tmp_path):
     finally:
         con.close()
     assert proc.wait(timeout=60) == 0
+
+
+def test_a_failure_mid_load_is_rolled_back_and_said_in_french(empty_db, monkeypatch):
+    """E.g. a full disk while the rows are being written: nothing of the load remains."""
+    import etl.load
+    from etl.errors import EtlError
+
+    load_file(empty_db, "distributions", DATA / "distributions_cp1252.csv")
+    before = _state(empty_db)
+
+    def disk_full(*args, **kwargs):
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(etl.load, "update_counts", disk_full)
+    with pytest.raises(EtlError) as failed:
+        load_file(empty_db, "distributions", DATA / "distributions_rules.csv")
+    assert str(failed.value) == (
+        "Le chargement de « distributions_rules.csv » a échoué et a été entièrement annulé : "
+        "l'entrepôt est inchangé (détail technique : Could not write file: No space "
+        "left on device)."
+    )
+    assert _state(empty_db) == before
