@@ -501,13 +501,3 @@ def register(sub, db_arg, db_of) -> None:
         "pour garder le tracé d'origine)",
     )
     parser.set_defaults(func=lambda args: cmd_boundaries(args, db_of(args)))
-
-
-def _register_with_cli() -> None:
-    from etl import cli
-
-    if register not in cli._EXTRA_COMMANDS:
-        cli._EXTRA_COMMANDS.append(register)
-
-
-_register_with_cli()

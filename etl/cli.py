@@ -127,13 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(status)
     status.set_defaults(func=cmd_status)
 
-    for register in _EXTRA_COMMANDS:
+    for register in _command_registrations():
         register(sub, _db_arg, _db)
     return parser
 
 
-# Other modules add their commands here (see etl/load_cli.py).
-_EXTRA_COMMANDS: list = []
+def _command_registrations():
+    """Commands defined beside their code: `load`/`rejects` and `boundaries`. Imported here,
+    when the parser is built, because those modules import this one."""
+    from etl import boundaries, load_cli
+
+    return (load_cli.register, boundaries.register)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +152,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_REFUSED
 
-
-from etl import boundaries  # noqa: E402, F401  (registers `python -m etl boundaries`)
-from etl import load_cli  # noqa: E402, F401  (registers `python -m etl load` and `rejects`)

@@ -161,6 +161,3 @@ def register(sub, db_arg, db_of) -> None:
         help="écrit les rejets dans ce fichier CSV (séparateur ;) à ouvrir dans un tableur",
     )
     rejects.set_defaults(func=lambda args: cmd_rejects(args, db_of))
-
-
-cli._EXTRA_COMMANDS.append(register)
