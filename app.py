@@ -11,31 +11,19 @@ st.set_page_config(
 )
 ui.declare_french()
 
+# (file, title, icon, url path): the first page is the home page.
+PAGES = [
+    ("pages/overview.py", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
+    ("pages/map.py", "Carte", "map", "carte"),
+    ("pages/territory.py", "Fiche territoire", "location_city", "territoire"),
+    ("pages/targets.py", "Objectifs", "flag", "objectifs"),
+    ("pages/funding.py", "Financements", "paid", "financements"),
+    ("pages/programmes.py", "Programmes et sources", "article", "programmes"),
+    ("pages/data.py", "Données", "database", "donnees"),
+]
 pages = [
-    st.Page(
-        "pages/overview.py",
-        title="Vue d'ensemble",
-        icon=":material/dashboard:",
-        url_path="vue-d-ensemble",
-        default=True,
-    ),
-    st.Page(
-        "pages/programmes.py",
-        title="Programmes et sources",
-        icon=":material/article:",
-        url_path="programmes",
-    ),
-    st.Page("pages/map.py", title="Carte", icon=":material/map:", url_path="carte"),
-    st.Page(
-        "pages/territory.py",
-        title="Fiche territoire",
-        icon=":material/location_city:",
-        url_path="territoire",
-    ),
-    st.Page("pages/targets.py", title="Objectifs", icon=":material/flag:", url_path="objectifs"),
-    st.Page(
-        "pages/funding.py", title="Financements", icon=":material/paid:", url_path="financements"
-    ),
+    st.Page(path, title=title, icon=f":material/{icon}:", url_path=url, default=i == 0)
+    for i, (path, title, icon, url) in enumerate(PAGES)
 ]
 navigation = st.navigation(pages)
 

@@ -221,3 +221,14 @@ def territory_funding_by_funder(filters: Filters) -> pd.DataFrame:
 
 def territory_records(filters: Filters) -> pd.DataFrame:
     return query("territory_records", filters)
+
+
+# Données page ------------------------------------------------------------------------------
+
+
+def loads_list() -> pd.DataFrame:
+    return query("loads_list")
+
+
+def load_rejects(load_id: int) -> pd.DataFrame:
+    return query("load_rejects", load_id=int(load_id))

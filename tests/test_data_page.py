@@ -1,0 +1,77 @@
+"""The « Données » page: loads and their rejected rows; uploads through the loader when the
+deployment enables them with a password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+DATA = Path(__file__).parent / "data" / "load"
+
+
+def _open(app, monkeypatch, password: str | None):
+    if password:
+        monkeypatch.setenv("OBSERVATOIRE_UPLOAD_PASSWORD", password)
+    else:
+        monkeypatch.delenv("OBSERVATOIRE_UPLOAD_PASSWORD", raising=False)
+    at = app.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+def _upload(at, name: str, password: str, kind: str = "distributions"):
+    at.selectbox[-1].set_value(kind)  # the form's « Type de fichier »
+    at.file_uploader[0].set_value((name, (DATA / name).read_bytes(), "text/csv"))
+    at.text_input[-1].input(password)
+    at.button[-1].click().run()  # « Charger »
+    assert not at.exception
+    return at
+
+
+def test_loads_are_listed_and_uploads_are_off_by_default(app, monkeypatch):
+    at = _open(app, monkeypatch, None)
+    assert at.title[0].value == "Données"
+    loads = at.dataframe[0].value
+    assert {"référentiel", "démonstration"} <= set(loads["Type"])
+    assert "OBSERVATOIRE_UPLOAD_PASSWORD" in at.info[0].value
+    assert len(at.file_uploader) == 0
+
+
+def test_wrong_password_changes_nothing(app, monkeypatch, demo_db):
+    at = _open(app, monkeypatch, "secret")
+    at = _upload(at, "distributions_rules.csv", "mauvais")
+    assert "Mot de passe de dépôt incorrect" in at.error[0].value
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+    con.close()
+
+
+def test_upload_loads_the_file_and_shows_its_rejects(app, monkeypatch, demo_db):
+    at = _open(app, monkeypatch, "secret")
+    at = _upload(at, "distributions_rules.csv", "secret")
+    assert "Chargement n°" in at.success[0].value
+    con = duckdb.connect(str(demo_db), read_only=True)
+    load_id, rejected = con.execute(
+        "SELECT load_id, rows_rejected FROM loads WHERE kind = 'distributions'"
+    ).fetchone()
+    con.close()
+    assert rejected > 0
+    # The page, rerun, lists the new load and its rejected rows with their reasons.
+    at.run()
+    assert load_id in set(at.dataframe[0].value["N°"])
+    rejects = at.dataframe[1].value
+    assert len(rejects) >= rejected and rejects["Motif"].str.len().min() > 0
+    # The same file again: « déjà chargé », nothing changes.
+    at = _upload(at, "distributions_rules.csv", "secret")
+    assert "déjà chargé" in at.info[0].value
+
+
+def test_refused_file_says_why_in_french(app, monkeypatch, demo_db):
+    at = _open(app, monkeypatch, "secret")
+    at = _upload(at, "empty.csv", "secret")
+    assert at.error[0].value.startswith("Fichier refusé : ")
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+    con.close()
