@@ -181,7 +181,8 @@ def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
             fields.append(f"{cell} AS f_{f.name}, hash({cell}) AS h_{f.name}")
         else:
             fields.append(f"NULL::VARCHAR AS f_{f.name}, NULL::UBIGINT AS h_{f.name}")
-    return f"""hash({everything}) AS _hash, coalesce({everything}) IS NULL AS _blank,
+    cell_hashes = ", ".join(f"hash({c})" for c in everything.split(", "))
+    return f"""hash({cell_hashes}) AS _hash, coalesce({everything}) IS NULL AS _blank,
         coalesce(regexp_matches(left(coalesce({cells}), 24),
                                 '(?i)^\\s*(sous[- ]?)?total\\b'), false) AS _total,
         _extra, {", ".join(fields)}"""
@@ -282,8 +283,10 @@ def _stage(con, raw: readers.RawTable, cols: _Columns, contract, data, file_name
 
 
 class _Query:
-    """The checked table ``chk``: per row, the resolved values and ``_ok`` (every rule holds);
-    the reasons are computed again, for the failing rows only, when recording the rejects."""
+    """The checks of a kind as SQL over the staged rows ``stg2 s``: joins to the resolved
+    values, output expressions, and one reason expression per rule (NULL when it holds).
+    ``chk`` holds every row's resolved values and ``_ok``; the failing rows are set aside in
+    ``bad`` and their reasons computed for them only; then the valid rows are inserted."""
 
     def __init__(self, hashed: bool) -> None:
         self.hashed = hashed  # stg2 carries h_<field> = hash(f_<field>), computed on reading
@@ -298,11 +301,24 @@ class _Query:
         f = "NULL::VARCHAR" if field_name is None else _lit(field_name)
         self.checks.append((f, value, reason))
 
+    def _ok(self) -> str:
+        return " AND ".join(f"({r}) IS NULL" for _, _, r in self.checks)
+
     def chk_sql(self) -> str:
+        """``chk``: each row's resolved values and whether it breaks no rule (one pass)."""
         outputs = ", ".join(f"{expr} AS {name}" for name, expr in self.outputs.items())
-        ok = " AND ".join(f"({r}) IS NULL" for _, _, r in self.checks)
-        return f"""CREATE TEMP TABLE chk AS
-            SELECT s._row, {outputs}, {ok} AS _ok FROM stg2 s {" ".join(self.joins)}"""
+        return f"""CREATE TEMP TABLE chk AS SELECT s._row, {outputs}, {self._ok()} AS _ok
+            FROM stg2 s {" ".join(self.joins)}"""
+
+    def bad_sql(self) -> str:
+        """``bad``: the staged rows that break a rule (their reasons are computed from it)."""
+        return """CREATE TEMP TABLE bad AS SELECT s.* FROM stg2 s
+            SEMI JOIN (SELECT _row FROM chk WHERE NOT _ok) k ON k._row = s._row"""
+
+    def insert_sql(self, table: str, columns: list[str], extra: dict[str, str]) -> str:
+        names = ", ".join([*columns, *extra])
+        values = ", ".join([*columns, *extra.values()])
+        return f"INSERT INTO {table} ({names}) SELECT {values} FROM chk WHERE _ok"
 
     def rejects_sql(self) -> str:
         errors = ", ".join(
@@ -313,8 +329,7 @@ class _Query:
             SELECT $load, e._row, l.label, e.v, e.r FROM (
                 SELECT s._row, unnest(list_filter([{errors}], lambda e: e.r IS NOT NULL),
                                       recursive := true)
-                FROM (SELECT _row FROM chk WHERE NOT _ok) bad
-                JOIN stg2 s ON s._row = bad._row {" ".join(self.joins)}) e
+                FROM bad s {" ".join(self.joins)}) e
             LEFT JOIN column_labels l ON l.f = e.f
             ORDER BY e._row"""
 
@@ -686,7 +701,7 @@ def _unknown(what: str, values) -> str:
 
 
 def _validate(con, kind: str, present: set[str], contract: schemas.Contract):
-    """Create the checked table ``chk``; return the query, the target table and its columns."""
+    """Resolve the values; return the checks, the target table and its columns."""
     q = _Query(hashed=kind in ("distributions", "funding"))
     if kind in ("targets", "programmes"):  # small files: clean every value once, per row
         cleaned = ", ".join(f"obs_clean(f_{f.name}) AS f_{f.name}" for f in contract.fields)
@@ -749,7 +764,6 @@ def _validate(con, kind: str, present: set[str], contract: schemas.Contract):
         columns = ["id", "name", "operator", "start_date", "end_date", "description"]
     else:  # pragma: no cover - kinds are checked by load_file
         raise ValueError(kind)
-    con.execute(q.chk_sql())
     return q, contract.table, columns
 
 
@@ -988,21 +1002,25 @@ def load_file(
                 extra["is_demo"] = "false"
             if kind in ("targets", "programmes"):
                 extra["source"] = "$label"
-            names = ", ".join([*columns, *extra])
-            values = ", ".join([*columns, *extra.values()])
-            con.execute(
-                f"INSERT INTO {table} ({names}) SELECT {values} FROM chk WHERE _ok",
-                {"label": label} if "source" in extra else None,
-            )
+            # Checked before anything is inserted: checks against existing rows (programmes)
+            # must not see this load's own rows.
+            con.execute(query.chk_sql())
+            con.execute(query.bad_sql())
             con.register(
                 "column_labels",
                 pa.table({"f": list(cols.labels), "label": list(cols.labels.values())}),
             )
             con.execute(query.rejects_sql(), {"load": load_id})
             con.unregister("column_labels")
-            loaded, rejected = con.execute(
-                "SELECT count(*) FILTER (WHERE _ok), count(*) FILTER (WHERE NOT _ok) FROM chk"
-            ).fetchall()[0]
+            # The order of the inserted rows does not matter: let DuckDB insert in parallel.
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(
+                query.insert_sql(table, columns, extra),
+                {"label": label} if "source" in extra else None,
+            )
+            con.execute("RESET preserve_insertion_order")
+            rejected = con.execute("SELECT count(*) FROM bad").fetchall()[0][0]
+            loaded = result.rows_read - rejected
             result.load_id, result.rows_loaded, result.rows_rejected = load_id, loaded, rejected
             update_counts(
                 con,
