@@ -40,7 +40,6 @@ from etl.ledger import LoadRecord, find_active, record, sha256_of, update_counts
 PAUSE_ENV = "OBSERVATOIRE_TEST_PAUSE_IN_LOAD"
 MAX_VALUE_CHARS = 200  # longer offending values are cut in rejected_rows
 _SPACES = " \t\r\n\u00a0\u202f\u2009\u2007\ufeff"
-_TOTAL = re.compile(r"^\s*(sous[- ]?)?total\b", re.IGNORECASE)
 
 KIND_LABELS = {
     "distributions": "distributions",
@@ -183,8 +182,8 @@ def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
             fields.append(f"NULL::VARCHAR AS f_{f.name}, NULL::UBIGINT AS h_{f.name}")
     cell_hashes = ", ".join(f"hash({c})" for c in everything.split(", "))
     return f"""hash({cell_hashes}) AS _hash, coalesce({everything}) IS NULL AS _blank,
-        coalesce(regexp_matches(left(coalesce({cells}), 24),
-                                '(?i)^\\s*(sous[- ]?)?total\\b'), false) AS _total,
+        coalesce(coalesce({cells}) ILIKE 'total%' OR coalesce({cells}) ILIKE 'sous%total%',
+                 false) AS _total,
         _extra, {", ".join(fields)}"""
 
 
@@ -618,8 +617,9 @@ def _duplicates(con, q: _Query, key: str, has_id: str, id_value: str, id_field: 
     """Rows sharing a key with an earlier row: ``dups`` holds only the keys seen twice."""
     con.execute(
         f"""CREATE TEMP TABLE dups AS
+            WITH twice AS (SELECT {key} AS k FROM stg2 s GROUP BY 1 HAVING count(*) > 1)
             SELECT {key} AS k, min(_row) AS _first, arg_min(_hash, _row) AS _first_hash
-            FROM stg2 s GROUP BY 1 HAVING count(*) > 1"""
+            FROM stg2 s SEMI JOIN twice ON twice.k = {key} GROUP BY 1"""
     )
     q.joins.append(f"LEFT JOIN dups dup ON dup.k = {key}")
     later = "dup._first IS NOT NULL AND s._row > dup._first"
