@@ -380,3 +380,77 @@ def switch_page(page: str, query: dict[str, str] | None = None) -> None:
     filters = current_filters()
     st.session_state["_filters_initialised"] = False
     st.switch_page(page, query_params={**filters.to_query(), **(query or {})})
+
+
+# Large tables and tables with masked small counts -------------------------------------------
+
+
+def table_with_downloads_on_demand(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    key: str,
+    formats: dict | None = None,
+    max_rows: int | None = None,
+    **dataframe_kwargs,
+) -> None:
+    """table_with_downloads for large tables and for tables whose small counts are masked:
+    the CSV and XLSX are made only when clicked and hold every row; the screen shows at most
+    MAX_ROWS rows and says so. In a formatted column, text among the numbers (« < 5 », a
+    masked count) is shown as it is and sorts before the numbers; the downloads keep it as
+    text and the numbers as numbers."""
+    shown = frame if max_rows is None else frame.head(max_rows)
+    st.dataframe(
+        _text_aware_view(shown, formats or {}), hide_index=True, width="stretch", **dataframe_kwargs
+    )
+    if max_rows is not None and len(frame) > max_rows:
+        st.caption(
+            f"Seules les {fmt.number(max_rows)} premières lignes sont affichées ; les "
+            f"téléchargements contiennent les {fmt.number(len(frame))} lignes."
+        )
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    downloads = [
+        ("CSV (Excel français)", lambda: exports.to_csv(frame, french=True), ".csv", "text/csv"),
+        ("CSV standard", lambda: exports.to_csv(frame, french=False), "-standard.csv", "text/csv"),
+        ("XLSX", lambda: exports.to_xlsx(frame), ".xlsx", xlsx),
+    ]
+    for column, (label, make, suffix, mime) in zip(st.columns(3), downloads, strict=True):
+        column.download_button(
+            label,
+            data=make,
+            file_name=f"{name}{suffix}",
+            mime=mime,
+            key=f"{key}_{exports.slug(label)}",
+            on_click="ignore",
+        )
+
+
+def _text_aware_view(frame: pd.DataFrame, formats: dict):
+    """The frame as shown: formatted numbers and dates, « – » for empty cells. The text
+    cells of a number column (one label per column, such as « < 5 ») become −∞ so that the
+    column still sorts as numbers, and are shown as their label: the masked number itself
+    never reaches the browser."""
+    formats = {c: f for c, f in formats.items() if c in frame.columns}
+    if not formats:
+        return frame
+    view = frame.copy()
+    shown = {}
+    for column, function in formats.items():
+        if pd.api.types.is_datetime64_any_dtype(view[column]):
+            shown[column] = function
+            continue
+        numbers = pd.to_numeric(view[column], errors="coerce")
+        text = view[column].where(numbers.isna() & view[column].notna())
+        label = str(text.dropna().iloc[0]) if text.notna().any() else "–"
+        view[column] = numbers.mask(text.notna(), -math.inf).fillna(math.inf).astype(float)
+        shown[column] = _shown_number(function, label)
+    return view.style.format(shown)
+
+
+def _shown_number(function, label: str):
+    def show(value):
+        if value == -math.inf:
+            return label
+        return "–" if math.isinf(value) else function(value)
+
+    return show
