@@ -5,14 +5,15 @@
 1. Before the warehouse is touched: the file is read (etl/readers.py: format, encoding,
    separator, header row below title rows) and its columns matched to the kind's contract
    (etl/schemas.py). A file that cannot be read, or lacks a required column, is refused here.
-2. In one transaction on the warehouse: the ledger is checked (same content → « déjà
-   chargé »), ``--replace`` retires the previous loads of the source, the rows are read by
-   DuckDB into a temporary table that keeps only the contract's columns (personal-data
-   columns only enter a hash used to tell duplicate rows apart), blank rows and a final
-   « Total » row are set aside, every rule is checked in SQL over the whole table (values are
-   resolved once per distinct value, then joined back), valid rows are inserted and the others
-   recorded in ``rejected_rows`` with their reasons. A crash or a kill before the commit
-   leaves the warehouse as it was; nothing but the kept columns is ever written.
+2. With the warehouse held for writing: the ledger is checked (same content → « déjà
+   chargé »), the rows are read by DuckDB into a temporary table that keeps only the
+   contract's columns (personal-data columns only enter a hash used to tell duplicate rows
+   apart), blank rows and a final « Total » row are set aside.
+3. In one transaction: ``--replace`` retires the previous loads of the source, every rule is
+   checked in SQL over the whole table (values are resolved once per distinct value, then
+   joined back), valid rows are inserted and the others recorded in ``rejected_rows`` with
+   their reasons. A crash or a kill before the commit leaves the warehouse as it was;
+   nothing but the kept columns is ever written.
 """
 
 from __future__ import annotations
@@ -187,13 +188,13 @@ def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
         _extra, {", ".join(fields)}"""
 
 
-def _read_csv_into(mem, raw: readers.RawTable, path: str, projection: str) -> None:
+def _read_csv_into(con, raw: readers.RawTable, path: str, projection: str) -> None:
     width = len(raw.headers)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     delim = {"\t": "\\t"}.get(raw.separator, raw.separator)
     # With preserve_insertion_order (the default) the table keeps the file's order: rowid
     # gives the row number.
-    mem.execute(
+    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE raw AS SELECT {projection}
             FROM read_csv($path, delim = '{delim}', quote = '"', escape = '"',
                 header = false, skip = {raw.skip_lines},
@@ -204,7 +205,7 @@ def _read_csv_into(mem, raw: readers.RawTable, path: str, projection: str) -> No
     )
 
 
-def _load_csv(mem, raw: readers.RawTable, data: bytes, file_name: str, source_path, projection):
+def _load_csv(con, raw: readers.RawTable, data: bytes, file_name: str, source_path, projection):
     """Read the CSV into table ``raw``; fall back to decoding in Python when DuckDB finds it
     is not UTF-8, or when it skipped empty lines (the row numbers would then be wrong)."""
     with tempfile.TemporaryDirectory(prefix="observatoire-load-") as tmpdir:
@@ -219,7 +220,7 @@ def _load_csv(mem, raw: readers.RawTable, data: bytes, file_name: str, source_pa
 
         for _attempt in range(3):
             try:
-                _read_csv_into(mem, raw, path_of_text(), projection)
+                _read_csv_into(con, raw, path_of_text(), projection)
             except duckdb.Error as exc:
                 if "unicode" in str(exc).lower() and not raw.normalised:
                     readers.normalise_csv(raw, data, file_name, recode=True)
@@ -233,7 +234,7 @@ def _load_csv(mem, raw: readers.RawTable, data: bytes, file_name: str, source_pa
                 ) from exc
             if raw.normalised:
                 return
-            records = mem.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+            records = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
             lines = _newlines(data) + (0 if data.endswith(b"\n") else 1)
             if records == lines - raw.skip_lines:
                 return
@@ -953,33 +954,43 @@ def load_file(
     con = connect(db, timeout_s=timeout_s)
     try:
         _macros(con)
+        # This connection holds the warehouse file for writing: no other process can change
+        # it until we close, so what is read here still holds inside the transaction below.
+        existing = find_active(con, kind, digest)
+        if existing is not None:
+            result.already_loaded = True
+            result.load_id = existing
+            result.rows_read = 0
+            result.messages.append(
+                f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
+            )
+            return result
+        previous = [
+            row[0]
+            for row in con.execute(
+                "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
+                "AND replaced_at IS NULL ORDER BY load_id",
+                [kind, label],
+            ).fetchall()
+        ]
+        if previous and not replace:
+            raise FileRefused(
+                f"La source « {label} » a déjà un chargement de {KIND_LABELS[kind]} "
+                f"(n° {', '.join(map(str, previous))}) : pour corriger ce fichier, relancez "
+                "avec --replace ; pour ajouter un autre fichier, donnez-lui une autre "
+                "--source."
+            )
+        # The rows are read into temporary tables (never written to the warehouse file)
+        # before the transaction: a failed attempt (not UTF-8 after all…) can be retried.
+        result.rows_read, total_row = _stage(con, raw, cols, contract, data, name, path)
+        data = raw.csv_text = raw.arrow = None  # read: free the file's bytes (memory peak)
+        if total_row is not None:
+            result.messages.append(
+                f"La ligne {total_row} (total) n'est pas comptée comme une donnée."
+            )
+        result.encoding = raw.encoding
         con.begin()
         try:
-            existing = find_active(con, kind, digest)
-            if existing is not None:
-                con.rollback()
-                result.already_loaded = True
-                result.load_id = existing
-                result.rows_read = 0
-                result.messages.append(
-                    f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
-                )
-                return result
-            previous = [
-                row[0]
-                for row in con.execute(
-                    "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-                    "AND replaced_at IS NULL ORDER BY load_id",
-                    [kind, label],
-                ).fetchall()
-            ]
-            if previous and not replace:
-                raise FileRefused(
-                    f"La source « {label} » a déjà un chargement de {KIND_LABELS[kind]} "
-                    f"(n° {', '.join(map(str, previous))}) : pour corriger ce fichier, relancez "
-                    "avec --replace ; pour ajouter un autre fichier, donnez-lui une autre "
-                    "--source."
-                )
             if previous:
                 marks = ", ".join(str(int(i)) for i in previous)
                 con.execute(f"UPDATE loads SET replaced_at = now() WHERE load_id IN ({marks})")
@@ -988,13 +999,6 @@ def load_file(
             load_id = record(
                 con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
             )
-            result.rows_read, total_row = _stage(con, raw, cols, contract, data, name, path)
-            data = raw.csv_text = raw.arrow = None  # read: free the file's bytes (memory peak)
-            if total_row is not None:
-                result.messages.append(
-                    f"La ligne {total_row} (total) n'est pas comptée comme une donnée."
-                )
-            result.encoding = raw.encoding
             _reference_keys(con)
             query, table, columns = _validate(con, kind, set(cols.index), contract)
             extra = {"load_id": str(int(load_id))}

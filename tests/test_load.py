@@ -368,3 +368,20 @@ def test_real_file_conseillers_numeriques_2021(empty_db, tmp_path):
         rows = list(csv.DictReader(handle))
     total = sum(int(r["investissement_etat_estime_eur"]) for r in rows if r["hors_93"] == "non")
     assert query(empty_db, "SELECT sum(amount_eur)::BIGINT FROM funding") == [(total,)]
+
+
+def test_windows_1252_found_after_a_long_ascii_beginning(empty_db, tmp_path):
+    """The encoding is guessed from the beginning; DuckDB finds the rest is not UTF-8."""
+    rows = ["date;commune;programme;item;quantite"]
+    rows += [
+        f"2021-06-{1 + i % 28:02d};Bondy;emmaus-connect-2020;tablette;{1 + i}" for i in range(6000)
+    ]
+    rows += ["2021-06-30;Épinay-sur-Seine;emmaus-connect-2020;tablette;5"]
+    path = tmp_path / "long.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    assert path.stat().st_size > 262144
+    result = load_file(empty_db, "distributions", path)
+    assert (result.encoding, result.rows_read, result.rows_loaded) == ("Windows-1252", 6001, 6001)
+    assert query(empty_db, "SELECT quantity FROM distributions WHERE commune_code = '93031'") == [
+        (5,)
+    ]
