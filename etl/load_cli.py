@@ -119,14 +119,16 @@ def register(sub, db_arg, db_of) -> None:
     load.add_argument(
         "kind",
         choices=KINDS,
+        metavar="TYPE",
         help="type de fichier : distributions, funding (financements), targets (objectifs) "
         "ou programmes",
     )
-    load.add_argument("file", type=Path, help="fichier CSV ou XLSX à charger")
+    load.add_argument("file", type=Path, metavar="FICHIER", help="fichier CSV ou XLSX à charger")
     db_arg(load)
     load.add_argument(
         "--source",
         default=None,
+        metavar="LIBELLÉ",
         help="libellé de la source (défaut : le nom du fichier) ; sert à remplacer un fichier",
     )
     load.add_argument(
@@ -136,7 +138,10 @@ def register(sub, db_arg, db_of) -> None:
         "la même source (pour corriger un fichier)",
     )
     load.add_argument(
-        "--sheet", default=None, help="feuille du classeur XLSX à lire (défaut : la première)"
+        "--sheet",
+        default=None,
+        metavar="FEUILLE",
+        help="feuille du classeur XLSX à lire (défaut : la première)",
     )
     load.set_defaults(func=lambda args: cmd_load(args, db_of))
 
@@ -149,6 +154,7 @@ def register(sub, db_arg, db_of) -> None:
     rejects.add_argument(
         "load_id",
         nargs="?",
+        metavar="N",
         type=int,
         default=None,
         help="numéro du chargement (voir « status » ; défaut : le dernier fichier chargé)",
@@ -158,6 +164,7 @@ def register(sub, db_arg, db_of) -> None:
         "--output",
         type=Path,
         default=None,
+        metavar="FICHIER.csv",
         help="écrit les rejets dans ce fichier CSV (séparateur ;) à ouvrir dans un tableur",
     )
     rejects.set_defaults(func=lambda args: cmd_rejects(args, db_of))
