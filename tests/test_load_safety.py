@@ -205,3 +205,16 @@ def test_a_failure_mid_load_is_rolled_back_and_said_in_french(empty_db, monkeypa
         "left on device)."
     )
     assert _state(empty_db) == before
+
+
+def test_loading_while_this_process_holds_a_read_only_connection(empty_db):
+    """DuckDB refuses a writer next to a reader in the same process: said in French."""
+    from etl.errors import EtlError
+
+    reader = duckdb.connect(str(empty_db), read_only=True)
+    try:
+        with pytest.raises(EtlError, match="déjà ouvert en lecture seule par ce programme"):
+            load_file(empty_db, "distributions", DATA / "distributions_cp1252.csv")
+    finally:
+        reader.close()
+    assert load_file(empty_db, "distributions", DATA / "distributions_cp1252.csv").rows_loaded == 4
