@@ -3,7 +3,9 @@ intervals or manual thresholds. Pure functions, no Streamlit, no Plotly.
 
 Classes are closed on the right: class i holds bounds[i] < v ≤ bounds[i + 1], and the
 first class also holds its lower bound. Missing values (no data) belong to no class:
-they are counted apart, never as zero.
+they are counted apart, never as zero. Masked values (small counts of people hidden by
+disclosure control) belong to no class either, are counted apart from the missing ones and
+play no part in the bounds, so that no bound can betray them.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ METHODS = {
 DEFAULT_METHOD = "quantiles"
 DEFAULT_CLASSES = 5
 MIN_CLASSES, MAX_CLASSES = 2, 7
+NO_DATA, MASKED = -1, -2  # the « class » of a missing value and of a masked one
 
 
 @dataclass(frozen=True)
 class Classes:
     method: str
     bounds: tuple[float, ...]  # ascending, one more than the number of classes
-    index: tuple[int, ...]  # class of each input value, -1 when the value is missing
-    missing: int  # number of missing values
+    index: tuple[int, ...]  # class of each input value, NO_DATA (-1) or MASKED (-2)
+    missing: int  # number of missing values (masked ones apart)
+    masked: int = 0  # number of masked values
 
     @property
     def count(self) -> int:
@@ -53,21 +57,36 @@ def classify(
     method: str = DEFAULT_METHOD,
     k: int = DEFAULT_CLASSES,
     thresholds: Sequence[float] = (),
+    masked: Sequence[bool] = (),
 ) -> Classes:
-    """Class bounds and the class of every value (None or NaN: missing)."""
+    """Class bounds and the class of every value (None or NaN: missing). MASKED: True for
+    the values hidden by disclosure control (whatever they hold), left out of every class."""
     if method not in METHODS:
         raise ValueError(f"unknown classification method {method!r}")
     array = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    hidden = np.zeros(array.size, dtype=bool)
+    if len(masked):
+        hidden = np.asarray(masked, dtype=bool)
+        if hidden.size != array.size:
+            raise ValueError("masked must have one flag per value")
+        array[hidden] = np.nan
     present = array[~np.isnan(array)]
-    missing = int(np.isnan(array).sum())
+    missing = int(np.isnan(array).sum() - hidden.sum())
+
+    def klass(value: float, is_hidden: bool, bounds: np.ndarray | None) -> int:
+        if is_hidden:
+            return MASKED
+        if np.isnan(value) or bounds is None:
+            return NO_DATA
+        return int(np.searchsorted(bounds[1:-1], value, side="left"))
+
     if present.size == 0:
-        return Classes(method, (), tuple(-1 for _ in array), missing)
+        index = tuple(klass(v, h, None) for v, h in zip(array, hidden, strict=True))
+        return Classes(method, (), index, missing, int(hidden.sum()))
     k = int(min(max(k, MIN_CLASSES), MAX_CLASSES))
     bounds = _bounds(present, method, k, thresholds)
-    index = tuple(
-        -1 if np.isnan(v) else int(np.searchsorted(bounds[1:-1], v, side="left")) for v in array
-    )
-    return Classes(method, tuple(float(b) for b in bounds), index, missing)
+    index = tuple(klass(v, h, bounds) for v, h in zip(array, hidden, strict=True))
+    return Classes(method, tuple(float(b) for b in bounds), index, missing, int(hidden.sum()))
 
 
 def _bounds(present: np.ndarray, method: str, k: int, thresholds: Sequence[float]) -> np.ndarray:

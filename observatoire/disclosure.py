@@ -59,3 +59,62 @@ def numeric_or_none(frame: pd.DataFrame, column: str) -> pd.Series:
     """The column's numbers with masked cells as missing: for colour classes, which must not
     place a masked commune in a class."""
     return pd.to_numeric(frame[column], errors="coerce")
+
+
+# Helpers for the pages (map, territory sheet) --------------------------------------------
+
+DERIVED_LABEL = "masqué"  # a figure computed from a masked count (per 1 000 inhabitants, %)
+
+
+def threshold() -> int:
+    return get_settings().small_count_threshold
+
+
+def current_label() -> str:
+    """« < 5 » under the settings' threshold."""
+    return mask_label(threshold())
+
+
+def hidden(values: pd.Series) -> pd.Series:
+    """Where counts of people must be hidden on this deployment: small_mask under the
+    settings' threshold in public mode (with its secondary suppression), nowhere in internal
+    mode."""
+    if not masking_active():
+        return pd.Series(False, index=values.index, dtype=bool)
+    return small_mask(values, threshold())
+
+
+def is_small(value) -> bool:
+    """A single count of people that must be hidden (public mode, 0 < value < threshold)."""
+    if not masking_active() or value is None or pd.isna(value):
+        return False
+    return 0 < float(value) < threshold()
+
+
+def mask_rows(frame: pd.DataFrame, column: str, rows: pd.Series) -> pd.DataFrame:
+    """mask_counts on COLUMN restricted to ROWS (booleans): the other rows (money, posts)
+    are not counts of people, stay as they are and play no part in the secondary
+    suppression. Public mode only."""
+    if not masking_active() or frame.empty:
+        return frame
+    mask = small_mask(frame.loc[rows, column], threshold()).reindex(frame.index, fill_value=False)
+    if not mask.any():
+        return frame
+    out = frame.copy()
+    out[column] = out[column].astype(object)
+    out.loc[mask, column] = current_label()
+    return out
+
+
+def public_note() -> str | None:
+    """The one sentence a public page shows to explain masked counts (None in internal
+    mode)."""
+    if not masking_active():
+        return None
+    label = current_label()
+    return (
+        f"Petits effectifs masqués : les nombres de personnes inférieurs à {threshold()} "
+        f"sont affichés « {label} » et ne sont classés dans aucune couleur, car de si petits "
+        "nombres peuvent permettre de reconnaître les personnes ; quand un seul est masqué, "
+        "un second l'est aussi pour qu'aucune soustraction ne le révèle."
+    )

@@ -7,6 +7,11 @@ The figure draws each territory as a filled polygon on a plain cartesian plot wi
 scales: no map tiles, no world topojson, so it renders offline in the browser and in
 kaleido. One legend entry per class, with its French bounds and its number of territories,
 and « pas de données » in hatched grey, never as zero.
+
+Disclosure control: in public mode, small counts of people (and what is computed from them)
+are masked before anything is drawn or tabulated: the view holds no masked number, only
+the flag `masked`; masked territories have their own legend entry, « < 5 (effectif
+masqué) », and no class.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import plotly.colors
 import plotly.graph_objects as go
 import shapely
 
-from observatoire import fmt
+from observatoire import disclosure, fmt
 from observatoire.charts import FONT, PALETTE, base_layout
 from observatoire.classify import (
     DEFAULT_CLASSES,
+    MASKED,
     MAX_CLASSES,
     METHODS,
     MIN_CLASSES,
@@ -52,6 +58,13 @@ NORMALISATIONS = {
 }
 NO_DATA = "pas de données"
 NO_DATA_COLOUR = "#d9d9d9"
+MASKED_NOTE = "effectif masqué"
+# Masked territories: white, cross-hatched in purple, apart from the classes (yellow, green,
+# blue) and from the grey hatching of « pas de données ».
+MASKED_PATTERN = {"shape": "x", "fgcolor": "#762a83", "size": 10, "solidity": 0.15}
+NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#7f7f7f", "size": 7, "solidity": 0.25}
+# Indicators that count people (or items handed to people): small counts are masked.
+PEOPLE_INDICATORS = ("personnes", "quantite")
 OUTLINE_COLOUR = "#222222"
 # Latitude of the 93: one degree of longitude is cos(48.9°) ≈ 0.66 of a degree of latitude.
 LON_SCALE = math.cos(math.radians(48.91))
@@ -315,7 +328,13 @@ def classes_for(frame: pd.DataFrame, choices: MapChoices) -> Classes:
         thresholds = parse_thresholds(choices.thresholds)
         if choices.norm == "objectif":  # typed as percentages
             thresholds = tuple(t / 100 for t in thresholds)
-    return classify(frame["shown"].tolist(), choices.method, choices.classes, thresholds)
+    return classify(
+        frame["shown"].tolist(),
+        choices.method,
+        choices.classes,
+        thresholds,
+        masked=frame["masked"].tolist() if "masked" in frame else (),
+    )
 
 
 @dataclass(frozen=True)
@@ -323,10 +342,26 @@ class MapView:
     """What the figure, the table and the sentence need, computed once."""
 
     choices: MapChoices
-    table: pd.DataFrame  # code, name, ept_name, population, value, shown (+ target columns)
+    # code, name, ept_name, population, value, shown, masked (+ target columns); value and
+    # shown are NaN where masked.
+    table: pd.DataFrame
     classes: Classes
     units: Units
     title: str
+    people: bool = False  # the values count people: small counts are masked in public mode
+    mask_label: str = "< 5"
+
+    @property
+    def masked(self) -> pd.Series:
+        return self.table["masked"]
+
+
+def counts_people(choices: MapChoices, target_indicator: str | None = None) -> bool:
+    """Whether the mapped values count people or items handed to people (not euros, not
+    posts); progress towards a target counts people when the target counts items."""
+    if choices.indicator == "objectif":
+        return target_indicator == "quantite"
+    return choices.indicator in PEOPLE_INDICATORS
 
 
 def prepare(
@@ -335,11 +370,26 @@ def prepare(
     *,
     target_label: str | None = None,
     target_unit: str | None = None,
+    target_indicator: str | None = None,
 ) -> MapView:
+    """The view of VALUES under CHOICES. In public mode, counts of people below the threshold
+    (and a second one when a single one is) are masked here, once: their value and whatever
+    is computed from it (per 1 000 inhabitants, % of the target) are dropped."""
     table = normalise(values, choices.norm).reset_index(drop=True)
+    people = counts_people(choices, target_indicator)
+    table["masked"] = disclosure.hidden(table["value"]) if people else False
+    table.loc[table["masked"], ["value", "shown"]] = np.nan
     classes = classes_for(table, choices)
     units = units_for(choices, target_unit).fitted(classes, choices.norm)
-    return MapView(choices, table, classes, units, indicator_title(choices, target_label))
+    return MapView(
+        choices,
+        table,
+        classes,
+        units,
+        indicator_title(choices, target_label),
+        people=people,
+        mask_label=disclosure.current_label(),
+    )
 
 
 # Shapes -----------------------------------------------------------------------------------
@@ -464,6 +514,8 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
             out.append("Les financements versés à un EPT sont visibles au niveau EPT.")
     if choices.norm == "habitants":
         out.append("Pour 1 000 habitants : population municipale 2023 (INSEE).")
+    if view.people and (note := disclosure.public_note()):
+        out.append(note)
     return out
 
 
@@ -495,6 +547,11 @@ def _rings(geometry: shapely.Geometry) -> tuple[list[float | None], list[float |
     return xs, ys
 
 
+# Plotly draws text as HTML: the « < » of a mask label is written as an entity.
+def _plotly_text(text: str) -> str:
+    return text.replace("<", "&lt;")
+
+
 def territory_map(
     view: MapView,
     shapes: dict[str, shapely.Geometry],
@@ -505,7 +562,8 @@ def territory_map(
     height: int = 640,
 ) -> go.Figure:
     """The choropleth of VIEW over SHAPES (code → shape), with the EPT OUTLINES drawn
-    over it; one clickable marker per territory, whose customdata[0] is its code."""
+    over it. A click anywhere on a territory selects one of its invisible points (see
+    click_targets), whose customdata[0] is its code."""
     table, classes, units = view.table, view.classes, view.units
     norm, level = view.choices.norm, view.choices.level
     title = view.title + (" (carte schématique)" if schematic else "")
@@ -513,51 +571,55 @@ def territory_map(
     bound_labels = classes.labels(lambda v: units.bound(v, norm))
     word = "commune" if level == "commune" else "EPT"
     fig = go.Figure()
-    legend_shown: set[int] = set()
     rows = list(table.itertuples(index=False))
+    fills = {MASKED: ("white", MASKED_PATTERN), -1: (NO_DATA_COLOUR, NO_DATA_PATTERN)}
+    fills.update({klass: (colour, None) for klass, colour in enumerate(colours)})
+    drawn: set[int] = set()
     for row, klass in zip(rows, classes.index, strict=True):
         shape = shapes.get(row.code)
         if shape is None:
             continue
         xs, ys = _rings(shape)
-        if klass < 0:
-            name = f"{NO_DATA} ({fmt.plural(classes.missing, word, _plural(word))})"
-            style = {
-                "fillcolor": NO_DATA_COLOUR,
-                "fillpattern": {"shape": "/", "fgcolor": "#7f7f7f", "size": 7, "solidity": 0.25},
-            }
-        else:
-            count = classes.counts[klass]
-            name = f"{bound_labels[klass]} ({fmt.plural(count, word, _plural(word))})"
-            style = {"fillcolor": colours[klass]}
+        colour, pattern = fills[klass]
         fig.add_scatter(
             x=xs,
             y=ys,
             mode="lines",
             fill="toself",
+            fillcolor=colour,
+            fillpattern=pattern,
             line={"color": "white", "width": 1},
             hoveron="fills",
             hoverinfo="text",
-            text=_hover(row, units, norm),
-            name=name,
+            text=_hover(row, view),
             legendgroup=f"class{klass}",
-            legendrank=100 + (klass if klass >= 0 else MAX_CLASSES + 1),
-            showlegend=klass not in legend_shown,
-            **style,
+            showlegend=False,
         )
-        legend_shown.add(klass)
-    for klass in range(classes.count):  # empty classes still appear in the legend
-        if klass not in legend_shown:
-            fig.add_scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker={"symbol": "square", "size": 14, "color": colours[klass]},
-                name=f"{bound_labels[klass]} (0 {word})",
-                legendgroup=f"class{klass}",
-                legendrank=100 + klass,
-                hoverinfo="skip",
-            )
+        drawn.add(klass)
+    # The legend: square swatches (legend-only bars, which show a fill pattern), every
+    # class even when empty, then the masked territories and those without data if drawn.
+    names = {
+        klass: f"{label} ({fmt.plural(count, word, _plural(word))})"
+        for klass, (label, count) in enumerate(zip(bound_labels, classes.counts, strict=True))
+    }
+    names[MASKED] = (
+        f"{_plotly_text(view.mask_label)} ({MASKED_NOTE}, "
+        f"{fmt.plural(classes.masked, word, _plural(word))})"
+    )
+    names[-1] = f"{NO_DATA} ({fmt.plural(classes.missing, word, _plural(word))})"
+    for klass in [*range(classes.count), MASKED, -1]:
+        if klass < 0 and klass not in drawn:
+            continue
+        colour, pattern = fills[klass]
+        fig.add_bar(
+            x=[None],
+            y=[None],
+            name=names[klass],
+            marker={"color": colour, "pattern": pattern, "line": {"color": "#999", "width": 1}},
+            legendgroup=f"class{klass}",
+            legendrank=100 + (klass if klass >= 0 else MAX_CLASSES - klass),
+            hoverinfo="skip",
+        )
     for code, outline in outlines.items():
         xs, ys = _rings(outline)
         fig.add_scatter(
@@ -569,12 +631,13 @@ def territory_map(
             showlegend=False,
             name=f"EPT {code}",
         )
+    _add_click_targets(fig, view, shapes)
     dark = {
         row.code
         for row, klass in zip(rows, classes.index, strict=True)
         if klass >= 0 and klass >= classes.count / 2
     }
-    _add_markers(fig, table, shapes, units, norm, labels or {}, dark)
+    _add_markers(fig, view, shapes, labels or {}, dark)
     base_layout(fig, title, height=height)
     fig.update_layout(
         legend={
@@ -609,34 +672,90 @@ def _legend_title(norm: str, units: Units) -> str:
     return units.noun if units.noun != "€" else "euros"
 
 
-def _hover(row, units: Units, norm: str) -> str:
+def _hover(row, view: MapView) -> str:
+    units, norm = view.units, view.choices.norm
     lines = [f"<b>{row.name}</b>"]
     if getattr(row, "ept_name", None) and row.ept_name != row.name:
         lines.append(f"EPT {row.ept_name}")
-    if pd.isna(row.value):
+    if row.masked:
+        lines.append(f"{_plotly_text(view.mask_label)} {units.noun} ({MASKED_NOTE})")
+    elif pd.isna(row.value):
         lines.append(NO_DATA.capitalize())
     else:
         lines.append(units.raw(row.value))
         if norm != "brut":
             lines.append(units.shown(row.shown, norm))
-        if norm == "objectif" and not pd.isna(getattr(row, "target_share", np.nan)):
-            lines.append(f"Part de l'objectif : {fmt.number(row.target_share)} {units.noun}")
+    share = getattr(row, "target_share", np.nan)
+    if norm == "objectif" and not pd.isna(share) and (row.masked or not pd.isna(row.value)):
+        lines.append(f"Part de l'objectif : {fmt.number(share)} {units.noun}")
     lines.append(f"Population 2023 : {fmt.number(row.population)} hab.")
     return "<br>".join(lines)
 
 
+# Plotly selects points, never a filled shape: each territory is filled with invisible
+# points, CLICK_GRID steps across the map's longer side (about 15 px on screen), so that a
+# click anywhere on it lands within Plotly's hover distance (20 px) of one of them.
+CLICK_GRID = 50
+
+
+def click_targets(
+    shapes: dict[str, shapely.Geometry], steps: int = CLICK_GRID
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Code → (x, y) of the points of one lattice that fall inside its shape, plus a point
+    on its surface, so that even a territory smaller than a step has one."""
+    if not shapes:
+        return {}
+    bounds = np.array([shape.bounds for shape in shapes.values()])
+    minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
+    maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
+    step = max(maxx - minx, maxy - miny) / steps
+    grid_x, grid_y = np.meshgrid(
+        np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step)
+    )
+    grid_x, grid_y = grid_x.ravel(), grid_y.ravel()
+    targets = {}
+    for code, shape in shapes.items():
+        inside = shapely.contains_xy(shape, grid_x, grid_y)
+        anchor = shape.point_on_surface()
+        targets[code] = (
+            np.round(np.append(grid_x[inside], anchor.x), 6),
+            np.round(np.append(grid_y[inside], anchor.y), 6),
+        )
+    return targets
+
+
+def _add_click_targets(fig: go.Figure, view: MapView, shapes: dict[str, shapely.Geometry]) -> None:
+    targets = click_targets(shapes)
+    for row in view.table.itertuples(index=False):
+        if row.code not in targets:
+            continue
+        xs, ys = targets[row.code]
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="markers",
+            marker={"size": 6, "color": "rgba(0,0,0,0)"},
+            customdata=[[row.code]] * len(xs),
+            hovertext=_hover(row, view),
+            hoverinfo="text",
+            showlegend=False,
+            name=f"zone {row.code}",
+            selected={"marker": {"opacity": 0}},
+            unselected={"marker": {"opacity": 0}},
+        )
+
+
 def _add_markers(
     fig: go.Figure,
-    table: pd.DataFrame,
+    view: MapView,
     shapes: dict[str, shapely.Geometry],
-    units: Units,
-    norm: str,
     labels: Mapping[str, str],
     dark: set[str],
 ) -> None:
-    """One point per territory (its label on the schematic map): what a click selects.
-    DARK: codes drawn in a dark colour, whose label is written in white."""
-    rows = [row for row in table.itertuples(index=False) if row.code in shapes]
+    """One point per territory, with its label on the schematic map (invisible on the
+    official contours). DARK: codes drawn in a dark colour, whose label is written in
+    white."""
+    rows = [row for row in view.table.itertuples(index=False) if row.code in shapes]
     points = [shapes[row.code].point_on_surface() for row in rows]
     fig.add_scatter(
         x=[p.x for p in points],
@@ -648,13 +767,9 @@ def _add_markers(
             "size": 11,
             "color": ["white" if row.code in dark else "#111" for row in rows],
         },
-        marker={
-            "size": 22 if labels else 9,
-            "color": "rgba(255,255,255,0.01)" if labels else "white",
-            "line": {"width": 0 if labels else 1.2, "color": OUTLINE_COLOUR},
-        },
+        marker={"size": 22 if labels else 9, "color": "rgba(255,255,255,0.01)"},
         customdata=[[row.code] for row in rows],
-        hovertext=[_hover(row, units, norm) for row in rows],
+        hovertext=[_hover(row, view) for row in rows],
         hovertemplate="%{hovertext}<extra></extra>",
         showlegend=False,
         name="territoires",
@@ -679,38 +794,76 @@ def selected_code(event) -> str | None:
 # The accessible alternative ---------------------------------------------------------------
 
 
+def _labelled(values: pd.Series, masked: pd.Series, label: str) -> np.ndarray:
+    """VALUES with LABEL (text) where MASKED; numbers stay numbers when nothing is."""
+    if not masked.any():
+        return values.to_numpy()
+    out = values.astype(object).to_numpy(copy=True)
+    out[masked.to_numpy(dtype=bool)] = label
+    return out
+
+
+def value_header(view: MapView) -> str:
+    return view.units.noun.capitalize() if view.units.noun != "€" else "Euros"
+
+
 def display_table(view: MapView) -> pd.DataFrame:
     """The figures of the map as a sortable table with French headers (numbers stay
-    numbers so that sorting works); the class column repeats the legend."""
+    numbers so that sorting works); the class column repeats the legend. Masked counts read
+    « < 5 » and what is computed from them « masqué »."""
     table, classes, choices, units = view.table, view.classes, view.choices, view.units
+    masked = view.masked
     labels = classes.labels(lambda v: units.bound(v, choices.norm))
     name = "Commune" if choices.level == "commune" else "EPT"
     out = pd.DataFrame({name: table["name"]})
     if choices.level == "commune":
         out["EPT"] = table["ept_name"].to_numpy()
-    value_header = units.noun.capitalize() if units.noun != "€" else "Euros"
-    out[value_header] = table["value"].to_numpy()
+    out[value_header(view)] = _labelled(table["value"], masked, view.mask_label)
+    derived = disclosure.DERIVED_LABEL
     if choices.norm == "habitants":
-        out["Pour 1 000 habitants"] = table["shown"].round(1).to_numpy()
+        out["Pour 1 000 habitants"] = _labelled(table["shown"].round(1), masked, derived)
     if choices.norm == "objectif":
         out["Part de l'objectif"] = table["target_share"].round(1).to_numpy()
-        out["Avancement (%)"] = (table["shown"] * 100).round(1).to_numpy()
+        out["Avancement (%)"] = _labelled((table["shown"] * 100).round(1), masked, derived)
         out["Règle de partage"] = table["share_rule"].to_numpy()
     out["Population 2023"] = table["population"].to_numpy()
-    out["Classe"] = [labels[i] if i >= 0 else NO_DATA for i in classes.index]
+    out["Classe"] = [
+        f"{view.mask_label} ({MASKED_NOTE})" if i == MASKED else labels[i] if i >= 0 else NO_DATA
+        for i in classes.index
+    ]
     return out
+
+
+def table_formats(view: MapView) -> dict:
+    """How display_table's numbers are written on screen (French)."""
+    one_decimal = lambda v: fmt.number(v, 1)  # noqa: E731
+    return {
+        value_header(view): fmt.money if view.units.noun == "€" else fmt.number,
+        "Pour 1 000 habitants": one_decimal,
+        "Part de l'objectif": one_decimal,
+        "Avancement (%)": one_decimal,
+        "Population 2023": fmt.number,
+    }
 
 
 def main_reading(view: MapView) -> str:
     """One French sentence for the main reading: the first territory, then the last, and
-    how many have no data. « Montreuil : 1 240 ordinateurs, 82 % de sa part de
-    l'objectif — le plus haut des 39 communes ; … »."""
+    how many are masked or have no data. « Montreuil : 1 240 ordinateurs, 82 % de sa part
+    de l'objectif — le plus haut des 39 communes ; … »."""
     table, choices, units = view.table, view.choices, view.units
-    word = "communes" if choices.level == "commune" else "EPT"
+    single, word = ("commune", "communes") if choices.level == "commune" else ("EPT", "EPT")
     known = table.dropna(subset=["shown"]).sort_values("shown", ascending=False)
-    missing = len(table) - len(known)
+    masked = int(view.masked.sum())
+    missing = len(table) - len(known) - masked
+    apart = []
+    if masked:
+        apart.append(f"{fmt.plural(masked, single, word)} à effectif masqué ({view.mask_label})")
+    if missing:
+        apart.append(f"{fmt.plural(missing, single, word)} sans données")
     if known.empty:
-        return f"Aucune donnée pour les {len(table)} {word} sous les filtres choisis."
+        if not masked:
+            return f"Aucune donnée pour les {len(table)} {word} sous les filtres choisis."
+        return f"Aucune valeur affichable : {' ; '.join(apart)}."
     top, bottom = known.iloc[0], known.iloc[-1]
     sentence = f"{top['name']} : {_reading_value(top, choices, units)}"
     if len(known) > 1:
@@ -718,10 +871,7 @@ def main_reading(view: MapView) -> str:
             f" — la valeur la plus haute des {len(known)} {word} avec des données ; la plus "
             f"basse : {bottom['name']} ({_reading_value(bottom, choices, units)})"
         )
-    if missing:
-        sentence += f" ; {fmt.plural(missing, word[:-1] if word == 'communes' else word, word)}"
-        sentence += " sans données"
-    return sentence + "."
+    return sentence + "".join(f" ; {part}" for part in apart) + "."
 
 
 def _reading_value(row: pd.Series, choices: MapChoices, units: Units) -> str:
@@ -739,27 +889,77 @@ COMPARED = (
     ("euros_committed", "Euros engagés"),
     ("conseiller_posts", "Postes de conseillers numériques"),
 )
+# Key figures that count people (or items handed to people): masked when small.
+PEOPLE_FIGURES = ("items_distributed", "people_reached")
+PER_THOUSAND = " (pour 1 000 hab.)"
+
+
+def figure_text(figures: Mapping, key: str) -> str:
+    """A key figure in French, « < 5 » when it is a small count of people (public mode)."""
+    value = figures.get(key)
+    if key in PEOPLE_FIGURES and disclosure.is_small(value):
+        return disclosure.current_label()
+    return fmt.money(value) if key == "euros_committed" else fmt.number(value)
 
 
 def comparison_table(figures: list[tuple[str, Mapping]]) -> pd.DataFrame:
     """Key figures of a territory beside its EPT and the département: each indicator as a
-    count and per 1 000 inhabitants. FIGURES: (column name, key_figures dict), in order."""
+    count and per 1 000 inhabitants. FIGURES: (column name, key_figures dict), in order.
+    Small counts of people read « < 5 » and their rate « masqué » (public mode); the
+    population has no rate."""
     rows = []
     for key, label in COMPARED:
         row = {"Indicateur": label}
         for name, fig in figures:
             value = float(fig.get(key) or 0)
+            rate = value * 1000 / fig["population"] if fig.get("population") else math.nan
+            if key in PEOPLE_FIGURES and disclosure.is_small(value):
+                value, rate = disclosure.current_label(), disclosure.DERIVED_LABEL
             row[name] = value
-            row[f"{name} (pour 1 000 hab.)"] = (
-                round(value * 1000 / fig["population"], 2) if fig.get("population") else None
-            )
+            row[name + PER_THOUSAND] = rate if isinstance(rate, str) else round(rate, 2)
         rows.append(row)
     population = {"Indicateur": "Population municipale 2023"}
     for name, fig in figures:
         population[name] = float(fig.get("population") or 0)
-        population[f"{name} (pour 1 000 hab.)"] = None
+        population[name + PER_THOUSAND] = math.nan
     rows.append(population)
     return pd.DataFrame(rows)
+
+
+def comparison_formats(table: pd.DataFrame) -> dict:
+    return {
+        column: (lambda v: fmt.number(v, 2)) if column.endswith(PER_THOUSAND) else fmt.number
+        for column in table.columns[1:]
+    }
+
+
+# Distribution records: their quantity counts people (items handed to people).
+RECORDS_SHOWN = 1000
+
+
+def public_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The sheet's records with the small quantities of distributions (people) masked in
+    public mode; money and posts are not counts of people and stay exact."""
+    return disclosure.mask_rows(records, "Quantité", records["Type"] == "Distribution")
+
+
+RECORDS_FORMATS = {
+    "Date": fmt.french_date,
+    "Quantité": fmt.number,
+    "Montant (€)": fmt.money,
+    "Démonstration": lambda v: "oui" if v else "non",
+}
+# The data behind the sheet's progress chart (its export).
+PROGRESS_COLUMNS = (
+    "programme_name",
+    "label",
+    "achieved",
+    "target_share",
+    "unit",
+    "progress",
+    "share_rule",
+    "source_title",
+)
 
 
 def programme_months_bars(frame: pd.DataFrame, title: str) -> go.Figure:
@@ -796,3 +996,33 @@ def funders_bars(frame: pd.DataFrame, title: str) -> go.Figure:
     )
     fig.update_xaxes(tickformat=",.0f", ticksuffix=" €", title=None)
     return base_layout(fig, title, height=max(220, 80 + 40 * len(data)))
+
+
+def programme_months_reading(frame: pd.DataFrame) -> str:
+    """« Mois le plus actif : 11/2020 (1 240 distributions, dont 1 000 pour Emmaüs
+    Connect) ; 3 programmes, 5 400 distributions au total. »"""
+    if frame.empty:
+        return "Aucune distribution enregistrée."
+    per_month = frame.groupby("month")["quantity"].sum()
+    peak = per_month.idxmax()
+    in_peak = frame[frame["month"] == peak].sort_values("quantity", ascending=False).iloc[0]
+    programmes = frame["programme_name"].nunique()
+    return (
+        f"Mois le plus actif : {pd.Timestamp(peak):%m/%Y} ({fmt.number(per_month.max())} "
+        f"distributions, dont {fmt.number(in_peak['quantity'])} pour "
+        f"{in_peak['programme_name']}) ; {fmt.plural(programmes, 'programme')}, "
+        f"{fmt.number(per_month.sum())} distributions au total."
+    )
+
+
+def funders_reading(frame: pd.DataFrame) -> str:
+    """« État : 300 000 €, premier des 3 financeurs ; 450 000 € au total. »"""
+    if frame.empty:
+        return "Aucun financement."
+    top = frame.sort_values("amount_eur", ascending=False).iloc[0]
+    if len(frame) == 1:
+        return f"{top['funder']}, seul financeur : {fmt.money(top['amount_eur'])}."
+    return (
+        f"{top['funder']} : {fmt.money(top['amount_eur'])}, premier des {len(frame)} "
+        f"financeurs ; {fmt.money(frame['amount_eur'].sum())} au total."
+    )

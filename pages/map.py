@@ -97,6 +97,7 @@ try:
             choices,
             target_label=family["label"],
             target_unit=family["unit"],
+            target_indicator=family["indicator"],
         )
     else:
         view = maps.prepare(warehouse.map_values(filters, level, indicator, choices.key), choices)
@@ -121,19 +122,26 @@ if schematic:
     )
 for note in maps.notes(view, warehouse.key_figures(filters)):
     st.caption(note)
-st.plotly_chart(
-    maps.territory_map(view, shapes, outlines, labels=labels, schematic=schematic),
+figure = maps.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
+figures = maps.display_table(view)
+reading = maps.main_reading(view)
+ui.chart(
+    figure,
     key="map_chart",
+    title=figure.layout.title.text,
+    data=figures,
+    reading=reading,
     theme=None,
     selection_mode="points",
     on_select=lambda: _open(maps.selected_code(state["map_chart"])),
-    config=exports.toolbar_config(exports.slug(view.title)),
 )
-st.markdown(f"**Lecture** : {maps.main_reading(view)}")
-st.caption("Survolez un territoire pour ses chiffres ; cliquez sur son point pour ouvrir sa fiche.")
+st.markdown(f"**Lecture** : {reading}")
+st.caption("Survolez un territoire pour ses chiffres ; cliquez dessus pour ouvrir sa fiche.")
 
 with st.expander("Les chiffres de la carte (tableau triable)", expanded=True):
-    ui.table_with_downloads(maps.display_table(view), exports.slug(view.title), key="map_table")
+    ui.table_with_downloads_on_demand(
+        figures, exports.slug(view.title), key="map_table", formats=maps.table_formats(view)
+    )
 territories = view.table.set_index("code")["name"].to_dict()
 st.selectbox(
     "Ouvrir la fiche d'un territoire",
@@ -147,3 +155,4 @@ st.selectbox(
 if opened := state.pop("_open_territory", None):
     ui.switch_page("pages/territory.py", {"code": opened})
 ui.source_line(filters)
+ui.press_kit_button("carte")

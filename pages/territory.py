@@ -3,7 +3,7 @@ département, progress per target, what was distributed and funded, and the reco
 
 import streamlit as st
 
-from observatoire import charts, fmt, maps, ui, warehouse
+from observatoire import charts, disclosure, fmt, maps, ui, warehouse
 
 filters = ui.current_filters()
 communes = warehouse.territories()
@@ -51,16 +51,18 @@ st.page_link("pages/map.py", label="Retour à la carte", icon=":material/map:")
 
 figures = warehouse.key_figures(scoped)
 ui.demo_notice(figures["has_demo"])
+if note := disclosure.public_note():
+    st.caption(note)
 ui.metric_row(
     [
-        ("Équipements distribués", fmt.number(figures["items_distributed"]), None),
-        ("Personnes touchées", fmt.number(figures["people_reached"]), None),
+        ("Équipements distribués", maps.figure_text(figures, "items_distributed"), None),
+        ("Personnes touchées", maps.figure_text(figures, "people_reached"), None),
         (
             "Euros engagés",
-            fmt.money(figures["euros_committed"]),
+            maps.figure_text(figures, "euros_committed"),
             "Financements rattachés au territoire ; ceux du département entier n'y figurent pas.",
         ),
-        ("Postes de conseillers numériques", fmt.number(figures["conseiller_posts"]), None),
+        ("Postes de conseillers numériques", maps.figure_text(figures, "conseiller_posts"), None),
     ]
 )
 compared = [(row["name"] if not is_ept else ept_name, figures)]
@@ -71,13 +73,8 @@ if not is_ept:
 compared.append(("Seine-Saint-Denis", warehouse.key_figures(filters.with_(ept=None, communes=()))))
 st.subheader("Comparaison")
 table = maps.comparison_table(compared)
-ui.table_with_downloads(
-    table,
-    f"comparaison-{code}",
-    key="sheet_compare",
-    formats={
-        c: (lambda v: fmt.number(v, 2)) if "1 000" in c else fmt.number for c in table.columns[1:]
-    },
+ui.table_with_downloads_on_demand(
+    table, f"comparaison-{code}", key="sheet_compare", formats=maps.comparison_formats(table)
 )
 
 st.subheader("Avancement des objectifs")
@@ -88,7 +85,13 @@ if headline.empty:
 else:
     rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
-    st.plotly_chart(charts.target_progress_bars(headline), key="sheet_targets")
+    ui.chart(
+        charts.target_progress_bars(headline),
+        key="sheet_targets",
+        title="Avancement des objectifs",
+        data=headline[list(maps.PROGRESS_COLUMNS)],
+        reading=charts.progress_reading(headline),
+    )
 
 left, right = st.columns(2)
 by_item = warehouse.distributions_by_item(scoped)
@@ -97,16 +100,33 @@ funders = warehouse.territory_funding_by_funder(scoped)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
-    left.plotly_chart(charts.items_bar(by_item), key="sheet_items")
-    right.plotly_chart(
-        maps.programme_months_bars(months, "Distributions mensuelles par programme"),
-        key="sheet_months",
-    )
+    with left:
+        ui.chart(
+            charts.items_bar(by_item),
+            key="sheet_items",
+            title="Quantités distribuées par type d'aide",
+            data=by_item,
+            reading=charts.items_reading(by_item),
+        )
+    with right:
+        ui.chart(
+            maps.programme_months_bars(months, "Distributions mensuelles par programme"),
+            key="sheet_months",
+            title="Distributions mensuelles par programme",
+            data=months,
+            reading=maps.programme_months_reading(months),
+        )
 if not funders.empty:
-    st.plotly_chart(maps.funders_bars(funders, "Euros engagés par financeur"), key="sheet_funders")
+    ui.chart(
+        maps.funders_bars(funders, "Euros engagés par financeur"),
+        key="sheet_funders",
+        title="Euros engagés par financeur",
+        data=funders,
+        reading=maps.funders_reading(funders),
+    )
 
 st.subheader("Les enregistrements")
-records = warehouse.territory_records(scoped)
+records = maps.public_records(warehouse.territory_records(scoped))
 kinds = st.multiselect("Type", sorted(records["Type"].unique()), placeholder="Tous les types")
 programmes = st.multiselect(
     "Programme", sorted(records["Programme"].unique()), placeholder="Tous les programmes"
@@ -116,5 +136,12 @@ shown = records[
     & records["Programme"].isin(programmes or records["Programme"])
 ]
 st.caption(f"{fmt.plural(len(shown), 'enregistrement')} sur {fmt.number(len(records))}.")
-ui.table_with_downloads(shown, f"enregistrements-{code}", key="sheet_records")
+ui.table_with_downloads_on_demand(
+    shown,
+    f"enregistrements-{code}",
+    key="sheet_records",
+    formats=maps.RECORDS_FORMATS,
+    max_rows=maps.RECORDS_SHOWN,
+)
 ui.source_line(scoped)
+ui.press_kit_button("fiche territoire")

@@ -118,7 +118,8 @@ def test_choices_round_trip_and_lenient_parsing():
     assert maps.MapChoices.from_widgets(choices.widget_state()) == choices
 
 
-def test_reading_sentence_and_table_name_no_data_apart():
+def test_reading_sentence_and_table_name_no_data_apart(monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")  # exact values: no masking here
     values = pd.DataFrame(
         {
             "code": ["a", "b", "c"],
