@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_app  # noqa: E402
 
 EMPTY_APP = 'import streamlit as st\n\nst.title("x")\n'
@@ -186,12 +188,14 @@ def measure_memory(browser, db: Path) -> dict:
         pages = {}
         for link in _page_links(page, server.url):
             started = time.perf_counter()
-            page.goto(link)
-            wait_for_app(page)
-            pages[link.rsplit("/", 1)[-1] or "/"] = {
-                "seconds": time.perf_counter() - started,
-                "rss_mib": server.rss_mib(),
-            }
+            entry: dict = {}
+            try:
+                page.goto(link)
+                wait_for_app(page)
+            except PlaywrightTimeout:  # recorded, and the other pages are still visited
+                entry["timeout"] = True
+            entry |= {"seconds": time.perf_counter() - started, "rss_mib": server.rss_mib()}
+            pages[link.rsplit("/", 1)[-1] or "/"] = entry
         context.close()
         return {
             "after_start_mib": after_start,

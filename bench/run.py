@@ -160,7 +160,33 @@ def machine() -> dict:
     }
 
 
-def run(scales: list[int], repeats: int, skip: set[str]) -> dict:
+STEP_NAMES = {
+    "load": "chargement",
+    "queries": "requêtes des pages et pandas",
+    "app": "application dans Chromium",
+}
+
+
+def _save(results: dict) -> None:
+    (OUT / "resultats.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
+
+
+def _measure(step: str, rows: int, db: Path, csv: Path, repeats: int) -> dict:
+    if step == "load":  # minutes per load at 10 000 000: fewer repeats there (shown)
+        return measure_load(csv, rows, repeats if rows < FULL_SCALE else 3)
+    if step == "queries":
+        return _child([str(BENCH / "bench_queries.py"), "--db", str(db), "--repeats", str(repeats)])
+    only = "start,memory" + (",interaction" if rows == INTERACTION_SCALE else "")
+    return _child(
+        [str(BENCH / "bench_app.py"), "--db", str(db), "--repeats", str(repeats), "--only", only]
+    )
+
+
+def run(scales: list[int], repeats: int, skip: set[str], merge: bool = False) -> dict:
+    """Measure each scale; with `merge`, keep the other scales of the last results file
+    (e.g. 10 000 000 measured apart from the default pass), each scale with its own date."""
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "vide.duckdb").unlink(missing_ok=True)  # rebuilt with today's migrations
     results: dict = {
@@ -169,42 +195,35 @@ def run(scales: list[int], repeats: int, skip: set[str]) -> dict:
         "repeats": repeats,
         "scales": {},
     }
+    previous = OUT / "resultats.json"
+    if merge and previous.exists():
+        kept = json.loads(previous.read_text(encoding="utf-8"))["scales"]
+        results["scales"] = {n: s for n, s in kept.items() if int(n) not in scales}
     for rows in scales:
         started = time.perf_counter()
-        scale: dict = {"load_average_before": os.getloadavg()}
+        scale: dict = {
+            "date": datetime.now().isoformat(timespec="minutes"),
+            "load_average_before": os.getloadavg(),
+        }
+        results["scales"][str(rows)] = scale
         db, csv = OUT / f"entrepot-{rows}.duckdb", OUT / f"distributions-{rows}.csv"
         print(f"[{rows}] génération…", flush=True)
         scale["generated"] = generate(db, rows, SEED, csv)
-        if "load" not in skip:
-            print(f"[{rows}] chargement…", flush=True)
-            # 10 000 000 rows take minutes per load: fewer repeats there (shown in the table).
-            scale["load"] = measure_load(csv, rows, repeats if rows < FULL_SCALE else 3)
-        csv.unlink(missing_ok=True)
-        if "queries" not in skip:
-            print(f"[{rows}] requêtes des pages et pandas…", flush=True)
-            scale["queries"] = _child(
-                [str(BENCH / "bench_queries.py"), "--db", str(db), "--repeats", str(repeats)]
-            )
-        if "app" not in skip:
-            only = "start,memory" + (",interaction" if rows == INTERACTION_SCALE else "")
-            print(f"[{rows}] application dans Chromium ({only})…", flush=True)
-            scale["app"] = _child(
-                [
-                    str(BENCH / "bench_app.py"),
-                    "--db",
-                    str(db),
-                    "--repeats",
-                    str(repeats),
-                    "--only",
-                    only,
-                ]
-            )
+        for step in STEP_NAMES:
+            if step in skip:
+                continue
+            print(f"[{rows}] {STEP_NAMES[step]}…", flush=True)
+            try:
+                scale[step] = _measure(step, rows, db, csv, repeats)
+            except Exception as error:  # recorded; the other measurements go on
+                scale.setdefault("errors", {})[step] = str(error)[-2000:]
+                print(f"[{rows}] {STEP_NAMES[step]} : échec ({error})"[:500], flush=True)
+            _save(results)
+            if step == "load":
+                csv.unlink(missing_ok=True)
         scale["load_average_after"] = os.getloadavg()
         scale["seconds"] = time.perf_counter() - started
-        results["scales"][str(rows)] = scale
-        (OUT / "resultats.json").write_text(
-            json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-        )
+        _save(results)
         print(f"[{rows}] fait en {scale['seconds']:.0f} s", flush=True)
     results["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return results
@@ -327,7 +346,7 @@ def _verdicts(results: dict) -> list[list[str]]:
 
 def render(results: dict) -> str:
     m = results["machine"]
-    scales = results["scales"]
+    scales = dict(sorted(results["scales"].items(), key=lambda item: int(item[0])))
     lines = [
         HEADING,
         "",
@@ -344,7 +363,8 @@ def render(results: dict) -> str:
         + f" ; {m['chromium']}",
         "- Charge de la machine (moyenne sur 1 min, avant → après chaque taille) : "
         + " ; ".join(
-            f"{_n(n)} : {fmt.number(s['load_average_before'][0], 1)} → "
+            f"{_n(n)} ({s.get('date', results['date']).replace('T', ' ')}) : "
+            f"{fmt.number(s['load_average_before'][0], 1)} → "
             f"{fmt.number(s['load_average_after'][0], 1)}"
             for n, s in scales.items()
         )
@@ -586,6 +606,20 @@ def render(results: dict) -> str:
                     ],
                 ),
             ]
+    failures = [
+        f"- {_n(n)} enregistrements, {STEP_NAMES.get(step, step)} : "
+        + error.strip().splitlines()[-1][:300]
+        for n, s in scales.items()
+        for step, error in s.get("errors", {}).items()
+    ] + [
+        f"- {_n(n)} enregistrements : la page « {name} » n'avait pas fini de s'afficher "
+        f"après {fmt.number(entry['seconds'])} s."
+        for n, s in scales.items()
+        for name, entry in s.get("app", {}).get("memory", {}).get("pages", {}).items()
+        if entry.get("timeout")
+    ]
+    if failures:
+        lines += ["", "Échecs et délais dépassés pendant ce passage :", "", *failures]
     not_run = [n for n in (*DEFAULT_SCALES, FULL_SCALE) if str(n) not in scales]
     if not_run:
         lines += [
@@ -648,6 +682,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip", default="", help="load,queries,app")
     parser.add_argument("--no-write", action="store_true", help="leave bench/README.md alone")
     parser.add_argument(
+        "--merge", action="store_true", help="keep the other scales of the last results file"
+    )
+    parser.add_argument(
         "--render", type=Path, help="only rewrite the README section from a results file"
     )
     args = parser.parse_args(argv)
@@ -659,7 +696,8 @@ def main(argv: list[str] | None = None) -> None:
             if args.scales
             else [*DEFAULT_SCALES, *([FULL_SCALE] if args.full else [])]
         )
-        results = run(scales, args.repeats, set(filter(None, args.skip.split(","))))
+        skip = set(filter(None, args.skip.split(",")))
+        results = run(scales, args.repeats, skip, merge=args.merge)
     section = render(results)
     print(section)
     if not args.no_write:
