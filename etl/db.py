@@ -16,8 +16,16 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensio
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
+    """Another holder of the file: another process (file lock), or, in this process, a
+    connection opened the other way (the dashboard's short read-only queries while an upload
+    writes, and the reverse). Both pass: wait for them."""
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used" in text
+    return (
+        "lock" in text
+        or "conflicting" in text
+        or "being used" in text
+        or "different configuration" in text
+    )
 
 
 def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0):
@@ -33,8 +41,8 @@ def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0):
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
                     raise WarehouseBusy(
-                        f"L'entrepôt {path} est occupé par un autre chargement ; "
-                        "réessayez dans quelques instants."
+                        f"L'entrepôt {path} est occupé (un chargement ou une lecture en "
+                        "cours) ; réessayez dans quelques instants."
                     ) from exc
                 raise
             time.sleep(delay)

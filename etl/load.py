@@ -951,13 +951,7 @@ def load_file(
     result.encoding = raw.encoding
 
     digest = sha256_of(data) + (f":{sheet}" if sheet else "")
-    try:
-        con = connect(db, timeout_s=timeout_s)
-    except duckdb.ConnectionException as exc:  # this process already reads the file
-        raise EtlError(
-            f"L'entrepôt {db} est déjà ouvert en lecture seule par ce programme : fermez ses "
-            "connexions de lecture avant de charger un fichier."
-        ) from exc
+    con = connect(db, timeout_s=timeout_s)  # waits for other holders, then WarehouseBusy
     try:
         _macros(con)
         # This connection holds the warehouse file for writing: no other process can change
