@@ -151,4 +151,3 @@ def main(argv: list[str] | None = None) -> int:
     except EtlError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_REFUSED
-

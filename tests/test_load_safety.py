@@ -155,7 +155,10 @@ def test_a_second_load_fails_clearly_while_the_first_holds_the_warehouse(empty_d
         timeout=60,
     )
     assert busy.returncode == 1
-    assert "est occupé (un chargement ou une lecture en cours) ; réessayez dans quelques instants." in busy.stderr
+    assert (
+        "est occupé (un chargement ou une lecture en cours) ; réessayez dans quelques instants."
+        in busy.stderr
+    )
     # A second load that may wait simply waits for the first one to commit.
     waiting = _start_paused(empty_db, other, None, timeout="60")
     time.sleep(0.5)
