@@ -197,8 +197,12 @@ def run(scales: list[int], repeats: int, skip: set[str], merge: bool = False) ->
     }
     previous = OUT / "resultats.json"
     if merge and previous.exists():
-        kept = json.loads(previous.read_text(encoding="utf-8"))["scales"]
-        results["scales"] = {n: s for n, s in kept.items() if int(n) not in scales}
+        before = json.loads(previous.read_text(encoding="utf-8"))
+        results["scales"] = {
+            n: {"date": before["date"]} | s
+            for n, s in before["scales"].items()
+            if int(n) not in scales
+        }
     for rows in scales:
         started = time.perf_counter()
         scale: dict = {
