@@ -10,6 +10,7 @@ import shutil
 import threading
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -245,7 +246,7 @@ def toolbar_config(file_name: str, preset: str = "communique") -> dict:
 @dataclass
 class KitFigure:
     name: str
-    figure: go.Figure  # already dressed with press_figure
+    dress: Callable[[], go.Figure]  # returns the figure dressed with press_figure
     data: pd.DataFrame
 
 
@@ -262,9 +263,10 @@ def press_kit(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in figures:
+            figure = item.dress()
             for image_format in PRESETS[preset].formats:
                 archive.writestr(
-                    f"{item.name}.{image_format}", render_image(item.figure, image_format, preset)
+                    f"{item.name}.{image_format}", render_image(figure, image_format, preset)
                 )
             archive.writestr(f"{item.name}.csv", to_csv(item.data, french=True))
             archive.writestr(f"{item.name}.xlsx", to_xlsx(item.data))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import partial
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -295,11 +296,13 @@ def chart(
             format_func=lambda p: exports.PRESETS[p].label,
             key=f"{key}_preset",
         )
-        dressed = exports.press_figure(
+        # Built only when a download is clicked: reruns stay cheap.
+        dress = partial(
+            exports.press_figure,
             fig,
             title=title_text,
             subtitle=subtitle_text,
-            source=source.removeprefix("Source : Département de la Seine-Saint-Denis, "),
+            source=source,
             demo=demo,
             preset=preset,
         )
@@ -308,7 +311,7 @@ def chart(
             for column, image_format in zip(columns, exports.PRESETS[preset].formats, strict=True):
                 column.download_button(
                     image_format.upper(),
-                    data=_renderer(dressed, image_format, preset),
+                    data=_renderer(dress, image_format, preset),
                     file_name=f"{exports.slug(title_text)}.{image_format}",
                     mime=exports.MIME[image_format],
                     key=f"{key}_{image_format}",
@@ -322,7 +325,7 @@ def chart(
         left, right = st.columns(2)
         left.download_button(
             "Données CSV",
-            exports.to_csv(data),
+            partial(exports.to_csv, data),
             file_name=f"{name}.csv",
             mime="text/csv",
             key=f"{key}_data_csv",
@@ -330,21 +333,21 @@ def chart(
         )
         right.download_button(
             "Données XLSX",
-            exports.to_xlsx(data, title=title_text),
+            partial(exports.to_xlsx, data, title=title_text),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_data_xlsx",
             on_click="ignore",
         )
     st.session_state.setdefault(_KIT, []).append(
-        (exports.KitFigure(exports.slug(title_text), dressed, data), title_text, reading)
+        (exports.KitFigure(exports.slug(title_text), dress, data), title_text, reading)
     )
     return state
 
 
-def _renderer(figure, image_format: str, preset: str):
+def _renderer(dress, image_format: str, preset: str):
     """Deferred rendering: the image is made only when the user clicks."""
-    return lambda: exports.render_image(figure, image_format, preset)
+    return lambda: exports.render_image(dress(), image_format, preset)
 
 
 def press_kit_button(page_name: str) -> None:

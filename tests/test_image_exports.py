@@ -89,7 +89,7 @@ def test_engine_is_reused(chromium, figure):
 def test_press_kit_holds_images_data_and_texts(chromium, figure):
     data = pd.DataFrame({"item": ["tablette", "=cmd"], "quantity": [17800, 3]})
     kit = exports.press_kit(
-        [exports.KitFigure("quantites", _dress(figure), data)],
+        [exports.KitFigure("quantites", lambda: _dress(figure), data)],
         caption="Quantités distribuées",
         alt_text="Tablettes : 17 800, premier type d'aide.",
         link="http://localhost:8501/?ept=200057875",

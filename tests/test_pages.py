@@ -87,3 +87,20 @@ def test_missing_warehouse_shows_french_error(app, use_db, tmp_path):
     at = app.run()
     assert not at.exception
     assert "python -m etl init" in at.error[0].value
+
+
+def test_chart_exports_carry_source_line_and_demo_mention(app):
+    """What « Exporter » would render for each chart of the page (built lazily on click)."""
+    at = app.run()
+    kit = at.session_state["_press_kit_figures"]
+    assert len(kit) == 3
+    for figure, title, reading in kit:
+        dressed = figure.dress()
+        footer = dressed.layout.annotations[-1].text
+        assert footer.startswith("Source : Département de la Seine-Saint-Denis, communiqués du")
+        assert "Données de démonstration" in footer
+        assert title in dressed.layout.title.text
+        assert reading.endswith(".")
+    at.toggle(key="f_demo").set_value(False).run()
+    for figure, _, _ in at.session_state["_press_kit_figures"]:
+        assert "Données de démonstration" not in figure.dress().layout.annotations[-1].text
