@@ -106,15 +106,14 @@ def mask_rows(frame: pd.DataFrame, column: str, rows: pd.Series) -> pd.DataFrame
     return out
 
 
-def public_note() -> str | None:
+def public_note(where: str = "") -> str | None:
     """The one sentence a public page shows to explain masked counts (None in internal
-    mode)."""
+    mode). WHERE: what the page adds, such as how its map draws them."""
     if not masking_active():
         return None
-    label = current_label()
     return (
         f"Petits effectifs masqués : les nombres de personnes inférieurs à {threshold()} "
-        f"sont affichés « {label} » et ne sont classés dans aucune couleur, car de si petits "
-        "nombres peuvent permettre de reconnaître les personnes ; quand un seul est masqué, "
-        "un second l'est aussi pour qu'aucune soustraction ne le révèle."
+        f"sont affichés « {current_label()} », à l'écran comme dans les exports, car de si "
+        "petits nombres peuvent permettre de reconnaître les personnes ; quand un seul est "
+        "masqué, un second l'est aussi pour qu'aucune soustraction ne le révèle" + where + "."
     )

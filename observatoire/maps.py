@@ -514,7 +514,8 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
             out.append("Les financements versés à un EPT sont visibles au niveau EPT.")
     if choices.norm == "habitants":
         out.append("Pour 1 000 habitants : population municipale 2023 (INSEE).")
-    if view.people and (note := disclosure.public_note()):
+    drawn = " ; sur la carte, ils ont leur propre motif (croisillons violets), hors des classes"
+    if view.people and (note := disclosure.public_note(drawn)):
         out.append(note)
     return out
 
@@ -974,7 +975,9 @@ def programme_months_bars(frame: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate=f"{name} – %{{x|%m/%Y}} : %{{y:,.0f}}<extra></extra>",
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat="%m/%Y", title=None)
+    # A short period: one tick per month (else Plotly repeats a month between two ticks).
+    monthly = "M1" if frame["month"].nunique() <= 12 else None
+    fig.update_xaxes(tickformat="%m/%Y", title=None, dtick=monthly)
     fig.update_yaxes(tickformat=",.0f", title=None)
     fig = base_layout(fig, title, height=420)
     fig.update_layout(legend={"y": -0.45})
@@ -1026,3 +1029,109 @@ def funders_reading(frame: pd.DataFrame) -> str:
         f"{top['funder']} : {fmt.money(top['amount_eur'])}, premier des {len(frame)} "
         f"financeurs ; {fmt.money(frame['amount_eur'].sum())} au total."
     )
+
+
+# The sheet's charts of counts of people (public mode) -------------------------------------
+
+
+def mask_people(
+    frame: pd.DataFrame, column: str, by: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart, for its data export) of a chart of counts of people: small counts
+    (and a second one when a single one is, within each BY group) are NaN for the chart, so
+    that no bar betrays them, and « < 5 » in the export. Unchanged in internal mode."""
+    if frame.empty:
+        return frame, frame
+    groups = [rows for _, rows in frame.groupby(by, sort=False)] if by else [frame]
+    masked = pd.concat([disclosure.hidden(rows[column]) for rows in groups]).reindex(frame.index)
+    if not masked.any():
+        return frame, frame
+    chart = frame.copy()
+    chart[column] = chart[column].astype(float).mask(masked)
+    export = frame.copy()
+    export[column] = export[column].astype(object)
+    export.loc[masked, column] = disclosure.current_label()
+    return chart, export
+
+
+def label_masked_bars(fig: go.Figure, label: str | None = None) -> go.Figure:
+    """Write the mask label where a horizontal bar lost its value to masking (mask_people)."""
+    label = label or disclosure.current_label()
+    for trace in fig.data:
+        if trace.type != "bar" or trace.orientation != "h":
+            continue
+        values = [None if v is None or pd.isna(v) else v for v in trace.x]
+        if all(v is not None for v in values):
+            continue
+        text = list(trace.text) if trace.text is not None else [""] * len(values)
+        trace.update(
+            x=[0 if v is None else v for v in values],
+            text=[label if v is None else t for v, t in zip(values, text, strict=True)],
+            textposition=["outside" if v is None else "auto" for v in values],
+        )
+        if not any(values):  # every bar masked: no scale to read
+            fig.update_xaxes(range=[0, 1], showticklabels=False)
+    return fig
+
+
+def annotate_masked(fig: go.Figure, frame: pd.DataFrame, column: str) -> go.Figure:
+    """Say it in the middle of a chart whose every value is masked (else it looks empty)."""
+    if not frame.empty and frame[column].isna().all():
+        fig.add_annotation(
+            text=f"Petits effectifs masqués ({disclosure.current_label()})",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 15, "color": "#555"},
+        )
+    return fig
+
+
+def mask_progress(progress: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart, for its export) of the sheet's target progress: where the achieved
+    count of a target that counts people is small, it and the progress are dropped from the
+    chart (written « masqué ») and read « < 5 » / « masqué » in the export."""
+    small = (progress["indicator"] == "quantite") & progress["achieved"].map(disclosure.is_small)
+    if not small.any():
+        return progress, progress
+    chart = progress.copy()
+    chart.loc[small, ["achieved", "progress"]] = np.nan
+    export = progress.copy().astype({"achieved": object, "progress": object})
+    export.loc[small, "achieved"] = disclosure.current_label()
+    export.loc[small, "progress"] = disclosure.DERIVED_LABEL
+    return chart, export
+
+
+def label_masked_progress(fig: go.Figure, progress: pd.DataFrame) -> go.Figure:
+    """Write « masqué » on the bars of charts.target_progress_bars(PROGRESS) that
+    mask_progress emptied, and « < 5 » as their achieved count in the hover."""
+    masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
+    label, derived = disclosure.current_label(), disclosure.DERIVED_LABEL
+    for trace in fig.data:
+        if trace.type != "bar" or not masked.any():
+            continue
+        custom = [list(c) for c in trace.customdata]
+        for row, hidden in zip(custom, masked, strict=True):
+            if hidden:
+                row[0], row[3] = label, derived
+        trace.update(
+            text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
+            textposition=["outside" if m else "auto" for m in masked],
+            customdata=custom,
+        )
+    return fig
+
+
+def reading_of_masked(reading, frame: pd.DataFrame, column: str) -> str:
+    """READING(frame) on the values left visible by masking, saying how many are masked."""
+    visible = frame.dropna(subset=[column])
+    hidden = len(frame) - len(visible)
+    label = disclosure.current_label()
+    if not hidden:
+        return reading(frame)
+    if visible.empty:
+        return f"Toutes les valeurs sont de petits effectifs masqués ({label})."
+    masked = fmt.plural(hidden, "valeur masquée", "valeurs masquées")
+    return f"{reading(visible).rstrip('.')} ; {masked} ({label})."

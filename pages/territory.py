@@ -85,36 +85,43 @@ if headline.empty:
 else:
     rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
+    shown, exported = maps.mask_progress(headline)
     ui.chart(
-        charts.target_progress_bars(headline),
+        maps.label_masked_progress(charts.target_progress_bars(shown), shown),
         key="sheet_targets",
         title="Avancement des objectifs",
-        data=headline[list(maps.PROGRESS_COLUMNS)],
-        reading=charts.progress_reading(headline),
+        data=exported[list(maps.PROGRESS_COLUMNS)],
+        reading=maps.reading_of_masked(charts.progress_reading, shown, "progress"),
     )
 
 left, right = st.columns(2)
-by_item = warehouse.distributions_by_item(scoped)
-months = warehouse.territory_programme_months(scoped)
+by_item, items_data = maps.mask_people(warehouse.distributions_by_item(scoped), "quantity")
+months, months_data = maps.mask_people(
+    warehouse.territory_programme_months(scoped), "quantity", by="programme_name"
+)
 funders = warehouse.territory_funding_by_funder(scoped)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
     with left:
         ui.chart(
-            charts.items_bar(by_item),
+            maps.label_masked_bars(charts.items_bar(by_item)),
             key="sheet_items",
             title="Quantités distribuées par type d'aide",
-            data=by_item,
-            reading=charts.items_reading(by_item),
+            data=items_data,
+            reading=maps.reading_of_masked(charts.items_reading, by_item, "quantity"),
         )
     with right:
         ui.chart(
-            maps.programme_months_bars(months, "Distributions mensuelles par programme"),
+            maps.annotate_masked(
+                maps.programme_months_bars(months, "Distributions mensuelles par programme"),
+                months,
+                "quantity",
+            ),
             key="sheet_months",
             title="Distributions mensuelles par programme",
-            data=months,
-            reading=maps.programme_months_reading(months),
+            data=months_data,
+            reading=maps.reading_of_masked(maps.programme_months_reading, months, "quantity"),
         )
 if not funders.empty:
     ui.chart(

@@ -368,3 +368,46 @@ def test_press_image_of_a_masked_map_has_its_legend(small_db, chromium):
     lightest = maps.class_colours(view.classes.count)[0]
     rgb = np.array([int(float(v)) for v in lightest[lightest.index("(") + 1 : -1].split(",")])
     assert (np.abs(top - rgb).sum(axis=1) < 12).sum() > 100, "no legend swatch"
+
+
+def test_sheet_charts_hide_small_counts(small_db, monkeypatch):
+    from observatoire import charts
+
+    scoped = Filters(communes=(COUBRON,))
+    by_item, exported = maps.mask_people(warehouse.distributions_by_item(scoped), "quantity")
+    assert by_item["quantity"].isna().all() and list(exported["quantity"]) == ["< 5"]
+    figure = maps.label_masked_bars(charts.items_bar(by_item))
+    assert list(figure.data[0].text) == ["< 5"] and list(figure.data[0].x) == [0]
+    assert "Toutes les valeurs" in maps.reading_of_masked(charts.items_reading, by_item, "quantity")
+    # Months: secondary suppression within each programme.
+    months, months_export = maps.mask_people(
+        warehouse.territory_programme_months(Filters()), "quantity", by="programme_name"
+    )
+    by_programme = months.set_index("programme_id")["quantity"]
+    # April 2020: Aubervilliers' 2 recharges alone in their programme; January 2021: Emmaüs
+    # Connect's 3 + 7 + 120 in the whole département, not small.
+    assert math.isnan(by_programme["confinement-2020-sim"])
+    assert by_programme["emmaus-connect-2020"] == 130
+    assert (months_export["quantity"] == "< 5").sum() == 1
+    sim = months[months["programme_id"] == "confinement-2020-sim"]
+    empty = maps.annotate_masked(maps.programme_months_bars(sim, "t"), sim, "quantity")
+    assert "masqués" in empty.layout.annotations[0].text
+    _internal(monkeypatch)
+    shown, _ = maps.mask_people(warehouse.distributions_by_item(scoped), "quantity")
+    assert list(shown["quantity"]) == [3]
+
+
+def test_sheet_progress_hides_a_small_achievement(small_db):
+    from observatoire import charts
+
+    progress = warehouse.target_progress(Filters(communes=(COUBRON,)))
+    headline = progress[progress["headline"]]
+    shown, exported = maps.mask_progress(headline)
+    row = exported[(exported["indicator"] == "quantite") & (exported["achieved"] == "< 5")]
+    assert len(row) >= 1 and set(row["progress"]) == {"masqué"}
+    figure = maps.label_masked_progress(charts.target_progress_bars(shown), shown)
+    bar = figure.data[0]
+    masked = [i for i, t in enumerate(bar.text) if t == "masqué"]
+    assert len(masked) == len(row)
+    assert all(bar.customdata[i][0] == "< 5" for i in masked)
+    assert "3" not in {str(c[0]) for c in bar.customdata}

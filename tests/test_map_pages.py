@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from tests.conftest import SHARED_REFERENCE
+from tests.test_map_disclosure import small_db  # noqa: F401  (fixture)
 
 MONTREUIL, EST_ENSEMBLE = "93048", "200057875"
 
@@ -133,3 +135,96 @@ def test_territory_sheet(app, code):
     assert len(records) > 0
     if code == MONTREUIL:
         assert set(records["Commune"]) == {"Montreuil"}
+
+
+# Small counts of people (public and internal modes) ---------------------------------------
+
+COUBRON = "93015"
+
+
+@pytest.fixture
+def small_app(app, small_db):  # noqa: F811
+    """The app on the tiny warehouse of test_map_disclosure (Coubron: 3 people)."""
+    return app
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _markdown(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_map_masks_small_counts_in_public_mode(small_app):
+    at = _map(small_app)
+    notes = [c.value for c in at.caption if "Petits effectifs masqués" in c.value]
+    assert len(notes) == 1 and "« < 5 »" in notes[0]
+    figure = _figure(at)
+    assert "&lt; 5 (effectif masqué, 2 communes)" in _legend(figure)
+    assert "(< 5)" in _markdown(at)
+    table = at.dataframe[0].value.set_index("Commune")
+    assert table.loc["Coubron", "Classe"] == "< 5 (effectif masqué)"
+    assert table.loc["Coubron", "Personnes touchées"] not in (3, 7)  # only its label is sent
+    assert table.loc["Montreuil", "Personnes touchées"] == 120
+    # The export control: images and the data behind the map.
+    keys = {b.key for b in at.get("download_button")}
+    assert {"map_chart_png", "map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+
+
+def test_map_shows_exact_values_in_internal_mode(small_app, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")
+    at = _map(small_app)
+    assert not any("Petits effectifs" in c.value for c in at.caption)
+    assert not any("effectif masqué" in name for name in _legend(_figure(at)))
+    table = at.dataframe[0].value.set_index("Commune")
+    assert table.loc["Coubron", "Personnes touchées"] == 3
+    assert "effectif masqué" not in _markdown(at)
+
+
+def test_euros_are_not_masked(small_app):
+    at = _map(small_app, indicateur="euros")
+    assert not any("Petits effectifs" in c.value for c in at.caption)
+    assert at.dataframe[0].value.set_index("Commune").loc["Coubron", "Euros"] == 900
+
+
+def _sheet(app, code: str):
+    at = app.run()
+    at.switch_page("pages/territory.py")
+    at.query_params["code"] = code
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_sheet_masks_small_counts_in_public_mode(small_app):
+    at = _sheet(small_app, COUBRON)
+    assert _metrics(at)["Personnes touchées"] == "< 5"
+    assert _metrics(at)["Euros engagés"] == "900\u00a0€"
+    assert sum("Petits effectifs masqués" in c.value for c in at.caption) == 1
+    comparison = at.dataframe[0].value.set_index("Indicateur")
+    assert comparison.loc["Personnes touchées", "Coubron"] not in (3, 3.0)
+    records = at.dataframe[1].value
+    assert 3 not in set(records["Quantité"])
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    items = next(f for f in figures if "Quantités" in f["layout"]["title"]["text"])
+    assert items["data"][0]["text"] == ["< 5"]
+    # Every chart has its export control.
+    keys = {b.key for b in at.get("download_button")}
+    assert {"sheet_items_data_csv", "sheet_months_data_csv", "sheet_funders_data_csv"} <= keys
+    assert {"sheet_records_csv-excel-francais", "sheet_records_xlsx"} <= keys
+
+
+def test_sheet_shows_exact_values_in_internal_mode(small_app, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")
+    at = _sheet(small_app, COUBRON)
+    assert _metrics(at)["Personnes touchées"] == "3"
+    assert not any("Petits effectifs" in c.value for c in at.caption)
+    assert at.dataframe[0].value.set_index("Indicateur").loc["Personnes touchées", "Coubron"] == 3
+
+
+def test_sheet_comparison_population_row_has_no_none(app):
+    at = _sheet(app, MONTREUIL)
+    comparison = at.dataframe[0].value.set_index("Indicateur")
+    rates = comparison.loc["Population municipale 2023", "Montreuil (pour 1 000 hab.)"]
+    assert rates == math.inf  # shown « – » by the table's formatting

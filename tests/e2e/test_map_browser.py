@@ -1,11 +1,13 @@
 """The map in a real Chromium, offline: with the schematic tile map (no boundaries loaded) and
 with official boundaries. The map area is drawn (pixel variety), hovering a commune shows its
-figure, clicking it opens its sheet."""
+figure, clicking anywhere on it (not only on its label) opens its sheet; the export control
+downloads a PNG; small counts are masked in the legend."""
 
 from __future__ import annotations
 
 import io
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,7 +17,7 @@ from etl import boundaries
 from observatoire import fmt, warehouse
 from observatoire.filters import Filters
 from tests.conftest import SHARED_REFERENCE
-from tests.e2e.conftest import SCREENSHOTS, StreamlitServer, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, StreamlitServer, full_screenshot, wait_for_app
 
 MONTREUIL = "93048"
 
@@ -59,9 +61,17 @@ def _colours_in_map(page, name: str) -> int:
     return len(set(image.get_flattened_data()))
 
 
+def _plot_box(page) -> dict:
+    """The map's box on screen, scrolled into view first (the mouse only reaches what the
+    viewport shows)."""
+    plot = page.locator(".js-plotly-plot").first
+    plot.scroll_into_view_if_needed()
+    return plot.bounding_box()
+
+
 def _marker_position(page, code: str) -> tuple[float, float]:
     """Screen position of a territory's clickable point (from Plotly's own layout)."""
-    box = page.locator(".js-plotly-plot").first.bounding_box()
+    box = _plot_box(page)
     x, y = page.evaluate(
         """(code) => {
             const gd = document.querySelector('.js-plotly-plot');
@@ -69,6 +79,40 @@ def _marker_position(page, code: str) -> tuple[float, float]:
             const i = trace.customdata.findIndex(c => c[0] === code);
             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
             return [xa._offset + xa.l2p(trace.x[i]), ya._offset + ya.l2p(trace.y[i])];
+        }""",
+        code,
+    )
+    return box["x"] + x, box["y"] + y
+
+
+def _captions(page, text: str) -> int:
+    return page.locator("[data-testid='stCaptionContainer']", has_text=text).count()
+
+
+def _inside_position(page, code: str) -> tuple[float, float]:
+    """Screen position of a point well inside a territory's filled shape and far from its
+    label point: a few pixels off one of its click targets that lies at least 30 px from
+    any other territory's, as far as possible from the label."""
+    box = _plot_box(page)
+    x, y = page.evaluate(
+        """(code) => {
+            const gd = document.querySelector('.js-plotly-plot');
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            const px = (t, i) => [xa._offset + xa.l2p(t.x[i]), ya._offset + ya.l2p(t.y[i])];
+            const zones = gd._fullData.filter(t => (t.name || '').startsWith('zone '));
+            const own = zones.find(t => t.name === 'zone ' + code);
+            // Coordinates may arrive as typed arrays, whose map() cannot return pairs.
+            const points = t => Array.from(t.x, (_, i) => px(t, i));
+            const others = zones.filter(t => t !== own).flatMap(points);
+            const label = gd._fullData.find(t => t.name === 'territoires');
+            const anchor = px(label, label.customdata.findIndex(c => c[0] === code));
+            let best = null, bestDistance = -1;
+            points(own).forEach(p => {
+                const clear = Math.min(...others.map(o => Math.hypot(o[0] - p[0], o[1] - p[1])));
+                const far = Math.hypot(p[0] - anchor[0], p[1] - anchor[1]);
+                if (clear > 30 && far > bestDistance) { best = p; bestDistance = far; }
+            });
+            return [best[0] + 5, best[1] + 4];
         }""",
         code,
     )
@@ -94,7 +138,14 @@ def _check_map(page, base_url: str, db, name: str, *, schematic: bool) -> None:
     assert expected.replace("\u00a0", " ") in hover.replace("\u00a0", " ")
     assert page.get_by_text("Lecture").count() > 0
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    x, y = _marker_position(page, MONTREUIL)
+    # A click on the filled shape, far from the label point, selects the commune.
+    x, y = _inside_position(page, MONTREUIL)
+    label_x, label_y = _marker_position(page, MONTREUIL)
+    assert abs(x - label_x) + abs(y - label_y) > 30
+    page.mouse.move(x, y)
+    hover = page.locator(".hoverlayer .hovertext").first
+    hover.wait_for(timeout=10_000)
+    assert "Montreuil" in (hover.text_content() or "")
     page.mouse.click(x, y)
     page.wait_for_url("**/territoire?**", timeout=30_000)
     wait_for_app(page)
@@ -126,3 +177,61 @@ def test_map_link_reproduces_the_view(streamlit_server, browser_page):
     assert "pour 1 000 habitants, par EPT" in title
     assert "niveau=ept" in page.url and "indicateur=postes" in page.url
     page.screenshot(path=str(SCREENSHOTS / "carte-ept.png"), full_page=True)
+
+
+def test_export_control_downloads_the_map_image(streamlit_server, browser_page):
+    page = browser_page
+    _open_map(page, streamlit_server)
+    page.get_by_role("button", name="Exporter").first.click()
+    # exact: Plotly's own toolbar has a « Download plot as a png » button too.
+    png_button = page.get_by_role("button", name="PNG", exact=True).first
+    png_button.wait_for()
+    with page.expect_download(timeout=60_000) as download_info:
+        png_button.click()
+    download = download_info.value
+    assert download.suggested_filename == "personnes-touchees-par-commune-carte-schematique.png"
+    path = SCREENSHOTS / "carte-export.png"
+    download.save_as(str(path))
+    data = Path(path).read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 50_000
+    image = Image.open(io.BytesIO(data)).convert("L")
+    assert image.size == (2400, 1600)  # 1 200 × 800 at 2× scale
+    # Dressed for the press, unlike the toolbar's copy: the source line and the demo mention
+    # are written at the bottom left, under the map.
+    footer = image.crop((0, 1450, 1200, 1600))
+    assert min(footer.get_flattened_data()) < 100, "no source line in the exported image"
+
+
+def test_small_counts_masked_in_browser(streamlit_server, browser_page):
+    """With the « ordinateurs du confinement » programme, Coubron (3) and Gournay-sur-Marne
+    (4) reached fewer than 5 people: the legend names them apart, their hover says « < 5 »."""
+    page = browser_page
+    page.goto(streamlit_server)
+    wait_for_app(page)
+    page.goto(f"{streamlit_server}/carte?programme=confinement-2020-ordinateurs")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=30_000)
+    legend = page.locator(".js-plotly-plot .legend").first.text_content() or ""
+    assert "< 5 (effectif masqué, 2 communes)" in legend
+    assert _captions(page, "Petits effectifs masqués") == 1
+    hover = _hover_text(page, "93015")
+    assert "Coubron" in hover and "< 5 personnes touchées (effectif masqué)" in hover
+    page.screenshot(path=str(SCREENSHOTS / "carte-effectifs-masques.png"), full_page=True)
+
+
+def test_sheet_masks_small_counts_in_browser(streamlit_server, browser_page):
+    """Coubron reached 3 people with the « ordinateurs du confinement » programme."""
+    page = browser_page
+    page.goto(streamlit_server)
+    wait_for_app(page)
+    page.goto(f"{streamlit_server}/territoire?code=93015&programme=confinement-2020-ordinateurs")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Coubron").first.wait_for()
+    page.locator("[data-testid='stMetricValue']").nth(3).wait_for()
+    metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    assert metrics[:2] == ["< 5", "< 5"]
+    assert _captions(page, "Petits effectifs masqués") == 1
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .barlayer').length >= 3")
+    page.get_by_text("Les enregistrements").wait_for()
+    page.wait_for_timeout(1500)
+    full_screenshot(page, "fiche-effectifs-masques.png", height=3600)
