@@ -228,3 +228,15 @@ def test_sheet_comparison_population_row_has_no_none(app):
     comparison = at.dataframe[0].value.set_index("Indicateur")
     rates = comparison.loc["Population municipale 2023", "Montreuil (pour 1 000 hab.)"]
     assert rates == math.inf  # shown « – » by the table's formatting
+
+
+def test_sheet_caps_the_records_on_screen(app, monkeypatch):
+    from observatoire import maps
+
+    monkeypatch.setattr(maps, "RECORDS_SHOWN", 5)
+    at = _sheet(app, EST_ENSEMBLE)
+    assert len(at.dataframe[1].value) == 5
+    count = next(c.value for c in at.caption if " enregistrements sur " in c.value)
+    note = next(c.value for c in at.caption if c.value.startswith("Seules les 5 premières"))
+    # The downloads hold every record the filters keep.
+    assert note.endswith(f"contiennent les {count.split(' enregistrements')[0]} lignes.")
