@@ -1,7 +1,15 @@
-"""Connections to the warehouse for writing, with a wait while another process holds it."""
+"""Connections to the warehouse, with a wait while another holder has it.
+
+DuckDB allows one writing process or several reading ones. The dashboard keeps a read-only
+connection open between queries (fast); a writer that has to wait announces itself in a
+« writer waiting » file beside the warehouse (`<db>.writer`, holding its process id), and
+readers let go of their kept connection as soon as they see it (observatoire/warehouse.py).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +19,11 @@ import duckdb
 
 from etl.errors import WarehouseBusy
 
-# No extension may be downloaded here: fail at once instead of trying the internet.
-DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# No extension may be downloaded here: fail at once instead of trying the internet. Set
+# after connecting, not as connection config: DuckDB shares one database instance among the
+# connections of a process only when their config is identical, so a plain
+# duckdb.connect(path, read_only=True) (a notebook, a test) can sit beside the dashboard's.
+NO_DOWNLOADS = "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false"
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
@@ -28,15 +39,55 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
     )
 
 
+def writer_waiting_file(path: Path) -> Path:
+    return path.with_name(path.name + ".writer")
+
+
+def writer_waiting(path: Path) -> bool:
+    """True while a live process waits to write to the warehouse (a stale file left by a
+    killed process is ignored)."""
+    try:
+        pid = int(writer_waiting_file(path).read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+@contextmanager
+def _announce_writer(path: Path) -> Iterator[None]:
+    flag = writer_waiting_file(path)
+    flag.write_text(str(os.getpid()))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            flag.unlink()
+
+
 def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0):
-    """Open the DuckDB file, retrying while another process holds a conflicting lock."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """Open the DuckDB file, retrying while another holder has a conflicting lock. A writer
+    announces itself while it waits, so that the dashboard lets go of the file."""
+    if read_only:
+        return _connect(path, read_only=True, timeout_s=timeout_s)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _announce_writer(path):
+        return _connect(path, read_only=False, timeout_s=timeout_s)
+
+
+def _connect(path: Path, *, read_only: bool, timeout_s: float):
     deadline = time.monotonic() + timeout_s
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute(NO_DOWNLOADS)
+            return con
         except duckdb.Error as exc:  # IOException on lock conflicts
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):

@@ -8,7 +8,10 @@ dashboard shows new data at its next refresh and never half a load.
 
 from __future__ import annotations
 
+import atexit
 import re
+import threading
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl.db import connect
+from etl.db import connect, writer_waiting
 from observatoire.filters import Filters
 from observatoire.settings import get_settings
 
@@ -48,8 +51,9 @@ def db_path() -> Path:
     return get_settings().db
 
 
-def db_version(path: Path | None = None) -> tuple[str, int, int]:
-    """Changes whenever a load commits: part of every cache key."""
+def db_version(path: Path | None = None) -> tuple[str, int, int, int]:
+    """Changes whenever a load commits (the file or its write-ahead log): part of every
+    cache key, so that the next refresh shows the new data."""
     path = path or db_path()
     try:
         stat = path.stat()
@@ -57,21 +61,97 @@ def db_version(path: Path | None = None) -> tuple[str, int, int]:
         raise WarehouseMissing(str(path)) from exc
     wal = path.with_name(path.name + ".wal")
     wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
-    return (str(path), stat.st_mtime_ns, max(stat.st_size, wal_mtime))
+    return (str(path), stat.st_mtime_ns, stat.st_size, wal_mtime)
+
+
+class KeptReader:
+    """One read-only DuckDB connection per process, kept between queries: its buffer pool
+    stays warm and no query pays for opening the file. Each query gets its own cursor (safe
+    across Streamlit's session threads).
+
+    A writer in another process cannot start while it is open, so it is let go after
+    IDLE_S seconds without queries, and at once when a writer announces it is waiting
+    (etl.db.writer_waiting); meanwhile queries use short-lived connections, which wait for
+    the writer to commit. A load thus never shows half-done, and the dashboard shows it at
+    its next refresh.
+    """
+
+    IDLE_S = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con = None
+        self._version = None
+        self._active = 0
+        self._timer: threading.Timer | None = None
+        self.opened = 0  # how many times the file was opened (tests, benchmarks)
+
+    @contextmanager
+    def cursor(self, path: Path):
+        timeout = get_settings().lock_timeout_s
+        if writer_waiting(path):
+            self.release()
+            con = connect(path, read_only=True, timeout_s=timeout)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        with self._lock:
+            version = db_version(path)
+            if self._con is not None and self._version != version and self._active == 0:
+                self._close_locked()
+            if self._con is None:
+                self._con = connect(path, read_only=True, timeout_s=timeout)
+                self._version = version
+                self.opened += 1
+            self._active += 1
+            cursor = self._con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            with self._lock:
+                self._active -= 1
+                self._schedule_release_locked()
+
+    def _schedule_release_locked(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.IDLE_S, self.release)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def release(self) -> None:
+        """Close the kept connection once no query uses it (a writer may then start)."""
+        with self._lock:
+            if self._active == 0:
+                self._close_locked()
+
+    def _close_locked(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+            self._version = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+
+READER = KeptReader()
+atexit.register(READER.release)
 
 
 def run(name: str, params: dict | None = None, path: Path | None = None) -> pd.DataFrame:
-    """Run a named query on a fresh read-only connection (uncached)."""
+    """Run a named query on the kept read-only connection (uncached)."""
     path = path or db_path()
     if not path.exists():
         raise WarehouseMissing(str(path))
-    con = connect(path, read_only=True, timeout_s=get_settings().lock_timeout_s)
-    try:
-        sql = load_sql(name)
-        used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    sql = load_sql(name)
+    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    with READER.cursor(path) as con:
         return con.execute(sql, used).df()
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

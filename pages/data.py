@@ -102,6 +102,7 @@ if submitted:
     elif uploaded is None:
         st.error("Choisissez un fichier à charger.")
     else:
+        warehouse.READER.release()  # this process's kept read connection would block the load
         try:
             result = load_file(
                 warehouse.db_path(),

@@ -52,6 +52,7 @@ def use_db(monkeypatch):
     def _use(db: Path) -> Path:
         monkeypatch.setenv("OBSERVATOIRE_DB", str(db))
         warehouse._cached.clear()
+        warehouse.READER.release()
         return db
 
     return _use
