@@ -39,7 +39,8 @@ def test_export_control_downloads_an_image_and_the_press_kit(streamlit_server, b
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .barlayer .point path")
     page.get_by_role("button", name="Exporter").first.click()
-    png_button = page.get_by_role("button", name="PNG").first
+    # exact: Plotly's own toolbar also has a « Download plot as a png » button.
+    png_button = page.get_by_role("button", name="PNG", exact=True).first
     png_button.wait_for()
     with page.expect_download(timeout=60_000) as download_info:
         png_button.click()
@@ -47,6 +48,11 @@ def test_export_control_downloads_an_image_and_the_press_kit(streamlit_server, b
     assert download.suggested_filename == "avancement-des-principaux-objectifs.png"
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000
+    with page.expect_download(timeout=60_000) as svg_info:
+        page.get_by_role("button", name="SVG", exact=True).first.click()
+    svg = Path(svg_info.value.path()).read_text(encoding="utf-8")
+    assert "Source : Département de la Seine-Saint-Denis" in svg
+    assert "Données de démonstration" in svg
     page.keyboard.press("Escape")
     with page.expect_download(timeout=120_000) as kit_info:
         page.get_by_role("button", name="Dossier de presse (ZIP)").click()
