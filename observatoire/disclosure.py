@@ -22,6 +22,23 @@ def mask_label(threshold: int) -> str:
     return f"< {threshold}"
 
 
+# A second count hidden so that no subtraction reveals the first one is not small itself:
+# it is shown as « secret » (statistical secrecy), never as « < 5 », which would be false.
+SECONDARY_LABEL = "secret"
+
+
+def mask_texts(values: pd.Series, threshold: int) -> pd.Series:
+    """What to show instead of each hidden count: « < 5 » for a small count, « secret » for
+    the second count hidden to protect it; None where the count is shown."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    primary = ((numeric > 0) & (numeric < threshold)).fillna(False).astype(bool)
+    hidden_cells = small_mask(values, threshold)
+    texts = pd.Series(None, index=values.index, dtype=object)
+    texts[hidden_cells & primary] = mask_label(threshold)
+    texts[hidden_cells & ~primary] = SECONDARY_LABEL
+    return texts
+
+
 def small_mask(values: pd.Series, threshold: int) -> pd.Series:
     """True where a count must be hidden: primary (0 < v < threshold) and secondary cells."""
     numeric = pd.to_numeric(values, errors="coerce")
@@ -48,10 +65,10 @@ def mask_counts(
     threshold = threshold or get_settings().small_count_threshold
     out = frame.copy()
     for column in columns:
-        mask = small_mask(out[column], threshold)
-        if mask.any():
+        texts = mask_texts(out[column], threshold)
+        if texts.notna().any():
             out[column] = out[column].astype(object)
-            out.loc[mask, column] = mask_label(threshold)
+            out.loc[texts.notna(), column] = texts[texts.notna()]
     return out
 
 
@@ -84,6 +101,14 @@ def hidden(values: pd.Series) -> pd.Series:
     return small_mask(values, threshold())
 
 
+def hidden_texts(values: pd.Series) -> pd.Series:
+    """mask_texts under the settings (« < 5 », « secret » or None); all None in internal
+    mode."""
+    if not masking_active():
+        return pd.Series(None, index=values.index, dtype=object)
+    return mask_texts(values, threshold())
+
+
 def is_small(value) -> bool:
     """A single count of people that must be hidden (public mode, 0 < value < threshold)."""
     if not masking_active() or value is None or pd.isna(value):
@@ -97,12 +122,12 @@ def mask_rows(frame: pd.DataFrame, column: str, rows: pd.Series) -> pd.DataFrame
     suppression. Public mode only."""
     if not masking_active() or frame.empty:
         return frame
-    mask = small_mask(frame.loc[rows, column], threshold()).reindex(frame.index, fill_value=False)
-    if not mask.any():
+    texts = mask_texts(frame.loc[rows, column], threshold()).reindex(frame.index)
+    if texts.isna().all():
         return frame
     out = frame.copy()
     out[column] = out[column].astype(object)
-    out.loc[mask, column] = current_label()
+    out.loc[texts.notna(), column] = texts[texts.notna()]
     return out
 
 
@@ -115,5 +140,6 @@ def public_note(where: str = "") -> str | None:
         f"Petits effectifs masqués : les nombres de personnes inférieurs à {threshold()} "
         f"sont affichés « {current_label()} », à l'écran comme dans les exports, car de si "
         "petits nombres peuvent permettre de reconnaître les personnes ; quand un seul est "
-        "masqué, un second l'est aussi pour qu'aucune soustraction ne le révèle" + where + "."
+        "masqué, un second l'est aussi, affiché « secret », pour qu'aucune soustraction ne "
+        "le révèle" + where + "."
     )

@@ -378,6 +378,7 @@ def prepare(
     table = normalise(values, choices.norm).reset_index(drop=True)
     people = counts_people(choices, target_indicator)
     table["masked"] = disclosure.hidden(table["value"]) if people else False
+    table["mask_text"] = disclosure.hidden_texts(table["value"]) if people else None
     table.loc[table["masked"], ["value", "shown"]] = np.nan
     classes = classes_for(table, choices)
     units = units_for(choices, target_unit).fitted(classes, choices.norm)
@@ -388,7 +389,14 @@ def prepare(
         units,
         indicator_title(choices, target_label),
         people=people,
-        mask_label=disclosure.current_label(),
+        # The legend's words for every masked territory: « < 5 », or « < 5 ou secret » when
+        # a second count is hidden to protect a small one.
+        mask_label=" ou ".join(
+            text
+            for text in (disclosure.current_label(), disclosure.SECONDARY_LABEL)
+            if people and (table["mask_text"] == text).any()
+        )
+        or disclosure.current_label(),
     )
 
 
@@ -679,7 +687,7 @@ def _hover(row, view: MapView) -> str:
     if getattr(row, "ept_name", None) and row.ept_name != row.name:
         lines.append(f"EPT {row.ept_name}")
     if row.masked:
-        lines.append(f"{_plotly_text(view.mask_label)} {units.noun} ({MASKED_NOTE})")
+        lines.append(f"{_plotly_text(row.mask_text)} {units.noun} ({MASKED_NOTE})")
     elif pd.isna(row.value):
         lines.append(NO_DATA.capitalize())
     else:
@@ -795,12 +803,14 @@ def selected_code(event) -> str | None:
 # The accessible alternative ---------------------------------------------------------------
 
 
-def _labelled(values: pd.Series, masked: pd.Series, label: str) -> np.ndarray:
-    """VALUES with LABEL (text) where MASKED; numbers stay numbers when nothing is."""
+def _labelled(values: pd.Series, masked: pd.Series, label: str | pd.Series) -> np.ndarray:
+    """VALUES with LABEL (text, or one text per row) where MASKED; numbers stay numbers when
+    nothing is."""
     if not masked.any():
         return values.to_numpy()
     out = values.astype(object).to_numpy(copy=True)
-    out[masked.to_numpy(dtype=bool)] = label
+    where = masked.to_numpy(dtype=bool)
+    out[where] = label.to_numpy()[where] if isinstance(label, pd.Series) else label
     return out
 
 
@@ -819,7 +829,7 @@ def display_table(view: MapView) -> pd.DataFrame:
     out = pd.DataFrame({name: table["name"]})
     if choices.level == "commune":
         out["EPT"] = table["ept_name"].to_numpy()
-    out[value_header(view)] = _labelled(table["value"], masked, view.mask_label)
+    out[value_header(view)] = _labelled(table["value"], masked, table["mask_text"])
     derived = disclosure.DERIVED_LABEL
     if choices.norm == "habitants":
         out["Pour 1 000 habitants"] = _labelled(table["shown"].round(1), masked, derived)
@@ -829,8 +839,8 @@ def display_table(view: MapView) -> pd.DataFrame:
         out["Règle de partage"] = table["share_rule"].to_numpy()
     out["Population 2023"] = table["population"].to_numpy()
     out["Classe"] = [
-        f"{view.mask_label} ({MASKED_NOTE})" if i == MASKED else labels[i] if i >= 0 else NO_DATA
-        for i in classes.index
+        f"{text} ({MASKED_NOTE})" if i == MASKED else labels[i] if i >= 0 else NO_DATA
+        for i, text in zip(classes.index, table["mask_text"], strict=True)
     ]
     return out
 
@@ -1043,14 +1053,16 @@ def mask_people(
     if frame.empty:
         return frame, frame
     groups = [rows for _, rows in frame.groupby(by, sort=False)] if by else [frame]
-    masked = pd.concat([disclosure.hidden(rows[column]) for rows in groups]).reindex(frame.index)
+    texts = pd.concat([disclosure.hidden_texts(rows[column]) for rows in groups])
+    texts = texts.reindex(frame.index)
+    masked = texts.notna()
     if not masked.any():
         return frame, frame
     chart = frame.copy()
     chart[column] = chart[column].astype(float).mask(masked)
     export = frame.copy()
     export[column] = export[column].astype(object)
-    export.loc[masked, column] = disclosure.current_label()
+    export.loc[masked, column] = texts[masked]
     return chart, export
 
 

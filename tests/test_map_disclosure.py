@@ -121,14 +121,18 @@ def test_legend_hover_and_figure_name_the_masked_apart(small_db):
     view = _view()
     figure = _figure(view)
     legend = _legend(figure)
-    assert "&lt; 5 (effectif masqué, 2 communes)" in legend
+    assert "&lt; 5 ou secret (effectif masqué, 2 communes)" in legend
     assert "pas de données (34 communes)" in legend
     counts = [int(name.rsplit("(", 1)[1].split()[-2]) for name in legend]
     assert sum(counts) == 39
     masked_fills = [
-        t for t in figure.data if t.type == "scatter" and t.fill == "toself" and "&lt; 5" in t.text
+        t
+        for t in figure.data
+        if t.type == "scatter" and t.fill == "toself" and ("&lt; 5" in t.text or "secret" in t.text)
     ]
     assert len(masked_fills) == 2
+    # Coubron's 3 is small: « < 5 »; Dugny's 7 is hidden only to protect it: « secret ».
+    assert sorted("secret" in t.text for t in masked_fills) == [False, True]
     for fill in masked_fills:  # drawn apart: neither a class colour nor the no-data grey
         assert fill.fillcolor == "white" and fill.fillpattern.shape == "x"
     coubron = next(t for t in figure.data if t.name == f"zone {COUBRON}")
@@ -146,7 +150,7 @@ def test_table_reading_and_downloads_never_hold_the_masked_numbers(small_db):
     assert coubron[-1] == "< 5 (effectif masqué)"
     assert _row(table, "Montreuil")[2] == 120
     reading = maps.main_reading(view)
-    assert "2 communes à effectif masqué (< 5)" in reading
+    assert "2 communes à effectif masqué (< 5 ou secret)" in reading
     assert "Coubron" not in reading and "Dugny" not in reading
     assert reading.startswith("Montreuil") or reading.startswith("Aubervilliers")
     rates = {
@@ -159,12 +163,13 @@ def test_table_reading_and_downloads_never_hold_the_masked_numbers(small_db):
         for line in rows:
             if line.startswith(("Coubron", "Dugny")):
                 cells = line.split(";" if french else ",")
-                assert cells[2:4] == ["< 5", "masqué"]
+                shown = "< 5" if line.startswith("Coubron") else "secret"
+                assert cells[2:4] == [shown, "masqué"]
     sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table))).active
     for row in sheet.iter_rows(values_only=True):
         if row[0] in ("Coubron", "Dugny"):
             assert not forbidden & {c for c in row if isinstance(c, int | float)}
-            assert row[2] == "< 5"
+            assert row[2] == ("< 5" if row[0] == "Coubron" else "secret")
 
 
 def test_masked_figures_are_shown_as_their_label_and_never_sent(small_db):
@@ -344,8 +349,9 @@ def test_one_small_record_gets_a_second_one_masked(small_db):
     records = maps.public_records(
         warehouse.territory_records(Filters(programmes=("emmaus-connect-2020",)))
     )
-    masked = records[records["Quantité"].astype(str) == "< 5"]
+    masked = records[records["Quantité"].astype(str).isin(["< 5", "secret"])]
     assert set(masked["Commune"]) == {"Coubron", "Dugny"}
+    assert "< 5" in set(records.loc[records["Commune"] == "Coubron", "Quantité"])
 
 
 def test_press_image_of_a_masked_map_has_its_legend(small_db, chromium):

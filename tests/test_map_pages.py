@@ -161,8 +161,8 @@ def test_map_masks_small_counts_in_public_mode(small_app):
     notes = [c.value for c in at.caption if "Petits effectifs masqués" in c.value]
     assert len(notes) == 1 and "« < 5 »" in notes[0]
     figure = _figure(at)
-    assert "&lt; 5 (effectif masqué, 2 communes)" in _legend(figure)
-    assert "(< 5)" in _markdown(at)
+    assert "&lt; 5 ou secret (effectif masqué, 2 communes)" in _legend(figure)
+    assert "(< 5 ou secret)" in _markdown(at)
     table = at.dataframe[0].value.set_index("Commune")
     assert table.loc["Coubron", "Classe"] == "< 5 (effectif masqué)"
     assert table.loc["Coubron", "Personnes touchées"] not in (3, 7)  # only its label is sent
