@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +31,8 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_app  # noqa: E402
+from observatoire.serve import LocalServer  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 
 EMPTY_APP = 'import streamlit as st\n\nst.title("x")\n'
 FIGURE = ".js-plotly-plot .main-svg"
@@ -42,63 +40,15 @@ EPT_LABEL = "Territoire (EPT)"
 WHOLE = "Toute la Seine-Saint-Denis"
 
 
-class Server:
-    """`streamlit run SCRIPT` on a free port; `ready_at` is when its health check answered."""
+class Server(LocalServer):
+    """The dashboard (or the empty app) started as `make run` starts it, measured."""
 
     def __init__(self, script: Path, db: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(script),
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "OBSERVATOIRE_DB": str(db)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit stopped ({self.process.returncode})")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise TimeoutError("streamlit did not start")
+        super().__init__(db, script=str(script))
 
     def rss_mib(self) -> float:
         """VmRSS of the server and of every process below it."""
         return sum(_rss_kib(pid) for pid in _tree(self.process.pid)) / 1024
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def _tree(root: int) -> list[int]:

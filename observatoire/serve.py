@@ -40,5 +40,83 @@ def main(argv: list[str] | None = None) -> None:
     cli.main()
 
 
+class LocalServer:
+    """The dashboard (or another script) served on a free loopback port, on a given warehouse,
+    until stop(): for browser tests and benchmarks."""
+
+    def __init__(
+        self, db, *, script: str | None = None, env: dict | None = None, timeout_s: float = 120
+    ):
+        import os
+        import subprocess
+        import tempfile
+
+        self.port = free_port()
+        # A file, not a pipe: a long-running server must never block on a full pipe.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            command(
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                script=script,
+            ),
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "OBSERVATOIRE_DB": str(db), **(env or {})},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_healthy(timeout_s)
+
+    def _wait_healthy(self, timeout_s: float) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(self.log.read().decode(errors="replace"))
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise TimeoutError("streamlit did not start")
+
+    def stop(self) -> None:
+        import subprocess
+
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 if __name__ == "__main__":
     main()

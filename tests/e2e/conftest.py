@@ -5,11 +5,6 @@ tests instead of skipping them."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +15,7 @@ from observatoire import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
+# Kept for scripts that drive Chromium outside pytest (bench/bench_app.py).
 CHROMIUM = os.environ.get("OBSERVATOIRE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,65 +34,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists() or shutil.which("chromium"):
-        return
-    message = f"Chromium introuvable ({CHROMIUM}) : apt-get install chromium"
-    if os.environ.get("OBSERVATOIRE_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class StreamlitServer:
-    """`streamlit run app.py` on a free port, on a given warehouse; stopped on exit."""
-
-    def __init__(self, db: Path, env: dict | None = None):
-        self.db = db
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            serve.command(
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ),
-            cwd=ROOT,
-            env={**os.environ, "OBSERVATOIRE_DB": str(db), **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stdout.read().decode(errors="replace"))
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError("streamlit did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+# The e2e tests and the benchmarks start the dashboard the same way.
+StreamlitServer = serve.LocalServer
+free_port = serve.free_port
 
 
 @pytest.fixture(scope="session")
@@ -107,22 +47,20 @@ def e2e_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def streamlit_server(e2e_db) -> Iterator[str]:
+def streamlit_server(e2e_db, chromium) -> Iterator[str]:
     """Base URL of a dashboard running on the demonstration warehouse."""
-    _require_chromium()
     server = StreamlitServer(e2e_db)
     yield server.url
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def browser():
-    _require_chromium()
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
         )
         yield chromium
         chromium.close()
