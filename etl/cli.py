@@ -27,6 +27,13 @@ def _db(args: argparse.Namespace) -> Path:
     return args.db or get_settings().db
 
 
+def _existing_db(args: argparse.Namespace) -> Path:
+    db = _db(args)
+    if not db.exists():
+        raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
+    return db
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     report = init_warehouse(
         _db(args),
@@ -52,10 +59,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = _db(args)
-    if not db.exists():
-        print(f"Aucun entrepôt à {db} : lancez « python -m etl init ».", file=sys.stderr)
-        return EXIT_REFUSED
+    db = _existing_db(args)
     report = init_warehouse(db, with_demo=None, timeout_s=get_settings().lock_timeout_s)
     applied = ", ".join(report.migrations) or "aucune"
     reference = "mis à jour" if report.reference_load else "déjà à jour"
@@ -64,10 +68,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    db = _db(args)
-    if not db.exists():
-        print(f"Aucun entrepôt à {db} : lancez « python -m etl init ».", file=sys.stderr)
-        return EXIT_REFUSED
+    db = _existing_db(args)
     con = connect(db, read_only=True, timeout_s=get_settings().lock_timeout_s)
     try:
         rows = con.execute(
