@@ -154,7 +154,7 @@ def test_tiles_cover_every_commune_once():
     assert len(maps.tile_shapes(frame, "ept")) == 4
 
 
-def test_map_renders_offline_in_image_export(tiny_db):  # noqa: F811
+def test_map_renders_offline_in_image_export(tiny_db, chromium):  # noqa: F811
     """kaleido draws the map with no network: the PNG has the classes' colours."""
     import io
 
@@ -162,8 +162,6 @@ def test_map_renders_offline_in_image_export(tiny_db):  # noqa: F811
 
     from observatoire import exports
 
-    if not exports.image_export_available():
-        pytest.skip("Chromium absent : export d'images indisponible")
     choices = maps.MapChoices(indicator="personnes").checked()
     view = maps.prepare(warehouse.map_values(Filters(), "commune", "personnes"), choices)
     shapes, outlines, labels, schematic = maps.shapes_for(
