@@ -26,6 +26,16 @@ def command(*options: str, script: str | None = None) -> list[str]:
     ]
 
 
+def _warm_up() -> None:
+    """Do before the server starts what the first visitor would otherwise wait for: the
+    heavy imports (pandas, DuckDB, Plotly and its validators, the exports' writers)."""
+    import plotly.graph_objects as go
+
+    from observatoire import charts, exports, maps, ui, warehouse  # noqa: F401
+
+    go.Figure(go.Bar(x=[1], y=[1])).update_layout(title="x").to_dict()
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
@@ -36,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         script, args = args[1], args[2:]
     # app.py declares its pages with st.navigation: no legacy pages-folder mode.
     PagesManager.uses_pages_directory = False
+    _warm_up()
     sys.argv = ["streamlit", "run", script, *args]
     cli.main()
 
