@@ -2,8 +2,10 @@
 -- see _target_shares.sql), described by its top target: the département target, else the
 -- EPT targets, else the commune targets. target_value is that level's total; scope_code is
 -- set when that level has a single target; first_rowid orders families as the targets were
--- loaded. Expanded by {{target_families:alias}}.
-SELECT [programme_id, indicator, item, public, operator, funder] AS family,
+-- loaded. family is an integer key, the hash of the six key columns (the same in
+-- _target_facts.sql, _target_shares.sql and target_progress.sql). Expanded by
+-- {{target_families:alias}}.
+SELECT hash(programme_id, indicator, item, public, operator, funder) AS family,
        programme_id, indicator, item, public, operator, funder,
        first(scope ORDER BY scope_rank) AS scope,
        CASE WHEN count(*) FILTER (WHERE scope_rank = top_rank) = 1

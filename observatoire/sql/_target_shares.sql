@@ -4,7 +4,8 @@
 -- docs/objectifs-financements.md.
 --
 -- A target "family" is the key programme_id + indicator + item + public + operator + funder;
--- a family holds a département target and/or explicit EPT or commune targets.
+-- a family holds a département target and/or explicit EPT or commune targets. Its key
+-- (family) is the hash of those six columns: an integer joins faster than a list.
 -- Top-down, at each level:
 --   1. a territory's own explicit target wins ('objectif explicite');
 --   2. otherwise it gets a part of the target above it (its EPT's explicit target, else the
@@ -16,7 +17,7 @@
 -- Columns: family, level ('ept' | 'commune'), code, target_share, share_rule, share_of
 -- (the scope of the target the share comes from: 'departement' | 'ept' | 'commune').
 WITH tg AS (
-    SELECT [programme_id, indicator, item, public, operator, funder] AS family,
+    SELECT hash(programme_id, indicator, item, public, operator, funder) AS family,
            scope, scope_code, target_value
     FROM targets
     WHERE len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, programme_id)

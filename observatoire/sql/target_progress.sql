@@ -7,31 +7,31 @@
 -- and of what was achieved in those of them that have one. Money given to the whole
 -- département is never spread: it is reported beside (departement_wide_not_shared).
 -- headline: a target that is not a "dont …" sub-target of the release.
-WITH facts AS {{target_facts:f}},
+WITH target_grain AS (SELECT true AS by_month),  -- facts by month, for the series
+facts AS {{target_facts:f}},
 shares AS {{target_shares:s}},
 families AS {{target_families:fm}},
-flag AS (
-    SELECT $ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0 AS territorial,
-           len(CAST($communes AS VARCHAR[])) > 0 AS by_commune
-),
+-- Whether a territory filter is set, and whether it is a choice of communes, is written on
+-- the parameters themselves rather than read from a one-row CTE: plain constant filters,
+-- cheaper to plan and to run than scalar subqueries.
 selection_share AS (
     SELECT family, sum(target_share) AS target_share,
            CASE WHEN count(DISTINCT share_rule) = 1 THEN min(share_rule)
                 ELSE 'objectif explicite et prorata de la population' END AS share_rule
     FROM shares
-    WHERE CASE WHEN (SELECT by_commune FROM flag)
+    WHERE CASE WHEN len(CAST($communes AS VARCHAR[])) > 0
                THEN level = 'commune' AND list_contains($communes, code)
                ELSE level = 'ept' AND code = $ept END
     GROUP BY family
 ),
 target_rows AS (
     SELECT t.rowid AS target_row,
-           [t.programme_id, t.indicator, t.item, t.public, t.operator, t.funder] AS family,
+           hash(t.programme_id, t.indicator, t.item, t.public, t.operator, t.funder) AS family,
            t.programme_id, t.indicator, t.item, t.public, t.operator, t.funder, t.label, t.unit,
            t.scope, t.scope_code, t.deadline, t.source, t.target_value,
            t.target_value AS target_share, 'objectif entier' AS share_rule
     FROM targets t
-    WHERE NOT (SELECT territorial FROM flag)
+    WHERE NOT ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
       AND (len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, t.programme_id))
     UNION ALL
     SELECT fm.first_rowid AS target_row, fm.family,
@@ -40,37 +40,44 @@ target_rows AS (
            sh.target_share, sh.share_rule
     FROM families fm
     JOIN selection_share sh ON sh.family = fm.family
-    WHERE (SELECT territorial FROM flag)
+    WHERE ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
 ),
+-- One branch per case rather than a CASE on every row, and the commune case as a join on
+-- the shares rather than a correlated subquery on each fact row.
 matched AS (
-    SELECT r.target_row, f.date, f.value, f.is_demo
+    -- no territory filter: each target over its own scope
+    SELECT r.target_row, f.month, f.value, f.is_demo
     FROM target_rows r
     JOIN facts f ON f.family = r.family
-    WHERE CASE
-        WHEN NOT (SELECT territorial FROM flag) THEN
-            r.scope = 'departement'
-            OR (r.scope = 'ept' AND f.ept_code = r.scope_code)
-            OR (r.scope = 'commune' AND f.commune_code = r.scope_code)
-        WHEN (SELECT by_commune FROM flag) THEN
-            list_contains($communes, f.commune_code)
-            AND f.commune_code IN (
-                SELECT s.code FROM shares s WHERE s.level = 'commune' AND s.family = r.family)
-        ELSE f.ept_code = $ept
-    END
+    WHERE NOT ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
+      AND (r.scope = 'departement'
+           OR (r.scope = 'ept' AND f.ept_code = r.scope_code)
+           OR (r.scope = 'commune' AND f.commune_code = r.scope_code))
+    UNION ALL
+    -- communes: what was achieved in those of the selection that have a share of the family
+    SELECT r.target_row, f.month, f.value, f.is_demo
+    FROM target_rows r
+    JOIN shares s ON s.family = r.family
+    JOIN facts f ON f.family = r.family AND f.commune_code = s.code
+    WHERE len(CAST($communes AS VARCHAR[])) > 0
+      AND s.level = 'commune' AND list_contains($communes, s.code)
+    UNION ALL
+    -- an EPT: everything attributed to it
+    SELECT r.target_row, f.month, f.value, f.is_demo
+    FROM target_rows r
+    JOIN facts f ON f.family = r.family
+    WHERE $ept IS NOT NULL AND NOT len(CAST($communes AS VARCHAR[])) > 0
+      AND f.ept_code = $ept
 ),
-totals AS (
-    SELECT target_row, sum(value) AS achieved, bool_or(is_demo) AS has_demo
-    FROM matched
-    GROUP BY target_row
-),
+-- Total, demonstration flag and cumulative month series in one pass over the month sums.
 series AS (
-    SELECT target_row,
+    SELECT target_row, sum(value) AS achieved, bool_or(has_demo) AS has_demo,
            list({'month': month, 'achieved': cumulative} ORDER BY month) AS monthly
     FROM (
-        SELECT target_row, month,
+        SELECT target_row, month, value, has_demo,
                sum(value) OVER (PARTITION BY target_row ORDER BY month) AS cumulative
         FROM (
-            SELECT target_row, date_trunc('month', date)::DATE AS month, sum(value) AS value
+            SELECT target_row, month, sum(value) AS value, bool_or(is_demo) AS has_demo
             FROM matched
             GROUP BY ALL
         )
@@ -87,9 +94,10 @@ base AS (
     SELECT r.target_row, r.programme_id, pr.name AS programme_name, r.indicator, r.item,
            r.label, r.unit, r.scope, r.scope_code, r.deadline, r.public, r.operator, r.funder,
            r.target_value, r.target_share, r.share_rule,
-           coalesce(tot.achieved, 0) AS achieved,
-           coalesce(tot.has_demo, false) AS has_demo,
-           CASE WHEN r.indicator = 'montant' AND (SELECT territorial FROM flag)
+           coalesce(se.achieved, 0) AS achieved,
+           coalesce(se.has_demo, false) AS has_demo,
+           CASE WHEN r.indicator = 'montant'
+                     AND ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
                 THEN coalesce(dw.amount, 0) END AS departement_wide_not_shared,
            NOT starts_with(lower(coalesce(r.label, '')), 'dont') AS headline,
            r.source, s.title AS source_title, s.date AS source_date,
@@ -98,7 +106,6 @@ base AS (
     FROM target_rows r
     JOIN programmes pr ON pr.id = r.programme_id
     LEFT JOIN sources s ON s.id = r.source
-    LEFT JOIN totals tot ON tot.target_row = r.target_row
     LEFT JOIN series se ON se.target_row = r.target_row
     LEFT JOIN departement_wide dw ON dw.family = r.family
     WHERE r.target_share > 0

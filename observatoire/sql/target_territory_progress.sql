@@ -8,6 +8,7 @@
 -- EPT counts for the EPT, not for its communes; département-wide money for no territory.
 WITH shares AS {{target_shares:s}},
 families AS {{target_families:fm}},
+target_grain AS (SELECT false AS by_month),  -- totals only: no month in the facts
 facts AS {{target_facts:f}},
 territory AS (
     SELECT 'commune' AS level, c.code, c.name, c.ept_code, e.name AS ept_name, c.population
