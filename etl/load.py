@@ -5,10 +5,15 @@
 1. Before the warehouse is touched: the file is read (etl/readers.py: format, encoding,
    separator, header row below title rows) and its columns matched to the kind's contract
    (etl/schemas.py). A file that cannot be read, or lacks a required column, is refused here.
+   A file on disk is never held whole in memory: its content hash and its lines are taken
+   by pieces, and DuckDB reads it from its path (a copy decoded by pieces when it is not
+   UTF-8 or has empty lines).
 2. With the warehouse held for writing: the ledger is checked (same content → « déjà
-   chargé »), the rows are read by DuckDB into a temporary table that keeps only the
-   contract's columns (personal-data columns only enter a hash used to tell duplicate rows
-   apart), blank rows and a final « Total » row are set aside.
+   chargé »), the rows are read by DuckDB (in parallel) into a temporary table that keeps
+   only the contract's columns (personal-data columns only enter a hash used to tell
+   duplicate rows apart), blank rows and a final « Total » row are set aside. DuckDB's
+   memory is capped on this connection: past it, it spills to a private folder beside the
+   warehouse, removed afterwards.
 3. In one transaction: ``--replace`` retires the previous loads of the source, every rule is
    checked in SQL over the whole table (values are resolved once per distinct value, then
    joined back), valid rows are inserted and the others recorded in ``rejected_rows`` with
@@ -19,27 +24,33 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from etl import readers, schemas
 from etl.db import connect
 from etl.errors import EtlError, FileRefused
-from etl.ledger import LoadRecord, find_active, record, sha256_of, update_counts
+from etl.ledger import LoadRecord, find_active, record, update_counts
 
 # Test-only hook: when set to a file path, the load creates that file once its rows are
 # inserted, then waits inside the open transaction until the file is deleted (at most two
 # minutes): tests use it to kill a load mid-transaction or to run two loads at once.
 PAUSE_ENV = "OBSERVATOIRE_TEST_PAUSE_IN_LOAD"
 MAX_VALUE_CHARS = 200  # longer offending values are cut in rejected_rows
+# DuckDB's memory on the load connection: past it, its temporary tables and operators spill
+# to a private folder beside the warehouse (removed after the load; one left by a killed load
+# is removed by the next). With Python and the libraries, a load stays under 1 GiB.
+MEMORY_LIMIT = "512MB"
+TEMP_PREFIX = ".chargement-"
 _SPACES = " \t\r\n\u00a0\u202f\u2009\u2007\ufeff"
 
 KIND_LABELS = {
@@ -161,10 +172,21 @@ def match_columns(headers: list[str], contract: schemas.Contract, file_name: str
 # --- staging (temporary tables of the write connection) --------------------------------
 
 
-def _newlines(data: bytes) -> int:
-    view = np.frombuffer(data, dtype=np.uint8)
-    step = 1 << 22  # by slices: no temporary array as large as the file
-    return sum(int(np.count_nonzero(view[i : i + step] == 10)) for i in range(0, len(view), step))
+@dataclass
+class _Scan:
+    sha256: str
+    lines: int  # physical lines (a last one without its newline counts)
+
+
+def _scan(source: readers.Source) -> _Scan:
+    """The file's content hash and its number of lines, reading it once by pieces."""
+    digest = hashlib.sha256()
+    newlines, last = 0, b""
+    for chunk in source.chunks():
+        digest.update(chunk)
+        newlines += chunk.count(b"\n")
+        last = chunk[-1:]
+    return _Scan(digest.hexdigest(), newlines + (0 if last in (b"\n", b"") else 1))
 
 
 def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
@@ -188,42 +210,54 @@ def _projection(raw: readers.RawTable, cols: _Columns, contract) -> str:
         _extra, {", ".join(fields)}"""
 
 
-def _read_csv_into(con, raw: readers.RawTable, path: str, projection: str) -> None:
+def _read_csv_into(con, raw: readers.RawTable, path: str, projection: str, parallel: bool) -> None:
     width = len(raw.headers)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     delim = {"\t": "\\t"}.get(raw.separator, raw.separator)
-    # With preserve_insertion_order (the default) the table keeps the file's order: rowid
-    # gives the row number.
+    # With preserve_insertion_order (the default) the table keeps the file's order even when
+    # the file is read in parallel: rowid gives the row number. DuckDB's parallel reader
+    # refuses quoted line breaks with null_padding: such a file is read again on one thread.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE raw AS SELECT {projection}
             FROM read_csv($path, delim = '{delim}', quote = '"', escape = '"',
                 header = false, skip = {raw.skip_lines},
                 columns = {{{columns}, '_extra': 'VARCHAR'}}, null_padding = true,
-                strict_mode = false, auto_detect = false, parallel = false,
+                strict_mode = false, auto_detect = false, parallel = {str(parallel).lower()},
                 max_line_size = 10000000)""",
         {"path": path},
     )
 
 
-def _load_csv(con, raw: readers.RawTable, data: bytes, file_name: str, source_path, projection):
-    """Read the CSV into table ``raw``; fall back to decoding in Python when DuckDB finds it
-    is not UTF-8, or when it skipped empty lines (the row numbers would then be wrong)."""
+def _load_csv(con, raw: readers.RawTable, lines: int, file_name: str, projection: str):
+    """Read the CSV into table ``raw``; fall back to decoding in Python (by pieces, into a
+    temporary UTF-8 copy) when DuckDB finds it is not UTF-8, or when it skipped empty lines
+    (the row numbers would then be wrong)."""
+    source = raw.source
+    assert source is not None
     with tempfile.TemporaryDirectory(prefix="observatoire-load-") as tmpdir:
+        if raw.decode_first:
+            readers.normalise_csv(raw, file_name, tmpdir)
 
         def path_of_text() -> str:
-            if not raw.normalised and source_path is not None:
-                return str(source_path)
+            if raw.normalised:
+                return str(raw.csv_path)
+            if source.path is not None:
+                return str(source.path)
             target = os.path.join(tmpdir, "fichier.csv")
             with open(target, "wb") as handle:
-                handle.write(raw.csv_text)
+                handle.write(source.data or b"")
             return target
 
-        for _attempt in range(3):
+        parallel = True
+        for _attempt in range(4):
             try:
-                _read_csv_into(con, raw, path_of_text(), projection)
+                _read_csv_into(con, raw, path_of_text(), projection, parallel)
             except duckdb.Error as exc:
+                if parallel and "null_padding" in str(exc) and "parallel" in str(exc):
+                    parallel = False
+                    continue
                 if "unicode" in str(exc).lower() and not raw.normalised:
-                    readers.normalise_csv(raw, data, file_name, recode=True)
+                    readers.normalise_csv(raw, file_name, tmpdir, recode=True)
                     continue
                 line = re.search(r"[Ll]ine:? (\d+)", str(exc))
                 where = f" vers la ligne {line.group(1)}" if line else ""
@@ -235,19 +269,18 @@ def _load_csv(con, raw: readers.RawTable, data: bytes, file_name: str, source_pa
             if raw.normalised:
                 return
             records = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-            lines = _newlines(data) + (0 if data.endswith(b"\n") else 1)
             if records == lines - raw.skip_lines:
                 return
-            readers.normalise_csv(raw, data, file_name)
+            readers.normalise_csv(raw, file_name, tmpdir)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _stage(con, raw: readers.RawTable, cols: _Columns, contract, data, file_name, source_path):
+def _stage(con, raw: readers.RawTable, cols: _Columns, contract, lines: int, file_name: str):
     """Temp view ``stg``: _row, _hash, _extra, f_<field> (VARCHAR, as read), without blank
     rows nor a final « Total » row. Returns (rows read, number of the « Total » row)."""
     projection = _projection(raw, cols, contract)
     if raw.format == "CSV":
-        _load_csv(con, raw, data, file_name, source_path, projection)
+        _load_csv(con, raw, lines, file_name, projection)
         # Rows were appended in file order: rowid (which, inside a transaction, starts at a
         # large base) orders them; when contiguous, the row number is a mere offset.
         first = raw.header_row + 1
@@ -286,10 +319,14 @@ class _Query:
     """The checks of a kind as SQL over the staged rows ``stg2 s``: joins to the resolved
     values, output expressions, and one reason expression per rule (NULL when it holds).
     ``chk`` holds every row's resolved values and ``_ok``; the failing rows are set aside in
-    ``bad`` and their reasons computed for them only; then the valid rows are inserted."""
+    ``bad`` and their reasons computed for them only; then the valid rows are inserted.
+    ``direct`` (large files, whose checks do not read the table they fill): no ``chk``; the
+    failing rows are selected into ``bad``, and the valid ones inserted straight from the
+    joins, which saves writing and reading back a table as large as the file."""
 
     def __init__(self, hashed: bool) -> None:
         self.hashed = hashed  # stg2 carries h_<field> = hash(f_<field>), computed on reading
+        self.direct = hashed
         self.joins: list[str] = []
         self.outputs: dict[str, str] = {}
         self.checks: list[tuple[str, str, str]] = []  # (field sql, value sql, reason sql)
@@ -304,21 +341,29 @@ class _Query:
     def _ok(self) -> str:
         return " AND ".join(f"({r}) IS NULL" for _, _, r in self.checks)
 
-    def chk_sql(self) -> str:
-        """``chk``: each row's resolved values and whether it breaks no rule (one pass)."""
+    def _checked(self) -> str:
+        """Each row's resolved values and whether it breaks no rule (one pass)."""
         outputs = ", ".join(f"{expr} AS {name}" for name, expr in self.outputs.items())
-        return f"""CREATE TEMP TABLE chk AS SELECT s._row, {outputs}, {self._ok()} AS _ok
+        return f"""SELECT s._row, {outputs}, {self._ok()} AS _ok
             FROM stg2 s {" ".join(self.joins)}"""
+
+    def chk_sql(self) -> str | None:
+        """``chk``: each row's resolved values and whether it breaks no rule."""
+        return None if self.direct else f"CREATE TEMP TABLE chk AS {self._checked()}"
 
     def bad_sql(self) -> str:
         """``bad``: the staged rows that break a rule (their reasons are computed from it)."""
+        if self.direct:
+            return f"""CREATE TEMP TABLE bad AS SELECT s.* FROM stg2 s {" ".join(self.joins)}
+                WHERE NOT ({self._ok()})"""
         return """CREATE TEMP TABLE bad AS SELECT s.* FROM stg2 s
             SEMI JOIN (SELECT _row FROM chk WHERE NOT _ok) k ON k._row = s._row"""
 
     def insert_sql(self, table: str, columns: list[str], extra: dict[str, str]) -> str:
         names = ", ".join([*columns, *extra])
         values = ", ".join([*columns, *extra.values()])
-        return f"INSERT INTO {table} ({names}) SELECT {values} FROM chk WHERE _ok"
+        rows = f"({self._checked()})" if self.direct else "chk"
+        return f"INSERT INTO {table} ({names}) SELECT {values} FROM {rows} WHERE _ok"
 
     def rejects_sql(self) -> str:
         errors = ", ".join(
@@ -889,19 +934,45 @@ def _programmes(con, q: _Query) -> None:
 # --- the load -------------------------------------------------------------------------------
 
 
-def _read_input(path_or_bytes, file_name: str | None) -> tuple[bytes, str, Path | None]:
+def _read_input(path_or_bytes, file_name: str | None) -> tuple[readers.Source, str]:
+    """The file given, not read yet: a path is read by pieces, never whole."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
-        return bytes(path_or_bytes), file_name or "fichier", None
+        return readers.Source(data=bytes(path_or_bytes)), file_name or "fichier"
     path = Path(path_or_bytes)
     name = file_name or path.name
     try:
-        return path.read_bytes(), name, path
+        with open(path, "rb"):
+            pass
     except FileNotFoundError as exc:
         raise FileRefused(f"Le fichier « {path} » est introuvable.") from exc
     except IsADirectoryError as exc:
         raise FileRefused(f"« {path} » est un dossier, pas un fichier.") from exc
     except OSError as exc:
         raise FileRefused(f"Le fichier « {path} » ne peut pas être lu ({exc.strerror}).") from exc
+    return readers.Source(path=path), name
+
+
+def _spill_folder(db: Path) -> str:
+    """A private folder beside the warehouse where DuckDB spills; those of loads that were
+    killed (their process is gone) are removed."""
+    for old in db.parent.glob(f"{TEMP_PREFIX}*"):
+        try:
+            pid = int(old.name[len(TEMP_PREFIX) :].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
+    return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=db.parent)
+
+
+def _bound_memory(con: duckdb.DuckDBPyConnection, folder: str) -> None:
+    """Spill instead of growing. Settings of the database instance, which this write
+    connection normally has to itself (another connection of this process to the same
+    file in write mode would keep the settings it has)."""
+    with contextlib.suppress(duckdb.Error):  # already used by that other connection
+        con.execute(f"SET temp_directory = {_lit(folder)}")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
 
 def load_file(
@@ -926,12 +997,12 @@ def load_file(
     db = Path(db)
     if not db.exists():
         raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
-    data, name, path = _read_input(path_or_bytes, file_name)
+    source, name = _read_input(path_or_bytes, file_name)
     label = (source_label or "").strip() or name
     contract = schemas.CONTRACTS[kind]
     result = LoadResult(kind=kind, file_name=name, source_label=label)
 
-    raw = readers.read_table(data, name, schemas.synonyms_of(contract), sheet)
+    raw = readers.read_table(source, name, schemas.synonyms_of(contract), sheet)
     result.format, result.encoding, result.separator = raw.format, raw.encoding, raw.separator
     result.sheet, result.header_row = raw.sheet, raw.header_row
     cols = match_columns(raw.headers, contract, name)
@@ -950,9 +1021,12 @@ def load_file(
         )
     result.encoding = raw.encoding
 
-    digest = sha256_of(data) + (f":{sheet}" if sheet else "")
+    scan = _scan(source)
+    digest = scan.sha256 + (f":{sheet}" if sheet else "")
     con = connect(db, timeout_s=timeout_s)  # waits for other holders, then WarehouseBusy
+    spill = _spill_folder(db)
     try:
+        _bound_memory(con, spill)
         _macros(con)
         # This connection holds the warehouse file for writing: no other process can change
         # it until we close, so what is read here still holds inside the transaction below.
@@ -982,8 +1056,8 @@ def load_file(
             )
         # The rows are read into temporary tables (never written to the warehouse file)
         # before the transaction: a failed attempt (not UTF-8 after all…) can be retried.
-        result.rows_read, total_row = _stage(con, raw, cols, contract, data, name, path)
-        data = raw.csv_text = raw.arrow = None  # read: free the file's bytes (memory peak)
+        result.rows_read, total_row = _stage(con, raw, cols, contract, scan.lines, name)
+        raw.arrow = source.data = None  # read: free the file's bytes (memory peak)
         if total_row is not None:
             result.messages.append(
                 f"La ligne {total_row} (total) n'est pas comptée comme une donnée."
@@ -999,6 +1073,9 @@ def load_file(
             load_id = record(
                 con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
             )
+            # Lookups, distinct values and per-row checks are all keyed by row number: the
+            # order in which their rows are stored does not matter (less memory, parallel).
+            con.execute("SET preserve_insertion_order = false")
             _reference_keys(con)
             query, table, columns = _validate(con, kind, set(cols.index), contract)
             extra = {"load_id": str(int(load_id))}
@@ -1008,7 +1085,10 @@ def load_file(
                 extra["source"] = "$label"
             # Checked before anything is inserted: checks against existing rows (programmes)
             # must not see this load's own rows.
-            con.execute(query.chk_sql())
+            chk = query.chk_sql()
+            if chk is not None:
+                con.execute(chk)
+            con.execute("RESET preserve_insertion_order")  # rejects: in file order
             con.execute(query.bad_sql())
             con.register(
                 "column_labels",
@@ -1053,6 +1133,7 @@ def load_file(
             raise
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     if result.replaced_loads:
         result.messages.append(
             "Chargement(s) remplacé(s) : n° "

@@ -10,12 +10,16 @@ decides which columns are kept and checks every value.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -29,6 +33,39 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMPTY_LINE = re.compile(r"\n(?=\r?\n)")
 
 
+CHUNK_BYTES = 1 << 22  # a file on disk is read by pieces of 4 MiB, never whole
+
+
+@dataclass
+class Source:
+    """The file as given: a path on disk (read by pieces, never held whole in memory) or the
+    bytes of an upload."""
+
+    path: Path | None = None
+    data: bytes | None = None
+
+    def head(self, size: int) -> bytes:
+        if self.data is not None:
+            return self.data[:size]
+        with open(self.path, "rb") as handle:  # type: ignore[arg-type]
+            return handle.read(size)
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.data is not None:
+            view = memoryview(self.data)
+            for i in range(0, len(view), CHUNK_BYTES):
+                yield bytes(view[i : i + CHUNK_BYTES])
+            return
+        with open(self.path, "rb") as handle:  # type: ignore[arg-type]
+            while chunk := handle.read(CHUNK_BYTES):
+                yield chunk
+
+    def read_all(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        return self.path.read_bytes()  # type: ignore[union-attr]
+
+
 @dataclass
 class RawTable:
     format: str  # "CSV" | "XLSX"
@@ -37,11 +74,14 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     sheet: str | None = None
-    # CSV: the bytes to hand to DuckDB (the file itself, or rewritten as UTF-8 with empty
-    # lines made rows of empty cells when ``normalised``), and lines to skip (titles, header).
-    csv_text: bytes | None = None
+    # CSV: the file given, and, when ``normalised``, the path of its copy rewritten as UTF-8
+    # with empty lines made rows of empty cells (``decode_first``: DuckDB cannot read the file
+    # as it is, it must be normalised first); lines to skip (titles, header).
+    source: Source | None = None
+    csv_path: str | None = None
     skip_lines: int = 0
     normalised: bool = False
+    decode_first: bool = False
     # XLSX: the data rows as an Arrow table (c0 … cN, _extra, _row).
     arrow: pa.Table | None = None
     notes: list[str] = field(default_factory=list)
@@ -51,13 +91,20 @@ def refuse(file_name: str, what: str) -> FileRefused:
     return FileRefused(f"Le fichier « {file_name} » est refusé : {what}.")
 
 
-def read_table(data: bytes, file_name: str, synonyms: dict[str, str], sheet: str | None = None):
+def _blank(source: Source) -> bool:
+    return all(chunk.isspace() for chunk in source.chunks())  # stops at the first non-blank
+
+
+def read_table(
+    source: Source, file_name: str, synonyms: dict[str, str], sheet: str | None = None
+) -> RawTable:
     """Detect the format and the header row; refuse what cannot be read as a table."""
-    if not data or data.isspace():
+    start = source.head(8)
+    if _blank(source):
         raise refuse(file_name, "il est vide")
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, file_name, synonyms, sheet)
-    if data[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+    if start[:4] == b"PK\x03\x04":
+        return _read_xlsx(source.read_all(), file_name, synonyms, sheet)
+    if start[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
         raise refuse(
             file_name,
             "c'est un classeur Excel 97-2003 (.xls), non pris en charge ; "
@@ -65,7 +112,7 @@ def read_table(data: bytes, file_name: str, synonyms: dict[str, str], sheet: str
         )
     if sheet is not None:
         raise refuse(file_name, "l'option --sheet ne vaut que pour un classeur XLSX")
-    return _read_csv(data, file_name, synonyms)
+    return _read_csv(source, file_name, synonyms)
 
 
 # --- header detection ---------------------------------------------------------------------
@@ -109,30 +156,45 @@ def _no_header(file_name: str, synonyms: dict[str, str]) -> FileRefused:
 HEAD_BYTES = 262144
 
 
-def _decode(data: bytes, file_name: str) -> tuple[str, str]:
-    """The whole file as text: UTF-16 (BOM), UTF-8 (with or without BOM), else Windows-1252."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+_BOMS_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_CANDIDATES = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"), ("latin-1", "Latin-1"))
+
+
+def _text_chunks(source: Source, codec: str) -> Iterator[str]:
+    """The file decoded by pieces (raises UnicodeDecodeError where it is not ``codec``)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    for chunk in source.chunks():
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
+
+
+def _encoding(source: Source, file_name: str, *, recode: bool = False) -> tuple[str, str, bool]:
+    """(codec, name, old Mac line endings) of the whole file, read by pieces: UTF-16 (BOM),
+    UTF-8 (with or without BOM; not tried when ``recode``), else Windows-1252, else Latin-1."""
+    if source.head(2) in _BOMS_UTF16:
+        candidates: tuple[tuple[str, str], ...] = (("utf-16", "UTF-16"),)
+    else:
+        candidates = _CANDIDATES[1:] if recode else _CANDIDATES
+    for codec, name in candidates:
+        has_lf = has_cr = False
         try:
-            return data.decode("utf-16"), "UTF-16"
+            for text in _text_chunks(source, codec):
+                has_lf = has_lf or "\n" in text
+                has_cr = has_cr or "\r" in text
         except UnicodeDecodeError as exc:
-            raise refuse(file_name, "son encodage UTF-16 est endommagé") from exc
-    try:
-        return data.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+            if codec == "utf-16":
+                raise refuse(file_name, "son encodage UTF-16 est endommagé") from exc
+            continue
+        return codec, name, has_cr and not has_lf
+    raise AssertionError("unreachable")  # pragma: no cover - Latin-1 decodes anything
 
 
-def _head_text(data: bytes) -> tuple[str, str] | None:
+def _head_text(head: bytes, longer: bool) -> tuple[str, str] | None:
     """The first lines as text when they are UTF-8 (the usual case, read without decoding
-    the whole file: DuckDB checks the rest), else None."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    the whole file: DuckDB checks the rest), else None. ``longer``: the file goes on."""
+    if head[:2] in _BOMS_UTF16:
         return None
-    head = data[:HEAD_BYTES]
-    if len(data) > HEAD_BYTES and b"\n" in head:
+    if longer and b"\n" in head:
         head = head[: head.rindex(b"\n") + 1]
     try:
         return head.decode("utf-8-sig"), "UTF-8"
@@ -140,42 +202,49 @@ def _head_text(data: bytes) -> tuple[str, str] | None:
         return None
 
 
-def normalise_csv(raw: RawTable, data: bytes, file_name: str, *, recode: bool = False) -> None:
-    """Decode the whole file (``recode``: it is not UTF-8 after all) and rewrite it as UTF-8
-    where empty lines become rows of empty cells, so that DuckDB, which skips empty lines,
-    keeps the row numbers the user sees."""
-    if recode:
-        if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-            try:
-                text, encoding = data.decode("cp1252"), "Windows-1252"
-            except UnicodeDecodeError:
-                text, encoding = data.decode("latin-1"), "Latin-1"
-        else:
-            text, encoding = _decode(data, file_name)
-    else:
-        text, encoding = _decode(data, file_name)
-    if "\r" in text and "\n" not in text:  # old Mac line endings
-        text = text.replace("\r", "\n")
+def normalise_csv(raw: RawTable, file_name: str, directory: str, *, recode: bool = False) -> None:
+    """Decode the whole file by pieces (``recode``: it is not UTF-8 after all) and rewrite it
+    in ``directory`` as UTF-8 where empty lines become rows of empty cells, so that DuckDB,
+    which skips empty lines, keeps the row numbers the user sees. Memory stays bounded."""
+    source = raw.source
+    assert source is not None
+    codec, encoding, old_mac = _encoding(source, file_name, recode=recode)
     filler = "\n" + (raw.separator or ";") * max(len(raw.headers) - 1, 1)
-    text = _EMPTY_LINE.sub(lambda _: filler, "\n" + text)[1:]
-    if not text.endswith("\n"):
-        text += "\n"
-    raw.csv_text = text.encode("utf-8")
+    target = os.path.join(directory, "fichier.csv")
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        pending = ""  # the last, unfinished line of the pieces read so far
+        for text in _text_chunks(source, codec):
+            if old_mac:
+                text = text.replace("\r", "\n")
+            text = pending + text
+            cut = text.rfind("\n") + 1
+            pending = text[cut:]
+            if cut:
+                # Every line of text[:cut] is complete: an empty one is seen whole.
+                out.write(_EMPTY_LINE.sub(lambda _: filler, "\n" + text[:cut])[1:])
+        if pending:
+            out.write(pending + "\n")
+    raw.csv_path = target
     raw.encoding = encoding
     raw.normalised = True
+    raw.decode_first = False
 
 
-def _read_csv(data: bytes, file_name: str, synonyms: dict[str, str]) -> RawTable:
-    if b"\x00" in data[:65536] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+def _read_csv(source: Source, file_name: str, synonyms: dict[str, str]) -> RawTable:
+    start = source.head(HEAD_BYTES + 1)
+    if b"\x00" in start[:65536] and start[:2] not in _BOMS_UTF16:
         raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX")
-    fast = _head_text(data)
+    fast = _head_text(start[:HEAD_BYTES], len(start) > HEAD_BYTES)
     if fast is not None and "\r" in fast[0] and "\n" not in fast[0]:
         fast = None  # old Mac line endings: rewritten below
     if fast is None:
-        text, encoding = _decode(data, file_name)
-        if "\r" in text and "\n" not in text:
-            text = text.replace("\r", "\n")
-        head = text[:HEAD_BYTES]
+        codec, encoding, old_mac = _encoding(source, file_name)
+        # Enough bytes for HEAD_BYTES characters (UTF-16: two bytes or more each).
+        decoder = codecs.getincrementaldecoder(codec)()
+        head = decoder.decode(source.head(4 * HEAD_BYTES))
+        if old_mac:
+            head = head.replace("\r", "\n")
+        head = head[:HEAD_BYTES]
     else:
         head, encoding = fast
     head_lines = head.splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
@@ -193,18 +262,16 @@ def _read_csv(data: bytes, file_name: str, synonyms: dict[str, str]) -> RawTable
     header_cells: list[str] = []
     for _ in range(index + 1):
         header_cells = next(reader)
-    raw = RawTable(
+    return RawTable(
         format="CSV",
         headers=_clean_headers(header_cells),
         header_row=index + 1,
         encoding=encoding,
         separator=sep,
-        csv_text=data,
+        source=source,
         skip_lines=reader.line_num,
+        decode_first=fast is None,
     )
-    if fast is None:
-        normalise_csv(raw, data, file_name)
-    return raw
 
 
 # --- XLSX ---------------------------------------------------------------------------------
