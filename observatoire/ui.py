@@ -191,52 +191,6 @@ def source_line(filters: Filters) -> None:
     st.caption(source_text(filters))
 
 
-def table_with_downloads(
-    frame: pd.DataFrame, name: str, *, key: str, formats: dict | None = None, **dataframe_kwargs
-) -> None:
-    """A table with CSV (French and standard) and XLSX downloads of exactly what it shows.
-
-    formats: column → function giving the French text shown (fmt.number, fmt.money…); the
-    table still sorts on the numbers, and the downloads keep them as numbers."""
-    shown = _french_view(frame, formats) if formats else frame
-    st.dataframe(shown, hide_index=True, width="stretch", **dataframe_kwargs)
-    cols = st.columns(3)
-    cols[0].download_button(
-        "CSV (Excel français)",
-        exports.to_csv(frame, french=True),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"{key}_csv_fr",
-    )
-    cols[1].download_button(
-        "CSV standard",
-        exports.to_csv(frame, french=False),
-        file_name=f"{name}-standard.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-    )
-    cols[2].download_button(
-        "XLSX",
-        exports.to_xlsx(frame),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx",
-    )
-
-
-def _french_view(frame: pd.DataFrame, formats: dict):
-    """The frame as shown: formatted numbers. Streamlit writes « None » in an empty cell
-    whatever the formatting, so empty numbers become +∞, shown « – » and sorted last.
-    Formats of columns the frame does not have are ignored."""
-    formats = {c: f for c, f in formats.items() if c in frame.columns}
-    filled = frame.astype({c: float for c in formats}).fillna({c: math.inf for c in formats})
-
-    def show(function):
-        return lambda value: "–" if math.isinf(value) else function(value)
-
-    return filled.style.format({c: show(f) for c, f in formats.items()})
-
-
 def declare_french() -> None:
     """Declare the page language (lang="fr") for screen readers and translation tools:
     Streamlit has no setting for it, so a one-line script sets it on the document."""
@@ -388,7 +342,7 @@ def switch_page(page: str, query: dict[str, str] | None = None) -> None:
 # Large tables and tables with masked small counts -------------------------------------------
 
 
-def table_with_downloads_on_demand(
+def table_with_downloads(
     frame: pd.DataFrame,
     name: str,
     *,
@@ -397,11 +351,12 @@ def table_with_downloads_on_demand(
     max_rows: int | None = None,
     **dataframe_kwargs,
 ) -> None:
-    """table_with_downloads for large tables and for tables whose small counts are masked:
-    the CSV and XLSX are made only when clicked and hold every row; the screen shows at most
-    MAX_ROWS rows and says so. In a formatted column, text among the numbers (« < 5 », a
-    masked count) is shown as it is and sorts before the numbers; the downloads keep it as
-    text and the numbers as numbers."""
+    """A table with CSV (French and standard) and XLSX downloads of exactly what it holds,
+    made only when clicked. formats: column → function giving the French text shown
+    (fmt.number, fmt.money…): the table still sorts on the numbers and the downloads keep
+    numbers as numbers. Text among the numbers (« < 5 », « secret »: a masked count) is shown
+    as it is and sorts before them. The screen shows at most MAX_ROWS rows and says so; the
+    downloads hold every row."""
     shown = frame if max_rows is None else frame.head(max_rows)
     st.dataframe(
         _text_aware_view(shown, formats or {}), hide_index=True, width="stretch", **dataframe_kwargs
@@ -430,9 +385,9 @@ def table_with_downloads_on_demand(
 
 def _text_aware_view(frame: pd.DataFrame, formats: dict):
     """The frame as shown: formatted numbers and dates, « – » for empty cells. The text
-    cells of a number column (one label per column, such as « < 5 ») become −∞ so that the
-    column still sorts as numbers, and are shown as their label: the masked number itself
-    never reaches the browser."""
+    cells of a number column (such as « < 5 » or « secret ») become distinct very negative
+    sentinels, so that the column still sorts as numbers, and are shown as their own text:
+    the masked number itself never reaches the browser."""
     formats = {c: f for c, f in formats.items() if c in frame.columns}
     if not formats:
         return frame
@@ -444,16 +399,24 @@ def _text_aware_view(frame: pd.DataFrame, formats: dict):
             continue
         numbers = pd.to_numeric(view[column], errors="coerce")
         text = view[column].where(numbers.isna() & view[column].notna())
-        label = str(text.dropna().iloc[0]) if text.notna().any() else "–"
-        view[column] = numbers.mask(text.notna(), -math.inf).fillna(math.inf).astype(float)
-        shown[column] = _shown_number(function, label)
+        labels = {
+            -math.inf if i == 0 else -1e300 * (i + 1): str(label)
+            for i, label in enumerate(sorted(text.dropna().astype(str).unique()))
+        }
+        sentinel = {label: value for value, label in labels.items()}
+        view[column] = (
+            numbers.mask(text.notna(), text.astype(str).map(sentinel))
+            .fillna(math.inf)
+            .astype(float)
+        )
+        shown[column] = _shown_number(function, labels)
     return view.style.format(shown)
 
 
-def _shown_number(function, label: str):
+def _shown_number(function, labels: dict[float, str]):
     def show(value):
-        if value == -math.inf:
-            return label
+        if value in labels:
+            return labels[value]
         return "–" if math.isinf(value) else function(value)
 
     return show

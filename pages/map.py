@@ -139,7 +139,7 @@ st.markdown(f"**Lecture** : {reading}")
 st.caption("Survolez un territoire pour ses chiffres ; cliquez dessus pour ouvrir sa fiche.")
 
 with st.expander("Les chiffres de la carte (tableau triable)", expanded=True):
-    ui.table_with_downloads_on_demand(
+    ui.table_with_downloads(
         figures, exports.slug(view.title), key="map_table", formats=maps.table_formats(view)
     )
 territories = view.table.set_index("code")["name"].to_dict()

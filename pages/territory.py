@@ -73,7 +73,7 @@ if not is_ept:
 compared.append(("Seine-Saint-Denis", warehouse.key_figures(filters.with_(ept=None, communes=()))))
 st.subheader("Comparaison")
 table = maps.comparison_table(compared)
-ui.table_with_downloads_on_demand(
+ui.table_with_downloads(
     table, f"comparaison-{code}", key="sheet_compare", formats=maps.comparison_formats(table)
 )
 
@@ -143,7 +143,7 @@ shown = records[
     & records["Programme"].isin(programmes or records["Programme"])
 ]
 st.caption(f"{fmt.plural(len(shown), 'enregistrement')} sur {fmt.number(len(records))}.")
-ui.table_with_downloads_on_demand(
+ui.table_with_downloads(
     shown,
     f"enregistrements-{code}",
     key="sheet_records",

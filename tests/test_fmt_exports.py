@@ -75,3 +75,17 @@ def test_xlsx_keeps_numbers_and_neutralises_formulas():
     assert cells[-1] == ("Montreuil", 1240)
     assert isinstance(cells[-1][1], int)
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_tables_show_each_masked_label_and_still_sort_on_numbers():
+    from observatoire import ui
+
+    frame = pd.DataFrame({"n": [1240, "< 5", 37, "secret", None]})
+    styler = ui._text_aware_view(frame, {"n": fmt.number})
+    html = styler.to_html()
+    assert "< 5" in html or "&lt; 5" in html
+    assert "secret" in html and f"1{NB}240" in html and "–" in html
+    values = styler.data["n"].tolist()
+    assert values[0] == 1240 and values[2] == 37
+    # Masked cells sort before every number; each keeps its own text.
+    assert values[1] < 0 and values[3] < 0 and values[1] != values[3]
