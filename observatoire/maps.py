@@ -1117,7 +1117,7 @@ def mask_progress(progress: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def label_masked_progress(fig: go.Figure, progress: pd.DataFrame) -> go.Figure:
-    """Write « masqué » on the bars of charts.target_progress_bars(PROGRESS) that
+    """Write « masqué » on the bars of charts.targets.progress_bars(PROGRESS) that
     mask_progress emptied, and « < 5 » as their achieved count in the hover."""
     masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
     label, derived = disclosure.current_label(), disclosure.DERIVED_LABEL

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from observatoire import charts, fmt, ui, warehouse
+from observatoire.charts import targets as charts_targets
 
 filters = ui.current_filters()
 st.title("Vue d'ensemble")
@@ -57,12 +58,10 @@ if headline.empty:
     st.info("Aucun objectif ne correspond aux filtres choisis.")
 else:
     if filters.has_territory:
-        st.caption(
-            "Objectifs départementaux rapportés au territoire choisi au prorata de sa "
-            "population (population municipale 2023)."
-        )
+        rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
+        st.caption(f"Part du territoire choisi dans chaque objectif : {rules}.")
     ui.chart(
-        charts.target_progress_bars(headline),
+        charts_targets.progress_bars(headline),
         key="overview_targets",
         title="Avancement des principaux objectifs",
         data=headline[
@@ -76,7 +75,7 @@ else:
                 "source_title",
             ]
         ],
-        reading=charts.progress_reading(headline),
+        reading=charts_targets.progress_reading(headline),
     )
 
 left, right = st.columns(2)

@@ -4,6 +4,7 @@ département, progress per target, what was distributed and funded, and the reco
 import streamlit as st
 
 from observatoire import charts, disclosure, fmt, maps, ui, warehouse
+from observatoire.charts import targets as charts_targets
 
 filters = ui.current_filters()
 communes = warehouse.territories()
@@ -87,11 +88,11 @@ else:
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
     shown, exported = maps.mask_progress(headline)
     ui.chart(
-        maps.label_masked_progress(charts.target_progress_bars(shown), shown),
+        maps.label_masked_progress(charts_targets.progress_bars(shown), shown),
         key="sheet_targets",
         title="Avancement des objectifs",
         data=exported[list(maps.PROGRESS_COLUMNS)],
-        reading=maps.reading_of_masked(charts.progress_reading, shown, "progress"),
+        reading=maps.reading_of_masked(charts_targets.progress_reading, shown, "progress"),
     )
 
 left, right = st.columns(2)

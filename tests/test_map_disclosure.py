@@ -24,6 +24,7 @@ import pytest
 import shapely
 
 from observatoire import classify, disclosure, exports, maps, ui, warehouse
+from observatoire.charts import targets as charts_targets
 from observatoire.filters import Filters
 
 COUBRON, DUGNY, MONTREUIL, BOBIGNY, AUBERVILLIERS = "93015", "93030", "93048", "93008", "93001"
@@ -404,14 +405,13 @@ def test_sheet_charts_hide_small_counts(small_db, monkeypatch):
 
 
 def test_sheet_progress_hides_a_small_achievement(small_db):
-    from observatoire import charts
 
     progress = warehouse.target_progress(Filters(communes=(COUBRON,)))
     headline = progress[progress["headline"]]
     shown, exported = maps.mask_progress(headline)
     row = exported[(exported["indicator"] == "quantite") & (exported["achieved"] == "< 5")]
     assert len(row) >= 1 and set(row["progress"]) == {"masqué"}
-    figure = maps.label_masked_progress(charts.target_progress_bars(shown), shown)
+    figure = maps.label_masked_progress(charts_targets.progress_bars(shown), shown)
     bar = figure.data[0]
     masked = [i for i, t in enumerate(bar.text) if t == "masqué"]
     assert len(masked) == len(row)

@@ -77,43 +77,6 @@ def monthly_area(
     return base_layout(fig, title)
 
 
-def target_progress_bars(
-    progress: pd.DataFrame, title: str = "Avancement des objectifs"
-) -> go.Figure:
-    """One bar per target: achieved as a percentage of the (territorial share of the) target."""
-    data = progress.iloc[::-1]
-    labels = [_wrap(label or "") for label in data["label"]]
-    pct = (data["progress"].fillna(0) * 100).clip(upper=150)
-    custom = [
-        [fmt.number(a), fmt.number(t), unit, fmt.percent(p), name]
-        for a, t, unit, p, name in zip(
-            data["achieved"],
-            data["target_share"],
-            data["unit"],
-            data["progress"],
-            data["programme_name"],
-            strict=True,
-        )
-    ]
-    fig = go.Figure(
-        go.Bar(
-            x=pct,
-            y=labels,
-            orientation="h",
-            marker_color=[PALETTE[2] if p >= 100 else PALETTE[0] for p in pct],
-            text=[fmt.percent(p) for p in data["progress"]],
-            textposition="auto",
-            customdata=custom,
-            hovertemplate="<b>%{customdata[4]}</b><br>%{y}<br>%{customdata[0]} sur "
-            "%{customdata[1]} %{customdata[2]} (%{customdata[3]})<extra></extra>",
-        )
-    )
-    fig.add_vline(x=100, line_dash="dash", line_color="#444")
-    fig.update_xaxes(ticksuffix=f"{fmt.NBSP}%", range=[0, max(105, float(pct.max() or 0) + 5)])
-    lines = sum(label.count("<br>") + 1 for label in labels)
-    return base_layout(fig, title, height=max(260, 90 + 17 * lines + 14 * len(data)))
-
-
 def _wrap(text: str, width: int = 60) -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
@@ -147,16 +110,4 @@ def monthly_reading(by_month: pd.DataFrame) -> str:
     return (
         f"Mois le plus actif : {pd.Timestamp(peak):%m/%Y}, avec "
         f"{fmt.number(per_month.max())} distributions sur {fmt.number(per_month.sum())}."
-    )
-
-
-def progress_reading(progress: pd.DataFrame) -> str:
-    if progress.empty:
-        return "Aucun objectif."
-    reached = int((progress["progress"] >= 1).sum())
-    laggard = progress.sort_values("progress").iloc[0]
-    return (
-        f"{reached} objectif{'s' if reached > 1 else ''} atteint{'s' if reached > 1 else ''} "
-        f"sur {len(progress)} ; le plus en retard : {laggard['label']} "
-        f"({fmt.percent(laggard['progress'])})."
     )
