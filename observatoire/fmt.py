@@ -5,6 +5,7 @@ Thousands are separated by a no-break space (U+00A0) so that « 1 234 » never w
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pandas as pd
@@ -78,3 +79,12 @@ def plural(count: float, singular: str, plural_form: str | None = None) -> str:
     """French plural: 0 and 1 take the singular."""
     word = singular if abs(count) < 2 else (plural_form or singular + "s")
     return f"{number(count)} {word}"
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text) -> str:
+    """Text from a file, safe inside Streamlit markdown: every markdown and HTML special
+    character is escaped, so a name can never become a link, an image or markup."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", "" if _missing(text) else str(text))

@@ -115,7 +115,7 @@ if submitted:
                 timeout_s=get_settings().lock_timeout_s,
             )
         except EtlError as error:
-            st.error(f"Fichier refusé : {error}")
+            st.error(f"Fichier refusé : {fmt.md(error)}")
         else:
             if result.already_loaded:
                 st.info(
@@ -130,4 +130,4 @@ if submitted:
                     f"{fmt.number(result.rows_rejected)} rejetées."
                 )
             for message in result.messages:
-                st.caption(message)
+                st.caption(fmt.md(message))

@@ -18,19 +18,22 @@ targets = warehouse.target_progress(filters.with_(ept=None, communes=()))
 
 for programme in programmes.itertuples():
     with st.container(border=True):
-        st.subheader(programme.name)
+        st.subheader(fmt.md(programme.name))
         start, end = fmt.french_date(programme.start_date), fmt.french_date(programme.end_date)
         period = f"depuis le {start}" if end == "–" else f"du {start} au {end}"
-        st.caption(f"Opérateur : {programme.operator} · {period} · identifiant `{programme.id}`")
+        st.caption(
+            f"Opérateur : {fmt.md(programme.operator)} · {period} · "
+            f"identifiant {fmt.md(programme.id)}"
+        )
         st.text(programme.description or "")
         if programme.from_press_release:
             st.markdown(
-                f"**Source** : {programme.source_publisher}, communiqué du "
-                f"{fmt.french_date(programme.source_date)} — « {programme.source_title} »"
+                f"**Source** : {fmt.md(programme.source_publisher)}, communiqué du "
+                f"{fmt.french_date(programme.source_date)} — « {fmt.md(programme.source_title)} »"
             )
         else:
             st.markdown(
-                f"**Source** : fichier « {programme.source} », chargé le "
+                f"**Source** : fichier « {fmt.md(programme.source)} », chargé le "
                 f"{fmt.french_date(programme.loaded_at)}"
             )
         rows = targets[targets["programme_id"] == programme.id]

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import ui, warehouse
+from observatoire import fmt, ui, warehouse
 from observatoire.charts import targets as charts
 
 filters = ui.current_filters()
@@ -55,7 +55,7 @@ ui.chart(
     data=charts.monthly_table(row),
     reading=charts.trajectory_reading(row),
 )
-st.caption(f"Source de l'objectif : {charts.source_of(row)}.")
+st.caption(f"Source de l'objectif : {fmt.md(charts.source_of(row))}.")
 
 st.subheader("Par territoire")
 left, right = st.columns([1, 3])

@@ -89,3 +89,12 @@ def test_tables_show_each_masked_label_and_still_sort_on_numbers():
     assert values[0] == 1240 and values[2] == 37
     # Masked cells sort before every number; each keeps its own text.
     assert values[1] < 0 and values[3] < 0 and values[1] != values[3]
+
+
+def test_text_from_files_cannot_become_markdown_or_html():
+    hostile = "![x](http://example.invalid/a.png) [clic](javascript:alert(1)) <b>gras</b> **x**"
+    escaped = fmt.md(hostile)
+    for raw in ("![", "](", "<b>", "**"):
+        assert raw not in escaped
+    assert escaped.replace("\\", "") == hostile
+    assert fmt.md(None) == ""

@@ -104,3 +104,20 @@ def test_chart_exports_carry_source_line_and_demo_mention(app):
     at.toggle(key="f_demo").set_value(False).run()
     for figure, _, _ in at.session_state["_press_kit_figures"]:
         assert "Données de démonstration" not in figure.dress().layout.annotations[-1].text
+
+
+def test_names_from_files_are_shown_as_text(app, demo_db, tmp_path):
+    """A programme loaded from a user's file, named like markdown: shown, never rendered."""
+    from etl.load import load_file
+    from observatoire import warehouse
+
+    hostile = "![pixel](http://example.invalid/p.png) **Programme** <b>test</b>"
+    csv = tmp_path / "programmes.csv"
+    csv.write_text(f"id;nom;operateur;debut\nprog-test;{hostile};Asso;2021-01-01\n", "utf-8")
+    warehouse.READER.release()
+    assert load_file(demo_db, "programmes", csv).rows_loaded == 1
+    at = app.run()
+    at.switch_page("pages/programmes.py").run()
+    assert not at.exception
+    shown = [s.value for s in at.subheader if "pixel" in s.value]
+    assert shown and "![" not in shown[0] and "**" not in shown[0] and "<b>" not in shown[0]
