@@ -22,7 +22,6 @@ import os
 import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ for path in (ROOT, BENCH):
         sys.path.insert(0, str(path))
 
 import bench_load  # noqa: E402  (its child measurements are reused as they are)
+from bench_queries import summary  # noqa: E402  (one definition of median and spread)
 from generate import generate  # noqa: E402
 
 from etl.warehouse import init_warehouse  # noqa: E402
@@ -76,16 +76,6 @@ def _child(args: list[str], timeout_s: float = 7200) -> dict:
         raise RuntimeError(f"{' '.join(args)} a échoué :\n{done.stderr[-3000:]}")
     text = done.stdout
     return json.loads(text[text.index("{") :])
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {
-        "median": statistics.median(ordered),
-        "min": ordered[0],
-        "max": ordered[-1],
-        "n": len(ordered),
-    }
 
 
 def measure_load(csv: Path, rows: int, repeats: int) -> dict:
