@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from etl import summary  # noqa: E402
 from etl.db import transaction, writer  # noqa: E402
 from etl.ledger import LoadRecord, record  # noqa: E402
 from etl.warehouse import init_warehouse  # noqa: E402
@@ -217,6 +218,7 @@ def generate(db: Path, rows: int, seed: int = 93, csv: Path | None = None) -> di
                 (CONSEILLERS_SQL, post_rows),
             ):
                 con.execute(sql, _used(sql, common | {"rows": count}))
+            summary.refresh(con, loads=[load_id])
         con.execute("CHECKPOINT")
         if csv is not None:
             csv.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from etl.db import connect
+from etl import summary
+from etl.db import connect, transaction, writer
 from etl.errors import EtlError
 from etl.warehouse import init_warehouse
 from observatoire.settings import get_settings
@@ -64,6 +65,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     applied = ", ".join(report.migrations) or "aucune"
     reference = "mis à jour" if report.reference_load else "déjà à jour"
     print(f"Entrepôt : {db} — migrations appliquées : {applied} ; référentiel {reference}.")
+    if args.rebuild_summary:
+        with writer(db, get_settings().lock_timeout_s) as con, transaction(con):
+            summary.refresh(con, everything=True)
+            rows, records = summary.counts(con)
+        print(f"Résumé mensuel recalculé : {rows} lignes pour {records} enregistrements.")
     return EXIT_OK
 
 
@@ -77,12 +83,25 @@ def cmd_status(args: argparse.Namespace) -> int:
                       CASE WHEN replaced_at IS NULL THEN '' ELSE 'remplacé' END
                FROM loads ORDER BY load_id"""
         ).fetchall()
+        summary_rows, summed = summary.counts(con)
+        out_of_step = summary.differences(con)
     finally:
         con.close()
     header = ("id", "type", "source", "fichier", "chargé le", "lues", "chargées", "rejetées", "")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    print(
+        f"Résumé mensuel des distributions (lu par les pages) : {summary_rows} lignes "
+        f"pour {summed} enregistrements."
+    )
+    if out_of_step:
+        print(
+            f"Erreur : le résumé mensuel diffère des enregistrements sur {out_of_step} lignes ; "
+            "« python -m etl migrate --rebuild-summary » le recalcule.",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     return EXIT_OK
 
 
@@ -117,13 +136,20 @@ def build_parser() -> argparse.ArgumentParser:
         "changé, sans toucher aux chargements ni aux données de démonstration.",
     )
     _db_arg(migrate)
+    migrate.add_argument(
+        "--rebuild-summary",
+        action="store_true",
+        help="recalcule aussi le résumé mensuel des distributions que lisent les pages "
+        "(si « status » le dit en décalage)",
+    )
     migrate.set_defaults(func=cmd_migrate)
 
     status = sub.add_parser(
         "status",
         help="liste les chargements",
         description="Liste les chargements : type, source, date, lignes lues, chargées "
-        "et rejetées.",
+        "et rejetées ; vérifie que le résumé mensuel des distributions suit les "
+        "enregistrements.",
     )
     _db_arg(status)
     status.set_defaults(func=cmd_status)

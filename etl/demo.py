@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl import summary
 from etl.ledger import LoadRecord, find_active, record, sha256_of_files
 from observatoire.settings import DEMO_DIR
 
@@ -233,6 +234,7 @@ def load_demo(con: duckdb.DuckDBPyConnection, seed: int = DEFAULT_SEED) -> int |
         con.register("demo_frame", frame)
         con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM demo_frame")
         con.unregister("demo_frame")
+    summary.refresh(con, demo=True)
     return load_id
 
 
@@ -241,5 +243,6 @@ def remove_demo(con: duckdb.DuckDBPyConnection) -> int:
     removed = 0
     for table in ("distributions", "funding", "conseillers"):
         removed += con.execute(f"DELETE FROM {table} WHERE is_demo").fetchone()[0]
+    summary.refresh(con, demo=True)
     con.execute("UPDATE loads SET replaced_at = now() WHERE kind = 'demo' AND replaced_at IS NULL")
     return removed

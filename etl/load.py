@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import readers, schemas
+from etl import readers, schemas, summary
 from etl.db import connect
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, update_counts
@@ -1115,6 +1115,8 @@ def load_file(
                 query.insert_sql(table, columns, extra),
                 {"label": label} if "source" in extra else None,
             )
+            if table == "distributions":  # its monthly summary moves with it
+                summary.refresh(con, loads=[*previous, load_id])
             con.execute("RESET preserve_insertion_order")
             rejected = con.execute("SELECT count(*) FROM bad").fetchall()[0][0]
             loaded = result.rows_read - rejected

@@ -12,7 +12,7 @@ import atexit
 import re
 import threading
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -26,25 +26,50 @@ from observatoire.settings import get_settings
 SQL_DIR = Path(__file__).parent / "sql"
 # {{NAME:alias}} expands observatoire/sql/_NAME.sql (filter clauses, shared sub-queries).
 _TEMPLATE = re.compile(r"\{\{([a-z_]+):([a-z_]+)\}\}")
+# Queries read distributions through {{distribution_facts}}: the monthly summary
+# (etl/summary.py), a few thousand rows whatever the number of records, when the period is
+# made of whole months or open ("months"); otherwise whole months from the summary and the
+# days of the cut months from the records ("cut"). "records" reads only the records: the
+# reference the other two are tested and benchmarked against.
+_DISTRIBUTION_FACTS = "{{distribution_facts}}"
+FACT_SOURCES = {
+    "months": "distribution_months",
+    "cut": None,  # _distribution_facts_cut.sql
+    "records": "(SELECT *, 1 AS records FROM distributions)",
+}
 
 
 class WarehouseMissing(RuntimeError):
     """No warehouse file: the pages say how to build one."""
 
 
+def _template(name: str) -> str:
+    """observatoire/sql/_NAME.sql without its comment lines."""
+    text = (SQL_DIR / f"_{name}.sql").read_text(encoding="utf-8")
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
 @cache
-def load_sql(name: str) -> str:
-    """Read observatoire/sql/NAME.sql and expand its {{…_filter:alias}} clauses."""
+def load_sql(name: str, facts: str = "months") -> str:
+    """Read observatoire/sql/NAME.sql and expand its templates: {{…:alias}} clauses, and
+    {{distribution_facts}} from the FACT_SOURCES entry `facts`."""
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = _TEMPLATE.sub(
+        lambda m: "(" + _template(m.group(1)).replace("ALIAS", m.group(2)) + ")", text
+    )
+    source = FACT_SOURCES[facts] or f"({_template('distribution_facts_cut')})"
+    return text.replace(_DISTRIBUTION_FACTS, source)
 
-    def expand(match: re.Match) -> str:
-        template = (SQL_DIR / f"_{match.group(1)}.sql").read_text(encoding="utf-8")
-        body = "\n".join(
-            line for line in template.splitlines() if not line.lstrip().startswith("--")
-        )
-        return "(" + body.replace("ALIAS", match.group(2)) + ")"
 
-    return _TEMPLATE.sub(expand, text)
+def fact_source(params: dict) -> str:
+    """Where a query reads distributions under these parameters: the monthly summary alone
+    ("months") when the period starts on a 1st and ends on a month's last day (either may be
+    open), "cut" otherwise."""
+    start, end = params.get("date_from"), params.get("date_to")
+    whole = (start is None or start.day == 1) and (
+        end is None or (end + timedelta(days=1)).day == 1
+    )
+    return "months" if whole else "cut"
 
 
 def db_path() -> Path:
@@ -143,12 +168,15 @@ READER = KeptReader()
 atexit.register(READER.release)
 
 
-def run(name: str, params: dict | None = None, path: Path | None = None) -> pd.DataFrame:
-    """Run a named query on the kept read-only connection (uncached)."""
+def run(
+    name: str, params: dict | None = None, path: Path | None = None, facts: str | None = None
+) -> pd.DataFrame:
+    """Run a named query on the kept read-only connection (uncached). `facts` forces where
+    distributions are read (FACT_SOURCES; default: fact_source(params))."""
     path = path or db_path()
     if not path.exists():
         raise WarehouseMissing(str(path))
-    sql = load_sql(name)
+    sql = load_sql(name, facts or fact_source(params or {}))
     used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
     with READER.cursor(path) as con:
         return con.execute(sql, used).df()

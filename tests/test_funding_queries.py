@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
+from etl import summary
 from observatoire import warehouse
 from observatoire.filters import Filters
 
@@ -45,6 +46,7 @@ def funding_db(empty_db, use_db):
         ('2021-02-10', '93048', 'emmaus-connect-2020', 'recharge', 5, NULL, NULL, false, 99),
         ('2021-03-10', '93008', 'emmaus-connect-2020', 'accompagnement', 4, NULL, NULL, false, 99)"""
     )
+    summary.refresh(con, everything=True)  # as a load does
     con.execute(
         """INSERT INTO conseillers VALUES
         ('2021-04-01', '93008', 'conseillers-numeriques', 1, 'publique', false, 99),
@@ -193,6 +195,7 @@ def test_costs_where_both_sides_exist(funding_db):
 def test_costs_flag_demonstration_counts(funding_db):
     con = duckdb.connect(str(funding_db))
     con.execute("UPDATE distributions SET is_demo = true WHERE item = 'recharge'")
+    summary.refresh(con, everything=True)
     con.close()
     costs = warehouse.funding_costs(Filters()).set_index("programme_id")
     assert costs.loc["emmaus-connect-2020", "has_demo"]

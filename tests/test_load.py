@@ -38,7 +38,15 @@ def rejects(db: Path, load_id: int) -> list[tuple]:
 
 
 def snapshot(db: Path) -> dict[str, list]:
-    tables = ("loads", "distributions", "funding", "targets", "programmes", "rejected_rows")
+    tables = (
+        "loads",
+        "distributions",
+        "distribution_months",
+        "funding",
+        "targets",
+        "programmes",
+        "rejected_rows",
+    )
     return {t: sorted(query(db, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 

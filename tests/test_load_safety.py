@@ -91,7 +91,14 @@ def _state(db: Path) -> dict:
     try:
         return {
             t: con.execute(f"SELECT count(*), hash(list(t ORDER BY t)) FROM {t} AS t").fetchall()
-            for t in ("loads", "distributions", "rejected_rows", "programmes", "targets")
+            for t in (
+                "loads",
+                "distributions",
+                "distribution_months",
+                "rejected_rows",
+                "programmes",
+                "targets",
+            )
         }
     finally:
         con.close()

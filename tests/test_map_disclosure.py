@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from etl import summary
 from observatoire import classify, disclosure, exports, maps, ui, warehouse
 from observatoire.charts import targets as charts_targets
 from observatoire.filters import Filters
@@ -45,6 +46,7 @@ def small_db(empty_db, use_db, monkeypatch):
         ('2020-04-11', '93001', 'confinement-2020-tablettes', 'smartphone', 60, 'collégiens', 'Département de la Seine-Saint-Denis', false, 99),
         ('2020-04-12', '93001', 'confinement-2020-sim', 'recharge', 2, 'collégiens', 'Département de la Seine-Saint-Denis', false, 99)"""  # noqa: E501
     )
+    summary.refresh(con, everything=True)  # as a load does
     con.execute(
         "INSERT INTO funding VALUES "
         "('2020-12-01', 'État', 'emmaus-connect-2020', '93015', NULL, 900, 'X', false, 99)"

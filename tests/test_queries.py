@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
+from etl import summary
 from observatoire import warehouse
 from observatoire.filters import Filters
 
@@ -29,6 +30,7 @@ def tiny_db(empty_db, monkeypatch):
         ('2021-03-10', '93008', 'emmaus-connect-2020', 'accompagnement', 4, 'allocataires RSA', 'Emmaüs Connect', false, 99),
         ('2020-04-10', '93001', 'confinement-2020-tablettes', 'tablette', 100, 'collégiens', 'Département de la Seine-Saint-Denis', false, 99)"""
     )
+    summary.refresh(con, everything=True)  # as a load does
     con.execute(
         """INSERT INTO funding VALUES
         ('2020-11-17', 'CAF', 'emmaus-connect-2020', NULL, NULL, 1000, 'Plan', false, 99),

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from etl import summary
 from observatoire import warehouse
 from observatoire.filters import Filters
 
@@ -63,6 +64,7 @@ def targets_db(empty_db, use_db):
         ('2021-05-01', '93001', 'test-prog', 'ordinateur', 25, NULL, NULL, false, 99),
         ('2021-05-20', '93066', 'test-prog', 'ordinateur', 5, NULL, NULL, true, 98)"""
     )
+    summary.refresh(con, everything=True)  # as a load does
     con.execute(
         """INSERT INTO funding VALUES
         ('2021-02-01', 'État', 'test-prog', NULL, NULL, 4000, 'X', false, 99),
@@ -207,6 +209,7 @@ def test_target_met_is_atteint(targets_db):
         "INSERT INTO distributions VALUES "
         "('2021-06-01', '93001', 'test-prog', 'ordinateur', 30, NULL, NULL, false, 99)"
     )
+    summary.refresh(con, everything=True)  # as a load does
     con.close()
     communes = _by_code(warehouse.target_territory_progress(TEST, "commune", today=MID_YEAR))
     assert communes.loc[AUBERVILLIERS, "status"] == "atteint"  # 55 ≥ 50

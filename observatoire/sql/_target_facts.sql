@@ -27,7 +27,7 @@ dist AS (
            CASE WHEN (SELECT by_month FROM target_grain)
                 THEN date_trunc('month', date)::DATE END AS month,
            is_demo, sum(quantity) AS value
-    FROM distributions
+    FROM {{distribution_facts}}
     WHERE programme_id IN (SELECT programme_id FROM fam WHERE indicator = 'quantite')
       AND ($date_from IS NULL OR date >= $date_from)
       AND ($date_to IS NULL OR date <= $date_to)

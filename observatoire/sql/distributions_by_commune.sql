@@ -11,7 +11,7 @@ FROM communes c
 JOIN epts e ON e.code = c.ept_code
 LEFT JOIN (
     SELECT d.*
-    FROM distributions d
+    FROM {{distribution_facts}} d
     JOIN communes d_c ON d_c.code = d.commune_code
     WHERE {{facts_filter:d}}
 ) d ON d.commune_code = c.code

@@ -15,7 +15,7 @@ given AS (
            sum(d.quantity) FILTER (WHERE d.item <> 'accompagnement') AS items,
            sum(d.quantity) FILTER (WHERE d.item <> 'recharge') AS people,
            bool_or(d.is_demo) AS has_demo
-    FROM distributions d JOIN communes d_c ON d_c.code = d.commune_code
+    FROM {{distribution_facts}} d JOIN communes d_c ON d_c.code = d.commune_code
     WHERE {{facts_filter:d}}
     GROUP BY ALL
 ),

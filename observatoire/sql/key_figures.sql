@@ -7,7 +7,7 @@ WITH d AS (
         sum(d.quantity) FILTER (WHERE d.item <> 'recharge') AS people_reached,
         count(DISTINCT d.commune_code) AS communes_reached,
         bool_or(d.is_demo) AS has_demo_d
-    FROM distributions d
+    FROM {{distribution_facts}} d
     JOIN communes d_c ON d_c.code = d.commune_code
     WHERE {{facts_filter:d}}
 ),

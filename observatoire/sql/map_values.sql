@@ -22,25 +22,25 @@ facts AS (
                 WHEN $key IS NULL THEN
                     CASE WHEN d.item <> 'accompagnement' THEN d.quantity ELSE 0 END
                 WHEN d.item = $key THEN d.quantity ELSE 0 END::DOUBLE AS value,
-           d.is_demo
-    FROM distributions d JOIN communes d_c ON d_c.code = d.commune_code
+           d.is_demo, d.records
+    FROM {{distribution_facts}} d JOIN communes d_c ON d_c.code = d.commune_code
     WHERE $measure IN ('quantite', 'personnes') AND {{facts_filter:d}}
     UNION ALL
     SELECT f.commune_code, f.ept_code,
            CASE WHEN $key IS NULL OR f.funder = $key THEN f.amount_eur ELSE 0 END::DOUBLE,
-           f.is_demo
+           f.is_demo, 1
     FROM funding f LEFT JOIN communes f_c ON f_c.code = f.commune_code
     WHERE $measure = 'euros' AND (f.commune_code IS NOT NULL OR f.ept_code IS NOT NULL)
       AND {{funding_filter:f}}
     UNION ALL
-    SELECT p.commune_code, NULL::VARCHAR, p.posts::DOUBLE, p.is_demo
+    SELECT p.commune_code, NULL::VARCHAR, p.posts::DOUBLE, p.is_demo, 1
     FROM conseillers p JOIN communes p_c ON p_c.code = p.commune_code
     WHERE $measure = 'postes' AND {{facts_filter:p}}
 ),
 by_code AS (
     SELECT CASE $level WHEN 'ept' THEN coalesce(c.ept_code, x.ept_code)
                 ELSE x.commune_code END AS code,
-           sum(x.value) AS value, count(*) AS records, bool_or(x.is_demo) AS has_demo
+           sum(x.value) AS value, sum(x.records) AS records, bool_or(x.is_demo) AS has_demo
     FROM facts x LEFT JOIN communes c ON c.code = x.commune_code
     GROUP BY 1
 )
