@@ -65,11 +65,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     applied = ", ".join(report.migrations) or "aucune"
     reference = "mis à jour" if report.reference_load else "déjà à jour"
     print(f"Entrepôt : {db} — migrations appliquées : {applied} ; référentiel {reference}.")
-    if args.rebuild_summary:
+    if args.rebuild_summaries:
         with writer(db, get_settings().lock_timeout_s) as con, transaction(con):
             summary.refresh(con, everything=True)
-            rows, records = summary.counts(con)
-        print(f"Résumé mensuel recalculé : {rows} lignes pour {records} enregistrements.")
+            by_month, by_day, records = summary.counts(con)
+        print(
+            f"Résumés des distributions recalculés : {by_month} lignes par mois, {by_day} "
+            f"par jour, pour {records} enregistrements."
+        )
     return EXIT_OK
 
 
@@ -83,7 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                       CASE WHEN replaced_at IS NULL THEN '' ELSE 'remplacé' END
                FROM loads ORDER BY load_id"""
         ).fetchall()
-        summary_rows, summed = summary.counts(con)
+        by_month, by_day, summed = summary.counts(con)
         out_of_step = summary.differences(con)
     finally:
         con.close()
@@ -92,13 +95,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     print(
-        f"Résumé mensuel des distributions (lu par les pages) : {summary_rows} lignes "
-        f"pour {summed} enregistrements."
+        f"Résumés des distributions (lus par les pages) : {by_month} lignes par mois, "
+        f"{by_day} par jour, pour {summed} enregistrements."
     )
     if out_of_step:
         print(
-            f"Erreur : le résumé mensuel diffère des enregistrements sur {out_of_step} lignes ; "
-            "« python -m etl migrate --rebuild-summary » le recalcule.",
+            f"Erreur : les résumés diffèrent des enregistrements sur {out_of_step} lignes ; "
+            "« python -m etl migrate --rebuild-summaries » les recalcule.",
             file=sys.stderr,
         )
         return EXIT_REFUSED
@@ -137,10 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_arg(migrate)
     migrate.add_argument(
-        "--rebuild-summary",
+        "--rebuild-summaries",
         action="store_true",
-        help="recalcule aussi le résumé mensuel des distributions que lisent les pages "
-        "(si « status » le dit en décalage)",
+        help="recalcule aussi les résumés des distributions (par mois, par jour) que lisent "
+        "les pages, si « status » les dit en décalage",
     )
     migrate.set_defaults(func=cmd_migrate)
 
@@ -148,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status",
         help="liste les chargements",
         description="Liste les chargements : type, source, date, lignes lues, chargées "
-        "et rejetées ; vérifie que le résumé mensuel des distributions suit les "
+        "et rejetées ; vérifie que les résumés des distributions suivent les "
         "enregistrements.",
     )
     _db_arg(status)

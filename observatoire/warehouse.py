@@ -72,6 +72,19 @@ def fact_source(params: dict) -> str:
     return "months" if whole else "cut"
 
 
+def whole_months(params: dict) -> dict:
+    """The whole months inside the period, from months_from to before months_until (None:
+    open), for the "cut" source: their records are read from the summary."""
+    start, end = params.get("date_from"), params.get("date_to")
+    months_from = start
+    if start is not None and start.day != 1:
+        months_from = (start.replace(day=1) + timedelta(days=31)).replace(day=1)
+    months_until = None if end is None else end + timedelta(days=1)
+    if months_until is not None and months_until.day != 1:
+        months_until = months_until.replace(day=1)
+    return {"months_from": months_from, "months_until": months_until}
+
+
 def db_path() -> Path:
     return get_settings().db
 
@@ -176,8 +189,12 @@ def run(
     path = path or db_path()
     if not path.exists():
         raise WarehouseMissing(str(path))
-    sql = load_sql(name, facts or fact_source(params or {}))
-    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    params = params or {}
+    facts = facts or fact_source(params)
+    sql = load_sql(name, facts)
+    if facts == "cut":
+        params = params | whole_months(params)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
     with READER.cursor(path) as con:
         return con.execute(sql, used).df()
 

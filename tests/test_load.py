@@ -42,6 +42,7 @@ def snapshot(db: Path) -> dict[str, list]:
         "loads",
         "distributions",
         "distribution_months",
+        "distribution_days",
         "funding",
         "targets",
         "programmes",

@@ -95,6 +95,7 @@ def _state(db: Path) -> dict:
                 "loads",
                 "distributions",
                 "distribution_months",
+                "distribution_days",
                 "rejected_rows",
                 "programmes",
                 "targets",

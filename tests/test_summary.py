@@ -1,6 +1,7 @@
-"""The monthly summary of distributions (etl/summary.py) that the pages read: always in step
-with the records through loads, replacements, demonstration data and migrations, and every
-query that reads it gives the figures the records give, for whole months and cut months."""
+"""The summaries of distributions by month and by day (etl/summary.py) that the pages read:
+always in step with the records through loads, replacements, demonstration data and
+migrations, and every query that reads them gives the figures the records give, for whole
+months and for periods that cut months."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ MONTREUIL = "93048"
 
 
 def _in_step(db: Path) -> tuple[int, int, int]:
-    """(differences, summary rows, records summed)."""
+    """(differences, rows by month, records summed)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return (summary.differences(con), *summary.counts(con))
+        by_month, _, summed = summary.counts(con)
+        return summary.differences(con), by_month, summed
     finally:
         con.close()
 
@@ -63,14 +65,22 @@ def test_loads_and_replacements_keep_the_summary_in_step(demo_db, tmp_path):
     assert loaded.rows_loaded == 3 and loaded.rows_rejected == 1
     assert _in_step(demo_db)[0] == 0
     con = duckdb.connect(str(demo_db), read_only=True)
-    mine = con.execute(
-        "SELECT date, commune_code, item, quantity, records FROM distribution_months "
-        "WHERE load_id = ? ORDER BY date",
-        [loaded.load_id],
-    ).fetchall()
+    mine = {
+        table: con.execute(
+            f"SELECT date, commune_code, item, quantity, records FROM {table} "
+            "WHERE load_id = ? ORDER BY date",
+            [loaded.load_id],
+        ).fetchall()
+        for table in summary.SUMMARIES
+    }
     con.close()
-    assert mine == [
+    assert mine["distribution_months"] == [
         (date(2021, 1, 1), "93010", "tablette", 25, 2),
+        (date(2021, 2, 1), MONTREUIL, "ordinateur", 3, 1),
+    ]
+    assert mine["distribution_days"] == [
+        (date(2021, 1, 4), "93010", "tablette", 10, 1),
+        (date(2021, 1, 25), "93010", "tablette", 15, 1),
         (date(2021, 2, 1), MONTREUIL, "ordinateur", 3, 1),
     ]
     second = tmp_path / "v2.csv"
@@ -104,15 +114,16 @@ def test_a_failed_load_leaves_the_summary_untouched(demo_db, tmp_path, monkeypat
 
 def test_status_checks_the_summary_and_migrate_rebuilds_it(demo_db, capsys):
     assert main(["status", "--db", str(demo_db)]) == 0
-    assert "Résumé mensuel des distributions" in capsys.readouterr().out
-    con = duckdb.connect(str(demo_db))
-    con.execute("DELETE FROM distribution_months WHERE item = 'tablette'")
-    con.close()
-    assert main(["status", "--db", str(demo_db)]) == 1
-    assert "--rebuild-summary" in capsys.readouterr().err
-    assert main(["migrate", "--db", str(demo_db), "--rebuild-summary"]) == 0
-    assert "Résumé mensuel recalculé" in capsys.readouterr().out
-    assert main(["status", "--db", str(demo_db)]) == 0
+    assert "Résumés des distributions" in capsys.readouterr().out
+    for table in summary.SUMMARIES:
+        con = duckdb.connect(str(demo_db))
+        con.execute(f"UPDATE {table} SET quantity = quantity + 1 WHERE item = 'tablette'")
+        con.close()
+        assert main(["status", "--db", str(demo_db)]) == 1
+        assert "--rebuild-summaries" in capsys.readouterr().err
+        assert main(["migrate", "--db", str(demo_db), "--rebuild-summaries"]) == 0
+        assert "Résumés des distributions recalculés" in capsys.readouterr().out
+        assert main(["status", "--db", str(demo_db)]) == 0
 
 
 def test_the_period_chooses_where_distributions_are_read():
@@ -162,20 +173,18 @@ NOTHING_TO_SHOW = {("funding_costs", "EPT et programme"), ("funding_costs", "com
 
 
 def test_sql_files_read_distributions_only_through_the_template():
-    """A query that read the records table directly would lose the summary's speed: only
-    the sheet's list of records and the date range of the data may."""
+    """A query that read the records table directly would lose the summaries' speed: only
+    the sheet's list of records may."""
     direct = {
         path.stem
         for path in warehouse.SQL_DIR.glob("*.sql")
         if "FROM distributions" in path.read_text(encoding="utf-8")
-        and not path.name.startswith("_distribution_facts")
     }
-    assert direct == {"territory_records", "data_extent"}
+    assert direct == {"territory_records"}
     templated = {
         path.stem
         for path in warehouse.SQL_DIR.glob("[!_]*.sql")
-        if "{{distribution_facts}}" in warehouse.load_sql.__wrapped__(path.stem, "months")
-        or "distribution_months" in warehouse.load_sql(path.stem, "months")
+        if warehouse.load_sql(path.stem, "months") != warehouse.load_sql(path.stem, "records")
     }
     assert templated == set(SUMMARY_QUERIES)
 
