@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import readers, schemas, summary
+from etl import readers, schemas, summary, target_shares
 from etl.db import connect
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, update_counts
@@ -1115,8 +1115,10 @@ def load_file(
                 query.insert_sql(table, columns, extra),
                 {"label": label} if "source" in extra else None,
             )
-            if table == "distributions":  # its monthly summary moves with it
+            if table == "distributions":  # its summaries move with it
                 summary.refresh(con, loads=[*previous, load_id])
+            elif table == "targets":
+                target_shares.refresh(con)
             con.execute("RESET preserve_insertion_order")
             rejected = con.execute("SELECT count(*) FROM bad").fetchall()[0][0]
             loaded = result.rows_read - rejected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl import demo, migrations, reference
+from etl import demo, migrations, reference, target_shares
 from etl.db import transaction, writer
 
 
@@ -38,5 +38,6 @@ def init_warehouse(
                 report.demo_load = demo.load_demo(con, seed)
             elif with_demo is False:
                 report.demo_removed = demo.remove_demo(con)
+            target_shares.refresh(con)  # cheap; also fills them after their migration
         con.execute("CHECKPOINT")
     return report

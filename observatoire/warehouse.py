@@ -260,7 +260,7 @@ def target_territory_progress(
 ) -> pd.DataFrame:
     """Each target's share and achievement per territory of `level` ('commune' or 'ept').
 
-    The one home of the territorial share rule (observatoire/sql/_target_shares.sql): an
+    The one home of the territorial share rule (etl/sql/target_shares.sql): an
     explicit EPT or commune target wins, otherwise what remains of the target above is shared
     pro rata of population. The territory filter chooses the rows; pass
     ``filters.with_(ept=None, communes=())`` for every territory. `today` (default: today)

@@ -43,6 +43,8 @@ def snapshot(db: Path) -> dict[str, list]:
         "distributions",
         "distribution_months",
         "distribution_days",
+        "target_families",
+        "target_shares",
         "funding",
         "targets",
         "programmes",

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import summary
+from etl import summary, target_shares
 from observatoire import warehouse
 from observatoire.filters import Filters
 
@@ -57,6 +57,7 @@ def targets_db(empty_db, use_db):
         ('test-prog', 'montant', NULL, 10000, '€', 'departement', '93', NULL,
          'cp-2020-11-17-emmaus-connect', 'Budget', NULL, NULL, NULL, 99)"""
     )
+    target_shares.refresh(con)  # as a targets load does
     con.execute(
         """INSERT INTO distributions VALUES
         ('2021-03-01', '93048', 'test-prog', 'ordinateur', 40, NULL, NULL, false, 99),

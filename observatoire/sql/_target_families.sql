@@ -1,28 +1,16 @@
--- One row per target family (programme_id + indicator + item + public + operator + funder,
--- see _target_shares.sql), described by its top target: the département target, else the
--- EPT targets, else the commune targets. target_value is that level's total; scope_code is
--- set when that level has a single target; first_rowid orders families as the targets were
--- loaded. family is an integer key, the hash of the six key columns (the same in
--- _target_facts.sql, _target_shares.sql and target_progress.sql). Expanded by
+-- One row per target family of the chosen programmes, described by its top target
+-- (etl/sql/target_families.sql, stored in table target_families whenever targets change),
+-- and first_rowid: the first of its targets as they were loaded (their order on the pages,
+-- and the same key as the target's own row when it has a single target). Expanded by
 -- {{target_families:alias}}.
-SELECT hash(programme_id, indicator, item, public, operator, funder) AS family,
-       programme_id, indicator, item, public, operator, funder,
-       first(scope ORDER BY scope_rank) AS scope,
-       CASE WHEN count(*) FILTER (WHERE scope_rank = top_rank) = 1
-            THEN first(scope_code ORDER BY scope_rank) END AS scope_code,
-       sum(target_value) FILTER (WHERE scope_rank = top_rank) AS target_value,
-       first(label ORDER BY scope_rank, target_value DESC) AS label,
-       first(unit ORDER BY scope_rank) AS unit,
-       min(deadline) FILTER (WHERE scope_rank = top_rank) AS deadline,
-       first(source ORDER BY scope_rank) AS source,
-       min(target_rowid) AS first_rowid
-FROM (
-    SELECT *, min(scope_rank) OVER (PARTITION BY programme_id, indicator, item, public,
-                                                 operator, funder) AS top_rank
-    FROM (
-        SELECT *, rowid AS target_rowid, CASE scope WHEN 'departement' THEN 0 WHEN 'ept' THEN 1 ELSE 2 END AS scope_rank
-        FROM targets
-        WHERE len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, programme_id)
-    )
-)
-GROUP BY programme_id, indicator, item, public, operator, funder
+SELECT f.family, f.programme_id, f.indicator, f.item, f.public, f.operator, f.funder,
+       f.scope, f.scope_code, f.target_value, f.label, f.unit, f.deadline, f.source,
+       r.first_rowid
+FROM target_families f
+JOIN (
+    SELECT hash(programme_id, indicator, item, public, operator, funder) AS family,
+           min(rowid) AS first_rowid
+    FROM targets
+    GROUP BY 1
+) r ON r.family = f.family
+WHERE len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, f.programme_id)

@@ -2,7 +2,7 @@
 -- $today (_target_status.sql) and its cumulative achievement month by month (monthly).
 -- Without a territory filter: one row per target, each counted over its own scope.
 -- With a territory filter: one row per target family (_target_families.sql) that has a share
--- in the territory, by the territorial share rule (_target_shares.sql): for an EPT, the
+-- in the territory, by the territorial share rule (etl/sql/target_shares.sql): for an EPT, the
 -- EPT's share and everything attributed to the EPT; for communes, the sum of their shares
 -- and of what was achieved in those of them that have one. Money given to the whole
 -- département is never spread: it is reported beside (departement_wide_not_shared).

@@ -1,5 +1,5 @@
 -- Each target's share and achievement in every territory of a level ($level = 'commune' or
--- 'ept'), for the maps and the breakdown tables. The share rule is _target_shares.sql.
+-- 'ept'), for the maps and the breakdown tables. The share rule is etl/sql/target_shares.sql.
 -- One row per target family (see _target_families.sql; target_row identifies it, as in
 -- target_progress.sql under a territory filter) and territory that has a share.
 -- The territory filter chooses the rows (communes of the selection; the EPT chosen, or the
