@@ -5,11 +5,12 @@ dashboard, on one warehouse (issue 7).
         [--repeats 5] [--json out.json]
 
 1. Capture, not a hand-written list: each page registered by app.py's st.navigation is run
-   with Streamlit's AppTest, for the default view and for a filtered view (one EPT, one
-   programme, one year, set in the URL as a user's link would), with a hook around
+   with Streamlit's AppTest, for the default view, a filtered view (one EPT, one programme,
+   one year, set in the URL as a user's link would) and the same with a period that cuts
+   months (read from the summaries by month and by day), with a hook around
    ``observatoire.warehouse.run`` that records every (query name, parameters) the page
    executes (the result cache is emptied before each page, so nothing hides).
-2. Each recorded query is timed uncached with ``warehouse.run`` — a fresh read-only
+2. Each recorded query is timed uncached with ``warehouse.run`` — on the kept read-only
    connection, the query, the result as a DataFrame: what a page pays on a cache miss.
 3. The main figures (key figures, quantities by item, by commune, by month, target progress,
    funding by funder) are also computed the way a typical Streamlit dashboard does: the whole
@@ -18,7 +19,8 @@ dashboard, on one warehouse (issue 7).
    apart; per interaction, only the pandas computation is timed, against the uncached SQL
    query, interleaved run by run so that the ratio holds on a noisy machine. The pandas
    results are checked against the SQL results, so the comparison is like for like. The SQL
-   is also timed on a connection kept open, to show what the per-query connection costs.
+   is also timed reading the records instead of the summaries (etl/summary.py), to show what
+   the summaries bring.
 
 Prints one JSON document (and writes it with --json); bench/run.py turns it into tables.
 """
@@ -54,6 +56,12 @@ VIEWS = {
         "programme": PROGRAMME,
         "du": "2021-01-01",
         "au": "2021-12-31",
+    },
+    "période coupée": {
+        "ept": EST_ENSEMBLE,
+        "programme": PROGRAMME,
+        "du": "2021-01-15",
+        "au": "2021-12-20",
     },
 }
 TODAY = date.today()
@@ -92,9 +100,9 @@ def capture(db: Path, timeout_s: float = 600) -> dict:
     recorded: list[tuple[str, dict]] = []
     original_run = warehouse.run
 
-    def recording_run(name, params=None, path=None):
+    def recording_run(name, params=None, path=None, facts=None):
         recorded.append((name, dict(params or {})))
-        return original_run(name, params, path)
+        return original_run(name, params, path, facts)
 
     captured: dict[str, dict[str, list]] = {}
     warehouse.run = recording_run
@@ -376,19 +384,7 @@ def _agree(figure: str, pandas_result, sql: pd.DataFrame, has_territory: bool) -
     return False
 
 
-def _kept_connection_runner(con):
-    """The same query on a connection kept open (what a cached connection would give)."""
-
-    def run_kept(name: str, params: dict) -> pd.DataFrame:
-        sql = warehouse.load_sql(name)
-        return con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
-
-    return run_kept
-
-
 def compare_pandas(db: Path, repeats: int) -> dict:
-    from etl.db import connect
-
     rss_before = rss_mib()
     load_seconds, dash = _seconds(PandasDashboard, db)
     load = {
@@ -404,21 +400,14 @@ def compare_pandas(db: Path, repeats: int) -> dict:
             compute = getattr(dash, figure)
             sql_result = warehouse.run(query_name, params, db)
             pandas_result = compute(filters)
-            samples = {"sql": [], "pandas": []}
+            samples = {"sql": [], "pandas": [], "sql_records": []}
+            warehouse.run(query_name, params, db, facts="records")
             for _ in range(repeats):
                 samples["sql"].append(_seconds(warehouse.run, query_name, params, db)[0])
                 samples["pandas"].append(_seconds(compute, filters)[0])
-            # Apart: while a connection is open, DuckDB hands every new connection to the same
-            # file the same database (and its warm buffers), which would hide the cost above.
-            con = connect(db, read_only=True)
-            try:
-                run_kept = _kept_connection_runner(con)
-                run_kept(query_name, params)
-                samples["sql_kept"] = [
-                    _seconds(run_kept, query_name, params)[0] for _ in range(repeats)
-                ]
-            finally:
-                con.close()
+                samples["sql_records"].append(
+                    _seconds(warehouse.run, query_name, params, db, "records")[0]
+                )
             stats = {key: summary(values) for key, values in samples.items()}
             rows.append(
                 {
@@ -428,7 +417,7 @@ def compare_pandas(db: Path, repeats: int) -> dict:
                     "query": query_name,
                     **stats,
                     "ratio": stats["pandas"]["median"] / stats["sql"]["median"],
-                    "ratio_kept": stats["pandas"]["median"] / stats["sql_kept"]["median"],
+                    "ratio_records": stats["pandas"]["median"] / stats["sql_records"]["median"],
                     "agree": _agree(figure, pandas_result, sql_result, filters.has_territory),
                 }
             )

@@ -439,12 +439,12 @@ def render(results: dict) -> str:
             "### Requêtes des pages",
             "",
             "Relevées, non listées à la main : chaque page de la navigation est exécutée avec "
-            "AppTest (vue par défaut, puis vue filtrée : un EPT, un programme, une année), et "
-            "chaque requête exécutée est chronométrée sans cache avec `warehouse.run` "
-            "(connexion en lecture seule ouverte pour l'occasion, comme à chaque requête non "
-            f"en cache de l'application). Pages : {view_params}. Vue filtrée : "
-            f"{_view_text(first)}. « Pages » : nombre de pages qui lancent la requête. "
-            "Durées en ms.",
+            "AppTest (vue par défaut, vue filtrée : un EPT, un programme, une année, et la même "
+            "sur une période qui coupe des mois, lue dans les résumés par mois et par jour), et "
+            "chaque requête exécutée est chronométrée sans cache avec `warehouse.run` (sur la "
+            "connexion en lecture seule que garde l'application). "
+            f"Pages : {view_params}. {_view_text(first)}. « Pages » : nombre de pages qui "
+            "lancent la requête. Durées en ms.",
             "",
             *_table(
                 ["Requête", "Vue", "Précision", "Pages", *(_n(n) for n in queries)],
@@ -479,9 +479,9 @@ def render(results: dict) -> str:
             "seul ce calcul est chronométré, contre la requête SQL sans cache, en alternance. "
             "« Mêmes chiffres » : les résultats pandas sont comparés à ceux de la requête (pour "
             "l'avancement sous filtre territorial, pandas applique le seul prorata de population "
-            "et n'est pas comparé). « Connexion gardée » : la même requête sur une connexion "
-            "ouverte une fois, pour isoler ce que coûte l'ouverture d'une connexion par requête "
-            "dans `warehouse.run`. Durées en ms, rapport = pandas ÷ SQL.",
+            "et n'est pas comparé). « SQL sur les enregistrements » : la même requête lisant les "
+            "enregistrements au lieu des résumés par mois et par jour (etl/summary.py), pour "
+            "montrer ce qu'apportent les résumés. Durées en ms, rapport = pandas ÷ SQL.",
             "",
             *_table(
                 ["Lignes", "Chargement pandas (une fois)", "Mémoire ajoutée"],
@@ -504,7 +504,7 @@ def render(results: dict) -> str:
                     "SQL",
                     "pandas",
                     "Rapport",
-                    "SQL, connexion gardée",
+                    "SQL sur les enregistrements",
                     "Rapport",
                     "Mêmes chiffres",
                 ],
@@ -516,8 +516,8 @@ def render(results: dict) -> str:
                         _ms(f["sql"]),
                         _ms(f["pandas"]),
                         _x(f["ratio"]),
-                        _ms(f["sql_kept"]) if "sql_kept" in f else "–",
-                        _x(f["ratio_kept"]) if "ratio_kept" in f else "–",
+                        _ms(f["sql_records"]) if "sql_records" in f else "–",
+                        _x(f["ratio_records"]) if "ratio_records" in f else "–",
                         {True: "oui", False: "**non**", None: "–"}[f["agree"]],
                     ]
                     for n, q in queries.items()
@@ -639,18 +639,19 @@ def _params(query: str, params: dict, view: str) -> str:
 
 
 def _view_text(queries: dict) -> str:
-    filtered = next(
-        (
-            q["params"]
-            for q in queries["page_queries"]
-            if q["view"] != "défaut" and q["params"].get("ept")
-        ),
-        {},
-    )
-    return ", ".join(
-        f"{k}={v[0] if isinstance(v, list) and len(v) == 1 else v}"
-        for k, v in filtered.items()
-        if k in ("ept", "programmes", "date_from", "date_to")
+    """« Vue filtrée : ept=…, … ; vue période coupée : … » from the recorded parameters."""
+    views: dict[str, dict] = {}
+    for q in queries["page_queries"]:
+        if q["view"] != "défaut" and q["params"].get("ept"):
+            views.setdefault(q["view"], q["params"])
+    return " ; ".join(
+        f"Vue {view} : "
+        + ", ".join(
+            f"{k}={v[0] if isinstance(v, list) and len(v) == 1 else v}"
+            for k, v in params.items()
+            if k in ("ept", "programmes", "date_from", "date_to")
+        )
+        for view, params in views.items()
     )
 
 
