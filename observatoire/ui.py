@@ -4,6 +4,7 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from urllib.parse import urlencode
@@ -349,6 +350,8 @@ def table_with_downloads(
     key: str,
     formats: dict | None = None,
     max_rows: int | None = None,
+    total_rows: int | None = None,
+    all_rows: Callable[[], pd.DataFrame] | None = None,
     **dataframe_kwargs,
 ) -> None:
     """A table with CSV (French and standard) and XLSX downloads of exactly what it holds,
@@ -356,21 +359,27 @@ def table_with_downloads(
     (fmt.number, fmt.money…): the table still sorts on the numbers and the downloads keep
     numbers as numbers. Text among the numbers (« < 5 », « secret »: a masked count) is shown
     as it is and sorts before them. The screen shows at most MAX_ROWS rows and says so; the
-    downloads hold every row."""
+    downloads hold every row: those of `all_rows()` when given (read on click, when `frame`
+    holds only the first rows of `total_rows`)."""
     shown = frame if max_rows is None else frame.head(max_rows)
+    total = len(frame) if total_rows is None else total_rows
     st.dataframe(
         _text_aware_view(shown, formats or {}), hide_index=True, width="stretch", **dataframe_kwargs
     )
-    if max_rows is not None and len(frame) > max_rows:
+    if max_rows is not None and total > max_rows:
         st.caption(
             f"Seules les {fmt.number(max_rows)} premières lignes sont affichées ; les "
-            f"téléchargements contiennent les {fmt.number(len(frame))} lignes."
+            f"téléchargements contiennent les {fmt.number(total)} lignes."
         )
+
+    def rows() -> pd.DataFrame:
+        return all_rows() if all_rows is not None else frame
+
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     downloads = [
-        ("CSV (Excel français)", lambda: exports.to_csv(frame, french=True), ".csv", "text/csv"),
-        ("CSV standard", lambda: exports.to_csv(frame, french=False), "-standard.csv", "text/csv"),
-        ("XLSX", lambda: exports.to_xlsx(frame), ".xlsx", xlsx),
+        ("CSV (Excel français)", lambda: exports.to_csv(rows(), french=True), ".csv", "text/csv"),
+        ("CSV standard", lambda: exports.to_csv(rows(), french=False), "-standard.csv", "text/csv"),
+        ("XLSX", lambda: exports.to_xlsx(rows()), ".xlsx", xlsx),
     ]
     for column, (label, make, suffix, mime) in zip(st.columns(3), downloads, strict=True):
         column.download_button(

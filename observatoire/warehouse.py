@@ -344,8 +344,23 @@ def territory_funding_by_funder(filters: Filters) -> pd.DataFrame:
     return query("territory_funding_by_funder", filters)
 
 
-def territory_records(filters: Filters) -> pd.DataFrame:
-    return query("territory_records", filters)
+def territory_record_counts(filters: Filters) -> pd.DataFrame:
+    """Records behind a territory sheet by Type and Programme (column records)."""
+    return query("territory_record_counts", filters)
+
+
+def territory_records(
+    filters: Filters,
+    kinds: tuple[str, ...] = (),
+    programme_names: tuple[str, ...] = (),
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The records behind a territory sheet, newest first: the `limit` newest (cached, for the
+    screen), or all of them (limit None: not cached, for a download on click)."""
+    narrowed = {"kinds": list(kinds), "programme_names": list(programme_names)}
+    if limit is None:
+        return run("territory_records", filters.params() | narrowed | {"limit": None})
+    return query("territory_records", filters, **narrowed, limit=int(limit))
 
 
 # Données page ------------------------------------------------------------------------------

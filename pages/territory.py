@@ -134,22 +134,28 @@ if not funders.empty:
     )
 
 st.subheader("Les enregistrements")
-records = maps.public_records(warehouse.territory_records(scoped))
-kinds = st.multiselect("Type", sorted(records["Type"].unique()), placeholder="Tous les types")
+# Counted from the summaries; only the newest records are read for the screen, and all of
+# them only when a download is clicked (a large commune has hundreds of thousands).
+counts = warehouse.territory_record_counts(scoped)
+kinds = st.multiselect("Type", sorted(counts["Type"].unique()), placeholder="Tous les types")
 programmes = st.multiselect(
-    "Programme", sorted(records["Programme"].unique()), placeholder="Tous les programmes"
+    "Programme", sorted(counts["Programme"].unique()), placeholder="Tous les programmes"
 )
-shown = records[
-    records["Type"].isin(kinds or records["Type"])
-    & records["Programme"].isin(programmes or records["Programme"])
+chosen = counts[
+    counts["Type"].isin(kinds or counts["Type"])
+    & counts["Programme"].isin(programmes or counts["Programme"])
 ]
-st.caption(f"{fmt.plural(len(shown), 'enregistrement')} sur {fmt.number(len(records))}.")
+total = int(chosen["records"].sum())
+st.caption(f"{fmt.plural(total, 'enregistrement')} sur {fmt.number(int(counts['records'].sum()))}.")
+narrowed = (scoped, tuple(kinds), tuple(programmes))
 ui.table_with_downloads(
-    shown,
+    maps.public_records(warehouse.territory_records(*narrowed, limit=maps.RECORDS_SHOWN)),
     f"enregistrements-{code}",
     key="sheet_records",
     formats=maps.RECORDS_FORMATS,
     max_rows=maps.RECORDS_SHOWN,
+    total_rows=total,
+    all_rows=lambda: maps.public_records(warehouse.territory_records(*narrowed)),
 )
 ui.source_line(scoped)
 ui.press_kit_button("fiche territoire")

@@ -148,6 +148,7 @@ SUMMARY_QUERIES = {
         "map_values": {"level": "commune", "measure": "personnes", "key": None},
         "target_progress": {"today": date(2022, 6, 30)},
         "target_territory_progress": {"level": "ept", "today": date(2022, 6, 30)},
+        "territory_record_counts": {},
     }.items()
 }
 
@@ -211,3 +212,20 @@ def test_summary_gives_the_figures_of_the_records(demo_db, use_db, tmp_path, nam
     # A comparison of two empty frames would prove nothing.
     assert len(reference) > 0 or (name, view) in NOTHING_TO_SHOW
     pd.testing.assert_frame_equal(chosen, reference, check_dtype=False)
+
+
+def test_a_sheet_counts_its_records_and_reads_only_the_newest(demo_db, use_db):
+    use_db(demo_db)
+    scoped = Filters(communes=(MONTREUIL,))
+    counts = warehouse.territory_record_counts(scoped)
+    every = warehouse.territory_records(scoped)
+    assert int(counts["records"].sum()) == len(every) > 10
+    by_kind = counts.groupby("Type")["records"].sum().to_dict()
+    assert by_kind == every["Type"].value_counts().to_dict()
+    newest = warehouse.territory_records(scoped, limit=10)
+    pd.testing.assert_frame_equal(newest, every.head(10))
+    programme = counts.loc[counts["Type"] == "Distribution", "Programme"].iloc[0]
+    narrowed = warehouse.territory_records(scoped, ("Distribution",), (programme,))
+    assert set(narrowed["Type"]) == {"Distribution"} and set(narrowed["Programme"]) == {programme}
+    expected = counts[(counts["Type"] == "Distribution") & (counts["Programme"] == programme)]
+    assert len(narrowed) == int(expected["records"].sum())

@@ -1,5 +1,7 @@
 -- The records behind a territory sheet under the global filters: distributions, funding and
 -- conseiller posts, one row each, newest first. Column names are the table's French headers.
+-- $kinds and $programme_names narrow them (empty: all); $limit keeps the newest (NULL: all),
+-- so that the page never pulls a large commune's hundreds of thousands of records.
 SELECT * FROM (
     SELECT 'Distribution' AS "Type", d.date AS "Date", d_c.name AS "Commune",
            pr.name AS "Programme", d.item AS "Objet", d.quantity::DOUBLE AS "Quantité",
@@ -26,4 +28,8 @@ SELECT * FROM (
     JOIN programmes pr ON pr.id = p.programme_id
     WHERE {{facts_filter:p}}
 )
+WHERE (len(CAST($kinds AS VARCHAR[])) = 0 OR list_contains($kinds, "Type"))
+  AND (len(CAST($programme_names AS VARCHAR[])) = 0
+       OR list_contains($programme_names, "Programme"))
 ORDER BY "Date" DESC, "Type", "Commune"
+LIMIT $limit
