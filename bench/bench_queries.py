@@ -49,15 +49,20 @@ from observatoire.filters import Filters  # noqa: E402
 EST_ENSEMBLE = "200057875"
 # The national programme that logs every accompaniment: the bulk of the records.
 PROGRAMME = "conseillers-numeriques"
+# The territory sheet opens on a commune (its page without one shows nothing): the most
+# populous, whose records are the most numerous. Other pages ignore this parameter.
+SHEET = {"code": "93066"}  # Saint-Denis
 VIEWS = {
-    "défaut": {},
+    "défaut": {**SHEET},
     "filtrée": {
+        **SHEET,
         "ept": EST_ENSEMBLE,
         "programme": PROGRAMME,
         "du": "2021-01-01",
         "au": "2021-12-31",
     },
     "période coupée": {
+        **SHEET,
         "ept": EST_ENSEMBLE,
         "programme": PROGRAMME,
         "du": "2021-01-15",

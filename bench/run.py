@@ -443,7 +443,8 @@ def render(results: dict) -> str:
             "sur une période qui coupe des mois, lue dans les résumés par mois et par jour), et "
             "chaque requête exécutée est chronométrée sans cache avec `warehouse.run` (sur la "
             "connexion en lecture seule que garde l'application). "
-            f"Pages : {view_params}. {_view_text(first)}. « Pages » : nombre de pages qui "
+            f"Pages : {view_params} ; la fiche territoire est ouverte sur Saint-Denis, la "
+            f"commune la plus peuplée. {_view_text(first)}. « Pages » : nombre de pages qui "
             "lancent la requête. Durées en ms.",
             "",
             *_table(
