@@ -5,7 +5,11 @@
 
 - start: time from launching ``streamlit run app.py`` (on the warehouse, OBSERVATOIRE_DB) to
   the first Plotly figure drawn in Chromium, against an empty app (``st.title("x")``) started
-  the same way, to its first rendered heading; runs alternate, so both see the same machine;
+  the same way, to its first rendered heading; runs alternate (in a rotating order), so all
+  see the same machine. A third app, a title and one three-bar Plotly figure, started the
+  same way, gives the floor of any page with a Plotly figure (« floor »): the browser must
+  fetch and evaluate Streamlit's Plotly.js chunk (4.7 MB) before drawing the first figure.
+  Breakdown: server ready (health), page title shown, Plotly.js chunk loaded, first figure;
 - memory: resident memory (VmRSS) of the server process and its children after visiting every
   page of the navigation, each drawn to the end;
 - interaction: on the overview, time from choosing another EPT in the sidebar (key f_ept) to
@@ -35,6 +39,11 @@ from observatoire.serve import LocalServer  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 
 EMPTY_APP = 'import streamlit as st\n\nst.title("x")\n'
+FLOOR_APP = (
+    "import plotly.graph_objects as go\nimport streamlit as st\n\n"
+    'st.title("x")\nst.plotly_chart(go.Figure(go.Bar(x=[1, 2, 3], y=[3, 1, 2])))\n'
+)
+PLOTLY_JS = "/PlotlyChart."  # Streamlit's lazily loaded chunk holding Plotly.js
 FIGURE = ".js-plotly-plot .main-svg"
 EPT_LABEL = "Territoire (EPT)"
 WHOLE = "Toute la Seine-Saint-Denis"
@@ -92,19 +101,29 @@ def _new_page(browser):
 
 
 def measure_start(browser, db: Path, repeats: int) -> dict:
-    """Launch → first figure (app) and launch → first heading (empty app), alternating."""
-    samples: dict[str, list[float]] = {
-        key: [] for key in ("app", "empty", "app_health", "empty_health", "app_title")
-    }
+    """Launch → first figure (app, and the one-figure floor app) and launch → first heading
+    (empty app), alternating in a rotating order; with the server-ready and page-title
+    times, and when the Plotly.js chunk finished loading."""
+    keys = ("app", "empty", "floor", "app_health", "empty_health", "floor_health", "app_title")
+    samples: dict[str, list[float]] = {key: [] for key in keys}
+    samples |= {"app_plotly_js": [], "floor_plotly_js": []}
     with tempfile.TemporaryDirectory() as folder:
         empty = Path(folder) / "empty_app.py"
         empty.write_text(EMPTY_APP, encoding="utf-8")
-        for _ in range(repeats):
-            for which, script, selector in (
-                ("empty", empty, "h1"),
-                ("app", ROOT / "app.py", FIGURE),
-            ):
+        floor = Path(folder) / "floor_app.py"
+        floor.write_text(FLOOR_APP, encoding="utf-8")
+        runs = [("empty", empty, "h1"), ("floor", floor, FIGURE), ("app", ROOT / "app.py", FIGURE)]
+        for repeat in range(repeats):
+            shift = repeat % len(runs)
+            for which, script, selector in runs[shift:] + runs[:shift]:
                 context, page = _new_page(browser)
+                loaded: list[float] = []
+                page.on(
+                    "requestfinished",
+                    lambda request, loaded=loaded: (
+                        PLOTLY_JS in request.url and loaded.append(time.perf_counter())
+                    ),
+                )
                 started = time.perf_counter()
                 with Server(script, db) as server:
                     samples[f"{which}_health"].append(time.perf_counter() - started)
@@ -114,9 +133,12 @@ def measure_start(browser, db: Path, repeats: int) -> dict:
                         samples["app_title"].append(time.perf_counter() - started)
                     page.wait_for_selector(selector, state="visible")
                     samples[which].append(time.perf_counter() - started)
+                    if loaded and f"{which}_plotly_js" in samples:
+                        samples[f"{which}_plotly_js"].append(loaded[0] - started)
                 context.close()
-    report = {key: summary(values) for key, values in samples.items()}
+    report = {key: summary(values) for key, values in samples.items() if values}
     report["ratio"] = report["app"]["median"] / report["empty"]["median"]
+    report["floor_ratio"] = report["floor"]["median"] / report["empty"]["median"]
     return report
 
 
