@@ -43,6 +43,7 @@ FLOOR_APP = (
     "import plotly.graph_objects as go\nimport streamlit as st\n\n"
     'st.title("x")\nst.plotly_chart(go.Figure(go.Bar(x=[1, 2, 3], y=[3, 1, 2])))\n'
 )
+ERROR = "[data-testid='stException']"
 PLOTLY_JS = "/PlotlyChart."  # Streamlit's lazily loaded chunk holding Plotly.js
 FIGURE = ".js-plotly-plot .main-svg"
 EPT_LABEL = "Territoire (EPT)"
@@ -100,6 +101,14 @@ def _new_page(browser):
     return context, page
 
 
+def _wait_drawn(page, selector: str) -> None:
+    """Wait for `selector`; an error shown by the app (say, a warehouse not migrated to the
+    current schema) ends the benchmark at once instead of after the timeout."""
+    page.wait_for_selector(f"{selector}, {ERROR}", state="visible")
+    if page.locator(ERROR).count():
+        raise RuntimeError(f"the app shows an error: {page.locator(ERROR).first.inner_text()}")
+
+
 def measure_start(browser, db: Path, repeats: int) -> dict:
     """Launch → first figure (app, and the one-figure floor app) and launch → first heading
     (empty app), alternating in a rotating order; with the server-ready and page-title
@@ -129,9 +138,9 @@ def measure_start(browser, db: Path, repeats: int) -> dict:
                     samples[f"{which}_health"].append(time.perf_counter() - started)
                     page.goto(server.url)
                     if which == "app":  # the page title: the script has started drawing
-                        page.wait_for_selector("h1", state="visible")
+                        _wait_drawn(page, "h1")
                         samples["app_title"].append(time.perf_counter() - started)
-                    page.wait_for_selector(selector, state="visible")
+                    _wait_drawn(page, selector)
                     samples[which].append(time.perf_counter() - started)
                     if loaded and f"{which}_plotly_js" in samples:
                         samples[f"{which}_plotly_js"].append(loaded[0] - started)

@@ -65,6 +65,13 @@ def test_start_report_keeps_the_keys_run_py_reads(bench_app, monkeypatch):
         def wait_for_selector(self, selector, state):
             time.sleep(0.001)  # never a zero duration (the ratios divide by them)
 
+        def locator(self, selector):
+            return FakeLocator()
+
+    class FakeLocator:
+        def count(self):
+            return 0
+
     class FakeContext:
         def close(self):
             pass
