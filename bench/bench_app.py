@@ -167,7 +167,9 @@ def measure_memory(browser, db: Path) -> dict:
         wait_for_app(page)
         after_first = server.rss_mib()
         pages = {}
-        for link in _page_links(page, server.url):
+        # Every page of the navigation, and the territory sheet open on the commune with the
+        # most records (its page without one shows nothing).
+        for link in [*_page_links(page, server.url), f"{server.url}/territoire?code={SHEET}"]:
             started = time.perf_counter()
             entry: dict = {}
             try:
@@ -184,6 +186,9 @@ def measure_memory(browser, db: Path) -> dict:
             "after_every_page_mib": server.rss_mib(),
             "pages": pages,
         }
+
+
+SHEET = "93066"  # Saint-Denis, the most populous commune
 
 
 def _metric(page) -> str:

@@ -313,11 +313,17 @@ def _verdicts(results: dict) -> list[list[str]]:
             ]
         )
     if "app" in target and "start" in target["app"]:
-        ratio = target["app"]["start"]["ratio"]
+        start = target["app"]["start"]
+        ratio = start["ratio"]
+        floor = (
+            f" ; une app à un seul graphique Plotly : {_x(start['floor_ratio'])}"
+            if "floor_ratio" in start
+            else ""
+        )
         rows.append(
             [
                 f"Démarrage ≤ {fmt.number(START_RATIO_MAX, 1)} × une app vide (1 000 000)",
-                _x(ratio),
+                _x(ratio) + floor,
                 _mark(ratio <= START_RATIO_MAX),
             ]
         )
@@ -542,27 +548,41 @@ def render(results: dict) -> str:
             "",
             "Démarrage : du lancement de `streamlit run app.py` (sur l'entrepôt de la taille "
             "indiquée) au premier graphique Plotly dessiné, contre une app vide "
-            '(`st.title("x")`) lancée de la même façon jusqu\'à son titre ; en alternance, '
-            "navigateur déjà ouvert, contexte neuf à chaque fois. Secondes.",
+            '(`st.title("x")`) lancée de la même façon jusqu\'à son titre, et contre une app '
+            "« plancher » (un titre et un seul diagramme Plotly de trois barres, sans données) "
+            "jusqu'à son graphique : ce que coûte n'importe quelle page à graphique Plotly, le "
+            "navigateur devant charger Plotly.js (4,7 Mo) ; en alternance, navigateur déjà "
+            "ouvert, contexte neuf à chaque fois (première visite, Plotly.js pas encore en "
+            "cache). Secondes.",
             "",
             *_table(
                 [
                     "Lignes",
                     "App vide",
+                    "Plancher",
                     "Observatoire",
-                    "Rapport",
+                    "Rapport (plancher)",
                     "dont serveur prêt (vide / Observatoire)",
                     "dont titre de la page affiché",
+                    "Plotly.js chargé (plancher / Observatoire)",
                 ],
                 [
                     [
                         _n(n),
                         _s(a["start"]["empty"]),
+                        _s(a["start"]["floor"]) if "floor" in a["start"] else "–",
                         _s(a["start"]["app"]),
-                        _x(a["start"]["ratio"]),
+                        _x(a["start"]["ratio"])
+                        + (
+                            f" ({_x(a['start']['floor_ratio'])})"
+                            if "floor_ratio" in a["start"]
+                            else ""
+                        ),
                         f"{fmt.number(a['start']['empty_health']['median'], 2)} / "
                         f"{fmt.number(a['start']['app_health']['median'], 2)}",
                         fmt.number(a["start"].get("app_title", {}).get("median"), 2),
+                        f"{fmt.number(a['start'].get('floor_plotly_js', {}).get('median'), 2)} / "
+                        f"{fmt.number(a['start'].get('app_plotly_js', {}).get('median'), 2)}",
                     ]
                     for n, a in apps.items()
                     if "start" in a
