@@ -13,13 +13,13 @@ ui.declare_french()
 
 # (file, title, icon, url path): the first page is the home page.
 PAGES = [
-    ("pages/overview.py", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
-    ("pages/map.py", "Carte", "map", "carte"),
-    ("pages/territory.py", "Fiche territoire", "location_city", "territoire"),
-    ("pages/targets.py", "Objectifs", "flag", "objectifs"),
-    ("pages/funding.py", "Financements", "paid", "financements"),
-    ("pages/programmes.py", "Programmes et sources", "article", "programmes"),
-    ("pages/data.py", "Données", "database", "donnees"),
+    ("views/overview.py", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
+    ("views/map.py", "Carte", "map", "carte"),
+    ("views/territory.py", "Fiche territoire", "location_city", "territoire"),
+    ("views/targets.py", "Objectifs", "flag", "objectifs"),
+    ("views/funding.py", "Financements", "paid", "financements"),
+    ("views/programmes.py", "Programmes et sources", "article", "programmes"),
+    ("views/data.py", "Données", "database", "donnees"),
 ]
 pages = [
     st.Page(path, title=title, icon=f":material/{icon}:", url_path=url, default=i == 0)

@@ -33,7 +33,6 @@ import os
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -75,24 +74,6 @@ TODAY = date.today()
 # 1. Capture ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def _multipage_apptest():
-    """AppTest on app.py with the legacy pages/ detection switched off (tests/conftest.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    try:
-        yield
-    finally:
-        PagesManager.__init__ = original
-
-
 def _freeze(params: dict) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
@@ -112,26 +93,25 @@ def capture(db: Path, timeout_s: float = 600) -> dict:
     captured: dict[str, dict[str, list]] = {}
     warehouse.run = recording_run
     try:
-        with _multipage_apptest():
-            for view, query_params in VIEWS.items():
-                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout_s)
-                at.query_params.update(query_params)
-                at.run()
-                pages = {
-                    str(Path(info["script_path"]).relative_to(ROOT)): info.get("page_name", "")
-                    for info in at._registered_pages.values()
-                    if info.get("script_path")
-                }
-                captured[view] = {}
-                for page_path in pages:
-                    warehouse._cached.clear()
-                    recorded.clear()
-                    at.switch_page(page_path).run()
-                    if at.exception:
-                        raise RuntimeError(f"{page_path} ({view}) : {at.exception[0].message}")
-                    title = at.title[0].value if at.title else page_path
-                    unique = {(name, _freeze(p)): (name, p) for name, p in recorded}
-                    captured[view][f"{title} ({page_path})"] = list(unique.values())
+        for view, query_params in VIEWS.items():
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout_s)
+            at.query_params.update(query_params)
+            at.run()
+            pages = {
+                str(Path(info["script_path"]).relative_to(ROOT)): info.get("page_name", "")
+                for info in at._registered_pages.values()
+                if info.get("script_path")
+            }
+            captured[view] = {}
+            for page_path in pages:
+                warehouse._cached.clear()
+                recorded.clear()
+                at.switch_page(page_path).run()
+                if at.exception:
+                    raise RuntimeError(f"{page_path} ({view}) : {at.exception[0].message}")
+                title = at.title[0].value if at.title else page_path
+                unique = {(name, _freeze(p)): (name, p) for name, p in recorded}
+                captured[view][f"{title} ({page_path})"] = list(unique.values())
     finally:
         warehouse.run = original_run
         warehouse._cached.clear()

@@ -1,9 +1,9 @@
 """Start the dashboard: ``python -m observatoire.serve [streamlit options]``.
 
-Streamlit still detects a ``pages/`` folder beside the entry script as its legacy multipage
-mode, and does so before app.py declares its pages with st.navigation: on a fresh server the
-first visit of a deep link (``/carte?…``) then shows « Page not found ». Switching the
-detection off before the server starts avoids it; everything else is ``streamlit run``.
+It is ``streamlit run app.py`` after the heavy imports, done before the server opens so that
+the first visitor does not wait for them. (The pages live in views/, not pages/: Streamlit
+would take a pages/ folder for its legacy multipage mode and answer « Page not found » to
+the first visit of a deep link such as ``/carte?…``, even with a bare ``streamlit run``.)
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from observatoire.settings import PROJECT_ROOT
 APP = PROJECT_ROOT / "app.py"
 
 
-def command(*options: str, script: str | None = None) -> list[str]:
-    """The command line that starts the dashboard (or another script) with these options."""
+def command(*options: str, script: str | None = None, bare: bool = False) -> list[str]:
+    """The command line that starts the dashboard (or another script) with these options;
+    `bare`: plain ``streamlit run``, without this launcher."""
+    if bare:
+        return [sys.executable, "-m", "streamlit", "run", script or str(APP), *options]
     return [
         sys.executable,
         "-m",
@@ -37,15 +40,12 @@ def _warm_up() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     args = list(sys.argv[1:] if argv is None else argv)
     script = str(APP)
     if args[:1] == ["--script"]:
         script, args = args[1], args[2:]
-    # app.py declares its pages with st.navigation: no legacy pages-folder mode.
-    PagesManager.uses_pages_directory = False
     _warm_up()
     sys.argv = ["streamlit", "run", script, *args]
     cli.main()
@@ -56,7 +56,13 @@ class LocalServer:
     until stop(): for browser tests and benchmarks."""
 
     def __init__(
-        self, db, *, script: str | None = None, env: dict | None = None, timeout_s: float = 120
+        self,
+        db,
+        *,
+        script: str | None = None,
+        env: dict | None = None,
+        timeout_s: float = 120,
+        bare: bool = False,
     ):
         import os
         import subprocess
@@ -77,6 +83,7 @@ class LocalServer:
                 "--browser.gatherUsageStats",
                 "false",
                 script=script,
+                bare=bare,
             ),
             cwd=PROJECT_ROOT,
             env={**os.environ, "OBSERVATOIRE_DB": str(db), **(env or {})},

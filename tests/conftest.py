@@ -59,23 +59,11 @@ def use_db(monkeypatch):
 
 
 @pytest.fixture
-def app(demo_db, use_db, monkeypatch):
-    """An AppTest of app.py on the demonstration warehouse.
-
-    Streamlit treats a `pages/` folder next to the entry script as its legacy multipage mode
-    and AppTest re-detects it on every run; our app declares its pages with st.navigation,
-    so the detection is switched off here, as the real server does after its first run.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
+def app(demo_db, use_db):
+    """An AppTest of app.py on the demonstration warehouse. Its pages live in views/, not
+    pages/, which Streamlit would take for its legacy multipage mode."""
     from streamlit.testing.v1 import AppTest
 
-    original_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
     use_db(demo_db)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 

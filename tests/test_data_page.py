@@ -16,7 +16,7 @@ def _open(app, monkeypatch, password: str | None):
     else:
         monkeypatch.delenv("OBSERVATOIRE_UPLOAD_PASSWORD", raising=False)
     at = app.run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert not at.exception
     return at
 

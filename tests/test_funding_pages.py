@@ -10,7 +10,7 @@ from observatoire import exports
 from observatoire.charts import funding as charts
 
 EST_ENSEMBLE = "200057875"
-PAGE = "pages/funding.py"
+PAGE = "views/funding.py"
 
 
 def _open(app):

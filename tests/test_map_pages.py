@@ -16,7 +16,7 @@ MONTREUIL, EST_ENSEMBLE = "93048", "200057875"
 def _map(app, **query):
     """The map page, arrived at with QUERY in the URL (as a shared link does)."""
     at = app.run()
-    at.switch_page("pages/map.py")
+    at.switch_page("views/map.py")
     at.query_params.update(query)
     at.run()
     assert not at.exception, at.exception
@@ -124,7 +124,7 @@ def test_bad_thresholds_say_so(app):
 @pytest.mark.parametrize("code", [MONTREUIL, EST_ENSEMBLE])
 def test_territory_sheet(app, code):
     at = app.run()
-    at.switch_page("pages/territory.py")
+    at.switch_page("views/territory.py")
     at.query_params["code"] = code
     at.run()
     assert not at.exception, at.exception
@@ -190,7 +190,7 @@ def test_euros_are_not_masked(small_app):
 
 def _sheet(app, code: str):
     at = app.run()
-    at.switch_page("pages/territory.py")
+    at.switch_page("views/territory.py")
     at.query_params["code"] = code
     at.run()
     assert not at.exception, at.exception

@@ -64,7 +64,7 @@ def test_bad_url_values_fall_back_to_defaults(app):
 
 def test_programmes_page_cites_sources(app):
     at = app.run()
-    at.switch_page("pages/programmes.py").run()
+    at.switch_page("views/programmes.py").run()
     assert not at.exception
     assert at.title[0].value == "Programmes et sources"
     text = " ".join(m.value for m in at.markdown)
@@ -77,7 +77,7 @@ def test_programmes_page_cites_sources(app):
 def test_programme_filter_narrows_programmes_page(app, programme):
     app.query_params["programme"] = programme
     at = app.run()
-    at.switch_page("pages/programmes.py").run()
+    at.switch_page("views/programmes.py").run()
     assert not at.exception
     assert len(at.subheader) == 1
 
@@ -117,7 +117,7 @@ def test_names_from_files_are_shown_as_text(app, demo_db, tmp_path):
     warehouse.READER.release()
     assert load_file(demo_db, "programmes", csv).rows_loaded == 1
     at = app.run()
-    at.switch_page("pages/programmes.py").run()
+    at.switch_page("views/programmes.py").run()
     assert not at.exception
     shown = [s.value for s in at.subheader if "pixel" in s.value]
     assert shown and "![" not in shown[0] and "**" not in shown[0] and "<b>" not in shown[0]

@@ -133,7 +133,7 @@ def test_targets_of_collegiens_count_every_item_to_collegiens(tiny_db):
 
 def test_new_load_is_seen_at_next_query(tiny_db):
     assert warehouse.key_figures(Filters())["conseiller_posts"] == 1
-    warehouse.READER.release()  # as an upload from this process does (see pages/data.py)
+    warehouse.READER.release()  # as an upload from this process does (see views/data.py)
     con = duckdb.connect(str(tiny_db))
     con.execute(
         "INSERT INTO conseillers VALUES ('2021-05-01', '93048', 'conseillers-numeriques', 2, 'publique', false, 99)"

@@ -9,7 +9,7 @@ import pandas as pd
 from observatoire.charts import targets as charts
 
 EST_ENSEMBLE = "200057875"
-PAGE = "pages/targets.py"
+PAGE = "views/targets.py"
 
 
 def _open(app):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import full_screenshot, wait_for_app
 
 
@@ -61,11 +63,13 @@ def test_export_control_downloads_an_image_and_the_press_kit(streamlit_server, b
     assert sum(name.endswith(".png") for name in kit.namelist()) == 3
 
 
-def test_deep_link_on_a_fresh_server_opens_its_page(e2e_db, browser_page):
-    """A link to a page other than the home page, as the very first visit of a new server."""
+@pytest.mark.parametrize("bare", [False, True], ids=["observatoire.serve", "streamlit run"])
+def test_deep_link_on_a_fresh_server_opens_its_page(e2e_db, browser_page, bare):
+    """A link to a page other than the home page, as the very first visit of a new server,
+    started by `make run` or by a bare `streamlit run app.py`."""
     from tests.e2e.conftest import StreamlitServer
 
-    server = StreamlitServer(e2e_db)
+    server = StreamlitServer(e2e_db, bare=bare)
     try:
         page = browser_page
         page.goto(f"{server.url}/carte?programme=la-courneuve-dsil")

@@ -29,7 +29,7 @@ elif "code" in st.query_params:
 if code is None:
     st.title("Fiche territoire")
     st.info("Choisissez une commune ou un EPT ci-dessus, ou cliquez sur la carte.")
-    st.page_link("pages/map.py", label="Ouvrir la carte", icon=":material/map:")
+    st.page_link("views/map.py", label="Ouvrir la carte", icon=":material/map:")
     st.stop()
 
 is_ept = code in set(communes["ept_code"])
@@ -48,7 +48,7 @@ st.caption(
     )
     + f" · {fmt.number(population)} habitants (population municipale 2023)"
 )
-st.page_link("pages/map.py", label="Retour à la carte", icon=":material/map:")
+st.page_link("views/map.py", label="Retour à la carte", icon=":material/map:")
 
 figures = warehouse.key_figures(scoped)
 ui.demo_notice(figures["has_demo"])

@@ -153,6 +153,6 @@ st.selectbox(
     on_change=lambda: _open(state["map_open_choice"]),
 )
 if opened := state.pop("_open_territory", None):
-    ui.switch_page("pages/territory.py", {"code": opened})
+    ui.switch_page("views/territory.py", {"code": opened})
 ui.source_line(filters)
 ui.press_kit_button("carte")
