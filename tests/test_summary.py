@@ -229,3 +229,19 @@ def test_a_sheet_counts_its_records_and_reads_only_the_newest(demo_db, use_db):
     assert set(narrowed["Type"]) == {"Distribution"} and set(narrowed["Programme"]) == {programme}
     expected = counts[(counts["Type"] == "Distribution") & (counts["Programme"] == programme)]
     assert len(narrowed) == int(expected["records"].sum())
+
+
+def test_an_older_warehouse_gets_its_summaries_and_shares_when_migrated(demo_db):
+    """A warehouse made before migrations 020 and 030, with records: `migrate` (an upgrade,
+    with_demo=None) builds the summaries from its records and stores its target shares."""
+    con = duckdb.connect(str(demo_db))
+    for table in ("distribution_months", "distribution_days", "target_families", "target_shares"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 20")
+    con.close()
+    assert main(["migrate", "--db", str(demo_db)]) == 0
+    differences, rows, summed = _in_step(demo_db)
+    assert differences == 0 and summed == _records(demo_db) and rows > 0
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT count(*) FROM target_shares").fetchone()[0] > 0
+    con.close()
