@@ -28,11 +28,19 @@ pages = [
 navigation = st.navigation(pages)
 
 try:
+    warehouse.require_current_schema()
     ui.sidebar_filters()
 except warehouse.WarehouseMissing as missing:
     st.error(
         f"L'entrepôt de données est introuvable ({missing}). Créez-le avec "
         "« make run » ou « python -m etl init »."
+    )
+    st.stop()
+except warehouse.WarehouseOutdated as outdated:
+    st.error(
+        "L'entrepôt de données date d'une version précédente de l'Observatoire "
+        f"(mises à jour en attente : {outdated}). Mettez-le à jour avec « make run » ou "
+        "« python -m etl migrate » : les chargements et leurs données sont conservés."
     )
     st.stop()
 

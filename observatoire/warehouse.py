@@ -43,6 +43,11 @@ class WarehouseMissing(RuntimeError):
     """No warehouse file: the pages say how to build one."""
 
 
+class WarehouseOutdated(RuntimeError):
+    """The warehouse lacks migrations this code needs (its message lists them): the pages
+    ask for `python -m etl migrate` rather than fail on a missing table."""
+
+
 def _template(name: str) -> str:
     """observatoire/sql/_NAME.sql without its comment lines."""
     text = (SQL_DIR / f"_{name}.sql").read_text(encoding="utf-8")
@@ -209,6 +214,26 @@ def query(name: str, filters: Filters | None = None, **extra) -> pd.DataFrame:
     params = (filters or Filters()).params() | extra
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     return _cached(name, key, db_version()).copy()
+
+
+def require_current_schema() -> None:
+    """Raise WarehouseOutdated if migrations of etl/migrations are not applied yet."""
+    pending = _pending_migrations(db_version())
+    if pending:
+        raise WarehouseOutdated(", ".join(pending))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _pending_migrations(version: tuple) -> list[str]:
+    import duckdb
+
+    from etl import migrations
+
+    try:
+        applied = set(run("schema_versions", path=Path(version[0]))["version"])
+    except duckdb.CatalogException:  # not even the migrations table
+        applied = set()
+    return [f"{v:03d}_{name}" for v, name, _ in migrations.available() if v not in applied]
 
 
 # Named queries the pages call -------------------------------------------------------------

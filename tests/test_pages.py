@@ -89,6 +89,28 @@ def test_missing_warehouse_shows_french_error(app, use_db, tmp_path):
     assert "python -m etl init" in at.error[0].value
 
 
+def test_outdated_warehouse_asks_for_migrate(app, demo_db):
+    """A warehouse made by an earlier version (here: without the distribution summaries)
+    gets a French instruction, not a missing-table error; `migrate` brings the pages back."""
+    import duckdb
+
+    from etl.cli import main
+
+    con = duckdb.connect(str(demo_db))
+    con.execute("DROP TABLE distribution_days")
+    con.execute("DROP TABLE distribution_months")
+    con.execute("DELETE FROM schema_migrations WHERE version = 20")
+    con.close()
+    at = app.run()
+    assert not at.exception
+    assert "python -m etl migrate" in at.error[0].value
+    assert "020_distribution_summaries" in at.error[0].value
+    assert main(["migrate", "--db", str(demo_db)]) == 0
+    at = app.run()
+    assert not at.exception and not at.error
+    assert at.title[0].value
+
+
 def test_chart_exports_carry_source_line_and_demo_mention(app):
     """What « Exporter » would render for each chart of the page (built lazily on click)."""
     at = app.run()
