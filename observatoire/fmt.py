@@ -88,3 +88,26 @@ def md(text) -> str:
     """Text from a file, safe inside Streamlit markdown: every markdown and HTML special
     character is escaped, so a name can never become a link, an image or markup."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", "" if _missing(text) else str(text))
+
+
+# Plotly renders a small HTML subset in chart text (titles, labels, hovers): these tags are
+# formatting only (<extra> frames a hover's secondary box); any other tag (a link, a styled
+# span…) coming from a file is escaped.
+_CHART_TAGS = {
+    *(f"<{tag}>" for tag in ("br", "b", "i", "sub", "sup", "extra")),
+    *(f"</{tag}>" for tag in ("b", "i", "sub", "sup", "extra")),
+}
+_CHART_MARKUP = re.compile(r"<[^<>]*>|[<>]")
+
+
+def chart_text(text: str) -> str:
+    """Text safe in a Plotly figure: formatting tags kept, every other < and > escaped (so a
+    programme or funder name from a file can never become a link). Idempotent."""
+    return _CHART_MARKUP.sub(
+        lambda m: (
+            m.group()
+            if m.group() in _CHART_TAGS
+            else m.group().replace("<", "&lt;").replace(">", "&gt;")
+        ),
+        text,
+    )

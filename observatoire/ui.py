@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from observatoire import exports, fmt, warehouse
+from observatoire import charts, exports, fmt, warehouse
 from observatoire.filters import Filters
 
 FILTER_KEYS = ("ept", "commune", "programme", "du", "au", "demo")
@@ -239,6 +239,7 @@ def chart(
     filters = current_filters()
     subtitle = subtitle if subtitle is not None else scope_caption(filters)
     name = exports.slug(title)
+    fig = charts.safe_text(fig)
     state = st.plotly_chart(fig, key=key, config=exports.toolbar_config(name), **plotly_kwargs)
     demo = bool(st.session_state.get("_page_has_demo"))
     source = source_text(filters)

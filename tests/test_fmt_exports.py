@@ -98,3 +98,16 @@ def test_text_from_files_cannot_become_markdown_or_html():
         assert raw not in escaped
     assert escaped.replace("\\", "") == hostile
     assert fmt.md(None) == ""
+
+
+def test_chart_text_keeps_formatting_and_escapes_other_markup():
+    assert fmt.chart_text("Ordinateurs<br>collégiens") == "Ordinateurs<br>collégiens"
+    assert fmt.chart_text("%{y} : %{x}<extra></extra>") == "%{y} : %{x}<extra></extra>"
+    assert fmt.chart_text("<b>Total</b>") == "<b>Total</b>"
+    assert (
+        fmt.chart_text("<a href='https://x'>Lien</a>") == "&lt;a href='https://x'&gt;Lien&lt;/a&gt;"
+    )
+    assert fmt.chart_text("< 5") == "&lt; 5"
+    assert fmt.chart_text("1 > 0 <script>") == "1 &gt; 0 &lt;script&gt;"
+    once = fmt.chart_text("<span style='x'>a</span><br>")
+    assert fmt.chart_text(once) == once  # idempotent

@@ -143,3 +143,28 @@ def test_names_from_files_are_shown_as_text(app, demo_db, tmp_path):
     assert not at.exception
     shown = [s.value for s in at.subheader if "pixel" in s.value]
     assert shown and "![" not in shown[0] and "**" not in shown[0] and "<b>" not in shown[0]
+
+
+def test_names_from_files_cannot_add_markup_to_charts(app, demo_db):
+    """A funder or scheme name from a file is drawn as text: Plotly's HTML subset would
+    otherwise turn it into a link or a styled span, on screen and in exported images."""
+    import json
+
+    import duckdb
+
+    con = duckdb.connect(str(demo_db))
+    con.execute(
+        "INSERT INTO funding VALUES ('2021-01-01', '<a href=\"https://exemple.org\">Mécène</a>', "
+        "'emmaus-connect-2020', '93048', NULL, 9000000, "
+        "'<span style=\"font-size:90px\">Dispositif</span>', false, 99)"
+    )
+    con.close()
+    at = app.run()
+    at.switch_page("views/funding.py").run()
+    assert not at.exception
+    drawn = json.dumps(
+        [json.loads(c.proto.spec) for c in at.get("plotly_chart")], ensure_ascii=False
+    )
+    assert "Mécène" in drawn and "Dispositif" in drawn
+    assert "<a href" not in drawn and "<span" not in drawn
+    assert "&lt;a href" in drawn and "&lt;span" in drawn

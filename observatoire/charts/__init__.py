@@ -6,6 +6,7 @@ every figure, so that a chart downloaded from the browser still says what it sho
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -111,3 +112,61 @@ def monthly_reading(by_month: pd.DataFrame) -> str:
         f"Mois le plus actif : {pd.Timestamp(peak):%m/%Y}, avec "
         f"{fmt.number(per_month.max())} distributions sur {fmt.number(per_month.sum())}."
     )
+
+
+# Trace attributes that Plotly draws as text (labels, legend, hovers, Sankey nodes).
+_TEXT_ATTRIBUTES = ("x", "y", "name", "text", "hovertext", "hovertemplate", "customdata")
+
+
+def _clean(value):
+    """`value` with every string through fmt.chart_text; the same object when unchanged (so
+    numeric arrays, the bulk of a map, are not copied)."""
+    if isinstance(value, str):
+        cleaned = fmt.chart_text(value)
+        return value if cleaned == value else cleaned
+    if isinstance(value, np.ndarray) and value.dtype.kind != "O":
+        return value
+    if isinstance(value, list | tuple | np.ndarray):
+        # Plotly arrays hold one kind of value: numbers or dates (a map's thousands of
+        # coordinates) have no text, judged on their first value.
+        first = next((v for v in value if v is not None), None)
+        if first is None or not isinstance(first, str | list | tuple | np.ndarray):
+            return value
+        items = [_clean(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items) if isinstance(value, list | tuple) else np.array(items)
+    return value
+
+
+def safe_text(fig: go.Figure) -> go.Figure:
+    """The figure with no markup but formatting from its data: names from users' files
+    (programmes, funders, targets) are drawn as text, never as a link or a styled span.
+    ui.chart applies it to every figure it shows or exports. In place; returns fig."""
+    for trace in fig.data:
+        for attribute in _TEXT_ATTRIBUTES:
+            if attribute not in trace:
+                continue
+            value = trace[attribute]
+            cleaned = _clean(value)
+            if cleaned is not value:
+                trace[attribute] = cleaned
+        if trace.type == "sankey" and trace.node.label is not None:
+            trace.node.label = _clean(trace.node.label)
+    if fig.layout.title.text:
+        fig.layout.title.text = fmt.chart_text(fig.layout.title.text)
+    for annotation in fig.layout.annotations:
+        if annotation.text:
+            annotation.text = fmt.chart_text(annotation.text)
+    fig.for_each_yaxis(lambda axis: _clean_axis(axis))
+    fig.for_each_xaxis(lambda axis: _clean_axis(axis))
+    return fig
+
+
+def _clean_axis(axis) -> None:
+    for attribute in ("categoryarray", "ticktext"):
+        value = axis[attribute]
+        if value is not None:
+            cleaned = _clean(value)
+            if cleaned is not value:
+                axis[attribute] = cleaned
