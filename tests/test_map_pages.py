@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 
+import numpy as np
 import pytest
 
 from tests.conftest import SHARED_REFERENCE
@@ -240,3 +242,39 @@ def test_sheet_caps_the_records_on_screen(app, monkeypatch):
     note = next(c.value for c in at.caption if c.value.startswith("Seules les 5 premières"))
     # The downloads hold every record the filters keep.
     assert note.endswith(f"contiennent les {count.split(' enregistrements')[0]} lignes.")
+
+
+def _overview(app, **query):
+    """The overview, arrived at with QUERY in the URL (the sidebar reads it on arrival)."""
+    at = app
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_overview_masks_what_the_sheet_masks(small_app):
+    """Filtering the overview to Coubron must not show the 3 people its sheet hides."""
+    at = _overview(small_app, commune=COUBRON)
+    metrics = _metrics(at)
+    assert metrics["Personnes touchées"] == "< 5"
+    assert metrics["Équipements distribués"] == "< 5"
+    assert metrics["Pour 1 000 habitants"] == "masqué"
+    assert sum("Petits effectifs masqués" in c.value for c in at.caption) == 1
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    items = next(f for f in figures if "type d'aide" in f["layout"]["title"]["text"])
+    assert items["data"][0]["text"] == ["&lt; 5"] and items["data"][0]["x"] == [0]
+    months = next(f for f in figures if "mensuelles" in f["layout"]["title"]["text"])
+    heights = [
+        np.frombuffer(base64.b64decode(trace["y"]["bdata"]), dtype=trace["y"]["dtype"])
+        for trace in months["data"]
+    ]
+    assert all(np.isnan(h).all() for h in heights)  # no bar betrays the 3
+    assert "Petits effectifs masqués" in months["layout"]["annotations"][0]["text"]
+
+
+def test_overview_shows_exact_values_in_internal_mode(small_app, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")
+    at = _overview(small_app, commune=COUBRON)
+    assert _metrics(at)["Personnes touchées"] == "3"
+    assert not any("Petits effectifs" in c.value for c in at.caption)

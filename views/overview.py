@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatoire import charts, fmt, ui, warehouse
+from observatoire import charts, disclosure, fmt, maps, ui, warehouse
 from observatoire.charts import targets as charts_targets
 
 filters = ui.current_filters()
@@ -11,6 +11,17 @@ st.caption(ui.scope_caption(filters))
 
 figures = warehouse.key_figures(filters)
 ui.demo_notice(figures["has_demo"])
+# Small counts of people are masked as on the territory sheet (public mode): a commune and
+# programme filter must not show here what the sheet hides.
+if note := disclosure.public_note():
+    st.caption(note)
+people_per_thousand = (
+    disclosure.DERIVED_LABEL
+    if disclosure.is_small(figures["people_reached"])
+    else fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
+    if figures["population"]
+    else "–"
+)
 
 euros_help = "Somme des financements enregistrés sous les filtres choisis."
 if filters.has_territory:
@@ -26,12 +37,12 @@ ui.metric_row(
     [
         (
             "Équipements distribués",
-            fmt.number(figures["items_distributed"]),
+            maps.figure_text(figures, "items_distributed"),
             "Tablettes, ordinateurs, smartphones, cartes SIM et recharges.",
         ),
         (
             "Personnes touchées",
-            fmt.number(figures["people_reached"]),
+            maps.figure_text(figures, "people_reached"),
             "Une personne par équipement remis ou accompagnement (hors recharges) : une "
             "personne qui a reçu deux équipements est comptée deux fois.",
         ),
@@ -43,9 +54,7 @@ ui.metric_row(
         ),
         (
             "Pour 1 000 habitants",
-            fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
-            if figures["population"]
-            else "–",
+            people_per_thousand,
             "Personnes touchées pour 1 000 habitants (population municipale 2023).",
         ),
     ]
@@ -60,11 +69,12 @@ else:
     if filters.has_territory:
         rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
         st.caption(f"Part du territoire choisi dans chaque objectif : {rules}.")
+    shown, exported = maps.mask_progress(headline)
     ui.chart(
-        charts_targets.progress_bars(headline),
+        maps.label_masked_progress(charts_targets.progress_bars(shown), shown),
         key="overview_targets",
         title="Avancement des principaux objectifs",
-        data=headline[
+        data=exported[
             [
                 "programme_name",
                 "label",
@@ -75,30 +85,32 @@ else:
                 "source_title",
             ]
         ],
-        reading=charts_targets.progress_reading(headline),
+        reading=maps.reading_of_masked(charts_targets.progress_reading, shown, "progress"),
     )
 
 left, right = st.columns(2)
-by_item = warehouse.distributions_by_item(filters)
-by_month = warehouse.distributions_by_month(filters)
+by_item, items_data = maps.mask_people(warehouse.distributions_by_item(filters), "quantity")
+by_month, months_data = maps.mask_people(
+    warehouse.distributions_by_month(filters), "quantity", by="item"
+)
 if by_item.empty:
     st.info("Aucune distribution ne correspond aux filtres choisis.")
 else:
     with left:
         ui.chart(
-            charts.items_bar(by_item),
+            maps.label_masked_bars(charts.items_bar(by_item)),
             key="overview_items",
             title="Quantités distribuées par type d'aide",
-            data=by_item,
-            reading=charts.items_reading(by_item),
+            data=items_data,
+            reading=maps.reading_of_masked(charts.items_reading, by_item, "quantity"),
         )
     with right:
         ui.chart(
-            charts.monthly_area(by_month),
+            maps.annotate_masked(charts.monthly_area(by_month), by_month, "quantity"),
             key="overview_months",
             title="Distributions mensuelles par type d'aide",
-            data=by_month,
-            reading=charts.monthly_reading(by_month),
+            data=months_data,
+            reading=maps.reading_of_masked(charts.monthly_reading, by_month, "quantity"),
         )
 
 ui.source_line(filters)
