@@ -30,6 +30,7 @@ import shapely
 
 from observatoire import disclosure, fmt
 from observatoire.charts import FONT, PALETTE, base_layout
+from observatoire.charts import targets as charts_targets
 from observatoire.classify import (
     DEFAULT_CLASSES,
     MASKED,
@@ -1102,23 +1103,28 @@ def annotate_masked(fig: go.Figure, frame: pd.DataFrame, column: str) -> go.Figu
 
 
 def mask_progress(progress: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(for the chart, for its export) of the sheet's target progress: where the achieved
-    count of a target that counts people is small, it and the progress are dropped from the
+    """(for the chart, for its export) of target progress rows (targets, or a target's
+    territories): where the achieved count of a target that counts people is small, it and
+    what derives from it (progress, what remains, the monthly pace) are dropped from the
     chart (written « masqué ») and read « < 5 » / « masqué » in the export."""
     small = (progress["indicator"] == "quantite") & progress["achieved"].map(disclosure.is_small)
     if not small.any():
         return progress, progress
+    derived = [c for c in ("progress", "remaining", "monthly_pace") if c in progress.columns]
     chart = progress.copy()
-    chart.loc[small, ["achieved", "progress"]] = np.nan
-    export = progress.copy().astype({"achieved": object, "progress": object})
+    chart.loc[small, ["achieved", *derived]] = np.nan
+    export = progress.copy().astype({c: object for c in ("achieved", *derived)})
     export.loc[small, "achieved"] = disclosure.current_label()
-    export.loc[small, "progress"] = disclosure.DERIVED_LABEL
+    export.loc[small, derived] = disclosure.DERIVED_LABEL
     return chart, export
 
 
-def label_masked_progress(fig: go.Figure, progress: pd.DataFrame) -> go.Figure:
-    """Write « masqué » on the bars of charts.targets.progress_bars(PROGRESS) that
-    mask_progress emptied, and « < 5 » as their achieved count in the hover."""
+def label_masked_progress(
+    fig: go.Figure, progress: pd.DataFrame, progress_at: int | None = 3
+) -> go.Figure:
+    """Write « masqué » on the bars of a progress chart (charts.targets.progress_bars, or
+    territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » as their
+    achieved count in the hover (customdata[0]; the progress text at PROGRESS_AT)."""
     masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
     label, derived = disclosure.current_label(), disclosure.DERIVED_LABEL
     for trace in fig.data:
@@ -1127,13 +1133,40 @@ def label_masked_progress(fig: go.Figure, progress: pd.DataFrame) -> go.Figure:
         custom = [list(c) for c in trace.customdata]
         for row, hidden in zip(custom, masked, strict=True):
             if hidden:
-                row[0], row[3] = label, derived
+                row[0] = label
+                if progress_at is not None:
+                    row[progress_at] = derived
         trace.update(
             text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
             textposition=["outside" if m else "auto" for m in masked],
             customdata=custom,
         )
     return fig
+
+
+def mask_trajectory(row):
+    """The target row for charts.targets.trajectory with its small cumulative counts (public
+    mode, a target counting people) left out of the line: « < 5 » in its data export."""
+    if row.indicator != "quantite":
+        return row, charts_targets.monthly_table(row)
+    shown = [
+        {**point, "achieved": None if disclosure.is_small(point["achieved"]) else point["achieved"]}
+        for point in row.monthly
+    ]
+    exported = charts_targets.monthly_table(row)
+    column = exported.columns[1]
+    small = exported[column].map(disclosure.is_small)
+    if small.any():
+        exported[column] = exported[column].astype(object)
+        exported.loc[small, column] = disclosure.current_label()
+    return row._replace(monthly=shown), exported
+
+
+def trajectory_reading(row) -> str:
+    """charts.targets.trajectory_reading, unless the achieved count is masked."""
+    if row.indicator == "quantite" and disclosure.is_small(row.achieved):
+        return f"Petits effectifs masqués ({disclosure.current_label()})."
+    return charts_targets.trajectory_reading(row)
 
 
 def reading_of_masked(reading, frame: pd.DataFrame, column: str) -> str:

@@ -278,3 +278,39 @@ def test_overview_shows_exact_values_in_internal_mode(small_app, monkeypatch):
     at = _overview(small_app, commune=COUBRON)
     assert _metrics(at)["Personnes touchées"] == "3"
     assert not any("Petits effectifs" in c.value for c in at.caption)
+
+
+def test_targets_page_masks_small_achievements(small_app):
+    """Objectifs under a commune filter: Coubron's 3 ordinateurs are « < 5 », and nothing
+    derived from them (progress, what remains, the pace, the monthly line) gives them away.
+    (Masked cells reach the browser as their label only; AppTest sees the sort sentinel.)"""
+    at = _overview(small_app, commune=COUBRON, programme="emmaus-connect-2020")
+    at.switch_page("views/targets.py").run()
+    assert not at.exception, at.exception
+    assert sum("Petits effectifs masqués" in c.value for c in at.caption) == 1
+    table = at.dataframe[0].value.set_index("Objectif annoncé")
+    computers = table.loc[
+        "Personnes éloignées du numérique équipées en PC portables reconditionnés"
+    ]
+    assert math.isinf(computers["Réalisé"]) and computers["Réalisé"] < 0
+    assert math.isinf(computers["Avancement"]) and math.isinf(computers["Reste à faire"])
+    assert 3 not in set(table["Réalisé"])
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    bars = figures[0]["data"][0]
+    assert "masqué" in bars["text"]
+    assert not any(c[0] == "3" for c in bars["customdata"])
+    assert sum(c[0] == "&lt; 5" for c in bars["customdata"]) == 2
+    trajectory = next(
+        f for f in figures if "Réalisé cumulé" in json.dumps(f["data"], ensure_ascii=False)
+    )
+    line = next(t for t in trajectory["data"] if t.get("name") == "Réalisé cumulé")
+    assert all(y is None for y in line["y"][1:])  # after the start's 0, no small cumulative
+    assert 3 not in set(at.dataframe[1].value["Réalisé"])
+
+
+def test_targets_page_shows_exact_values_in_internal_mode(small_app, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")
+    at = _overview(small_app, commune=COUBRON, programme="emmaus-connect-2020")
+    at.switch_page("views/targets.py").run()
+    table = at.dataframe[0].value
+    assert 3 in set(table["Réalisé"])

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import fmt, ui, warehouse
+from observatoire import disclosure, fmt, maps, ui, warehouse
 from observatoire.charts import targets as charts
 
 filters = ui.current_filters()
@@ -21,6 +21,9 @@ if progress.empty:
     st.stop()
 
 ui.metric_row(charts.status_counts(progress))
+# Small counts of people are masked as on the map and the territory sheet (public mode).
+if note := disclosure.public_note():
+    st.caption(note)
 if filters.has_territory:
     st.caption(
         "Objectifs rapportés au territoire choisi : objectif explicite du territoire, sinon "
@@ -31,14 +34,14 @@ with st.expander("Méthode"):
 
 st.subheader("Avancement de chaque objectif")
 laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
-rows = charts.sort_rows(progress, laggards, default=["target_row"])
-table, formats = charts.progress_table(rows, filters.has_territory)
+rows, exported = maps.mask_progress(charts.sort_rows(progress, laggards, default=["target_row"]))
+table, formats = charts.progress_table(exported, filters.has_territory)
 ui.chart(
-    charts.progress_bars(rows),
+    maps.label_masked_progress(charts.progress_bars(rows), rows),
     key="targets_bars",
     title="Avancement des objectifs",
     data=table,
-    reading=charts.progress_reading(rows),
+    reading=maps.reading_of_masked(charts.progress_reading, rows, "progress"),
 )
 ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats)
 
@@ -48,12 +51,13 @@ chosen = st.selectbox(
     "Objectif", list(labels), format_func=labels.get, key="objectif", bind="query-params"
 )
 row = next(progress[progress["target_row"] == chosen].itertuples())
+shown_row, monthly = maps.mask_trajectory(row)
 ui.chart(
-    charts.trajectory(row, today),
+    charts.trajectory(shown_row, today),
     key="targets_trajectory",
     title=charts.target_title(row),
-    data=charts.monthly_table(row),
-    reading=charts.trajectory_reading(row),
+    data=monthly,
+    reading=maps.trajectory_reading(row),
 )
 st.caption(f"Source de l'objectif : {fmt.md(charts.source_of(row))}.")
 
@@ -78,16 +82,22 @@ family = right.selectbox(
     key="reparti",
     bind="query-params",
 )
-territories = charts.sort_rows(
-    breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
+territories, exported = maps.mask_progress(
+    charts.sort_rows(
+        breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
+    )
 )
-table, formats = charts.territory_table(territories)
+table, formats = charts.territory_table(exported)
 ui.chart(
-    charts.territory_bars(territories, f"{family_labels[family]} – par territoire"),
+    maps.label_masked_progress(
+        charts.territory_bars(territories, f"{family_labels[family]} – par territoire"),
+        territories,
+        progress_at=None,
+    ),
     key="targets_territories",
     title=f"{family_labels[family]} – par territoire",
     data=table,
-    reading=charts.territory_reading(territories),
+    reading=maps.reading_of_masked(charts.territory_reading, territories, "progress"),
 )
 ui.table_with_downloads(
     table, f"objectif-par-{level}", key="targets_territory_table", formats=formats
