@@ -1,9 +1,10 @@
 """The query layer: the only home of SQL for the pages.
 
-Connections are short-lived and read-only, so that an ETL load in another process can take
-the file between two queries (DuckDB allows one writer or several readers, never both).
-Results are cached on their parameters and on the warehouse file's version, so the
-dashboard shows new data at its next refresh and never half a load.
+The dashboard reads through one read-only connection per process, let go whenever a load in
+another process waits for the file (DuckDB allows one writer or several readers, never
+both: see KeptReader). Results are cached on their parameters and on the warehouse file's
+version, so the dashboard shows new data at its next refresh and never half a load.
+Distributions are read from their summaries by month and by day (see FACT_SOURCES).
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from observatoire.settings import get_settings
 SQL_DIR = Path(__file__).parent / "sql"
 # {{NAME:alias}} expands observatoire/sql/_NAME.sql (filter clauses, shared sub-queries).
 _TEMPLATE = re.compile(r"\{\{([a-z_]+):([a-z_]+)\}\}")
-# Queries read distributions through {{distribution_facts}}: the monthly summary
+# Queries read distributions through {{distribution_facts}}: the summary by month
 # (etl/summary.py), a few thousand rows whatever the number of records, when the period is
-# made of whole months or open ("months"); otherwise whole months from the summary and the
-# days of the cut months from the records ("cut"). "records" reads only the records: the
+# made of whole months or open ("months"); otherwise the whole months from it and the other
+# days from the summary by day ("cut"). "records" reads the records themselves: the
 # reference the other two are tested and benchmarked against.
 _DISTRIBUTION_FACTS = "{{distribution_facts}}"
 FACT_SOURCES = {
