@@ -38,6 +38,7 @@ def init_warehouse(
                 report.demo_load = demo.load_demo(con, seed)
             elif with_demo is False:
                 report.demo_removed = demo.remove_demo(con)
-            target_shares.refresh(con)  # cheap; also fills them after their migration
+            if report.reference_load or report.migrations:  # new targets or communes
+                target_shares.refresh(con)
         con.execute("CHECKPOINT")
     return report
