@@ -235,3 +235,22 @@ def test_sheet_masks_small_counts_in_browser(streamlit_server, browser_page):
     page.get_by_text("Les enregistrements").wait_for()
     page.wait_for_timeout(1500)
     full_screenshot(page, "fiche-effectifs-masques.png", height=3600)
+
+
+def test_sheet_records_download_holds_every_record(streamlit_server, browser_page):
+    """The sheet's records CSV is read on click, with all the records the caption counts
+    (the screen reads only the newest ones)."""
+    page = browser_page
+    page.goto(f"{streamlit_server}/territoire?code=200057875")
+    wait_for_app(page)
+    page.get_by_text("Les enregistrements").wait_for()
+    caption = page.get_by_text(" enregistrements sur ").first.inner_text()
+    count = int(caption.split(" enregistrements")[0].replace("\u00a0", "").replace(" ", ""))
+    button = page.get_by_role("button", name="CSV (Excel français)").last
+    with page.expect_download(timeout=60_000) as download_info:
+        button.click()
+    download = download_info.value
+    assert download.suggested_filename == "enregistrements-200057875.csv"
+    lines = Path(download.path()).read_bytes().decode("utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("Type;Date;Commune;Programme")
+    assert len(lines) - 1 == count > 100
