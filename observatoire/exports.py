@@ -46,6 +46,10 @@ def to_csv(frame: pd.DataFrame, *, french: bool = True) -> bytes:
     return safe.to_csv(index=False).encode("utf-8")
 
 
+# Rows of data an XLSX sheet can hold: 1 048 576 rows, less the header and a title's rows.
+XLSX_MAX_ROWS = 1_048_576 - 3
+
+
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Données", title: str | None = None) -> bytes:
     """XLSX with numbers stored as numbers and text never read as a formula."""
     buffer = io.BytesIO()

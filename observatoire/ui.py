@@ -382,7 +382,9 @@ def table_with_downloads(
         ("CSV standard", lambda: exports.to_csv(rows(), french=False), "-standard.csv", "text/csv"),
         ("XLSX", lambda: exports.to_xlsx(rows()), ".xlsx", xlsx),
     ]
+    too_long = total > exports.XLSX_MAX_ROWS  # a sheet holds 1 048 576 rows, header included
     for column, (label, make, suffix, mime) in zip(st.columns(3), downloads, strict=True):
+        no_xlsx = too_long and suffix == ".xlsx"
         column.download_button(
             label,
             data=make,
@@ -390,6 +392,11 @@ def table_with_downloads(
             mime=mime,
             key=f"{key}_{exports.slug(label)}",
             on_click="ignore",
+            disabled=no_xlsx,
+            help=f"Plus de {fmt.number(exports.XLSX_MAX_ROWS)} lignes, le maximum d'un "
+            "classeur Excel : téléchargez le CSV."
+            if no_xlsx
+            else None,
         )
 
 

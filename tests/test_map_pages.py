@@ -314,3 +314,16 @@ def test_targets_page_shows_exact_values_in_internal_mode(small_app, monkeypatch
     at.switch_page("views/targets.py").run()
     table = at.dataframe[0].value
     assert 3 in set(table["Réalisé"])
+
+
+def test_records_beyond_an_excel_sheet_offer_csv_only(app, monkeypatch):
+    from observatoire import exports, maps
+
+    monkeypatch.setattr(maps, "RECORDS_SHOWN", 5)
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
+    at = _sheet(app, EST_ENSEMBLE)
+    buttons = {b.key: b for b in at.get("download_button")}
+    xlsx = buttons["sheet_records_xlsx"]
+    assert xlsx.proto.disabled and "téléchargez le CSV" in xlsx.proto.help
+    assert not buttons["sheet_records_csv-excel-francais"].proto.disabled
+    assert not buttons["sheet_compare_xlsx"].proto.disabled  # a short table keeps its XLSX
