@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 import shapely
 
 from observatoire import disclosure, fmt
-from observatoire.charts import FONT, PALETTE, base_layout
+from observatoire.charts import FONT, base_layout, series_marker
 from observatoire.charts import targets as charts_targets
 from observatoire.classify import (
     DEFAULT_CLASSES,
@@ -982,7 +982,7 @@ def programme_months_bars(frame: pd.DataFrame, title: str) -> go.Figure:
             x=rows["month"],
             y=rows["quantity"],
             name=name,
-            marker_color=PALETTE[i % len(PALETTE)],
+            marker=series_marker(i),
             hovertemplate=f"{name} – %{{x|%m/%Y}} : %{{y:,.0f}}<extra></extra>",
         )
     fig.update_layout(barmode="stack")

@@ -22,6 +22,17 @@ ITEM_COLOURS = dict(
     )
 )
 FONT = "DejaVu Sans, Arial, sans-serif"
+# Beyond the palette's 8 colours, series are told apart by a hatching over the colour.
+HATCHINGS = ("", "/", "x", ".", "+", "\\", "-", "|")
+
+
+def series_marker(i: int) -> dict:
+    """The marker of the i-th series of a chart with many (schemes, programmes): a colour of
+    the palette, hatched from the 9th series on, so that no two series look the same."""
+    return {
+        "color": PALETTE[i % len(PALETTE)],
+        "pattern": {"shape": HATCHINGS[(i // len(PALETTE)) % len(HATCHINGS)]},
+    }
 
 
 def base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:

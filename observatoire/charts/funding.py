@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire import fmt
-from observatoire.charts import PALETTE, _wrap, base_layout
+from observatoire.charts import PALETTE, _wrap, base_layout, series_marker
 
 FUNDER_TYPES = ["État", "Département", "CAF", "EPT", "Commune", "Partenaire privé"]
 FUNDER_TYPE_COLOURS = dict(zip(FUNDER_TYPES, PALETTE, strict=False))
@@ -145,7 +145,7 @@ def scheme_bars(
             y=[_wrap(name, 45) for name in rows["programme_name"]],
             orientation="h",
             name=scheme,
-            marker_color=PALETTE[i % len(PALETTE)],
+            marker=series_marker(i),
             hovertemplate=f"{scheme}<br>%{{y}} : %{{x:,.0f}} €<extra></extra>",
         )
     fig.update_layout(barmode="stack")
