@@ -127,7 +127,8 @@ JOIN com c ON c.k = CASE WHEN i < $n_com THEN i ELSE cs.k END
 """
 
 FUNDING_SQL = f"""
-INSERT INTO funding
+INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur, scheme,
+                     is_demo, load_id)
 SELECT m.date_from + ({_h("i", 13)} % (m.date_to - m.date_from + 1))::INTEGER AS date,
        CASE m.funder WHEN 'EPT' THEN 'EPT ' || e.name
                      WHEN 'Commune' THEN 'Commune de ' || c.name

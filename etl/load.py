@@ -443,6 +443,7 @@ def _reference_keys(con: duckdb.DuckDBPyConnection) -> None:
     synonyms("k_item", schemas.ITEMS, "obs_item")
     synonyms("k_indicator", schemas.INDICATORS, "obs_key")
     synonyms("k_scope", schemas.SCOPES, "obs_key")
+    synonyms("k_funder_type", schemas.FUNDER_TYPES, "obs_key")
 
 
 def _distinct(con, name: str, expr: str) -> str:
@@ -807,9 +808,13 @@ def _validate(con, kind: str, present: set[str], contract: schemas.Contract):
         _resolve_amount(con, "amount", "montant")
         _typed(q, "amount", "amount_eur", True)
         _text(con, q, "scheme")
+        unknown_type = _unknown("type de financeur", schemas.FUNDER_TYPES)
+        _resolve_keyword(con, "funder_type", "k_funder_type", unknown_type)
+        _typed(q, "funder_type", "funder_type", False)
         _record_duplicates(con, q, present)
         columns = [
-            "date", "funder", "programme_id", "commune_code", "ept_code", "amount_eur", "scheme"
+            "date", "funder", "programme_id", "commune_code", "ept_code", "amount_eur", "scheme",
+            "funder_type",
         ]  # fmt: skip
     elif kind == "targets":
         _targets(con, q, present)

@@ -31,6 +31,7 @@ DATE_OR_YEAR = "date_or_year"  # as DATE, or a year alone (→ 1 January)
 DEADLINE = "deadline"  # as DATE, future allowed
 INDICATOR = "indicator"  # quantite | montant | postes | projets
 SCOPE = "scope"  # departement | ept | commune
+FUNDER_TYPE = "funder_type"  # one of FUNDER_TYPES, or a synonym
 RECORD_ID = "record_id"  # identifier of the record in the user's tool: the duplicate key
 
 
@@ -217,6 +218,18 @@ CONTRACTS: dict[str, Contract] = {
                 ("dispositif", "scheme", "type_financement", "ligne_budgetaire", "fonds"),
                 label="dispositif",
             ),
+            Field(
+                "funder_type",
+                FUNDER_TYPE,
+                (
+                    "type_financeur",
+                    "type_de_financeur",
+                    "categorie_financeur",
+                    "nature_financeur",
+                    "funder_type",
+                ),
+                label="type de financeur",
+            ),
             _ID,
         ),
     ),
@@ -364,6 +377,26 @@ INDICATORS: dict[str, tuple[str, ...]] = {
     "projets": ("projets", "projet", "nombre de projets"),
 }
 DEFAULT_UNITS = {"quantite": "unités", "montant": "€", "postes": "postes", "projets": "projets"}
+
+# Kinds of funders (the funding charts' colours); without this column a funder's kind is
+# read from its name (observatoire/sql/_funding_funder_type.sql).
+FUNDER_TYPES: dict[str, tuple[str, ...]] = {
+    "État": ("etat", "état", "Etat", "préfecture", "prefecture", "ministère", "ministere"),
+    "Département": ("departement", "département", "conseil départemental", "CD93"),
+    "CAF": ("caf", "caisse d'allocations familiales"),
+    "EPT": ("ept", "territoire", "établissement public territorial"),
+    "Commune": ("commune", "ville", "mairie", "CCAS"),
+    "Partenaire privé": (
+        "partenaire privé",
+        "prive",
+        "privé",
+        "fondation",
+        "entreprise",
+        "association",
+        "mécénat",
+        "mecenat",
+    ),
+}
 
 SCOPES: dict[str, tuple[str, ...]] = {
     "departement": ("departement", "département", "dep", "93", "Seine-Saint-Denis"),

@@ -29,7 +29,8 @@ def funding_db(empty_db, use_db):
     4 accompaniments in Bobigny; one conseiller post in Bobigny and one in Aubervilliers."""
     con = duckdb.connect(str(empty_db))
     con.execute(
-        """INSERT INTO funding VALUES
+        """INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur,
+        scheme, is_demo, load_id) VALUES
         ('2020-11-17', 'CAF', 'emmaus-connect-2020', NULL, NULL, 1000, 'Plan exceptionnel', false, 99),
         ('2020-12-01', 'État', 'emmaus-connect-2020', '93048', NULL, 300, 'France Relance', false, 99),
         ('2021-01-01', 'EPT Est Ensemble', 'conseillers-numeriques', NULL, '200057875', 50,

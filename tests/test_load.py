@@ -182,6 +182,43 @@ def test_funding_amounts_years_and_epts(empty_db):
     ]  # fmt: skip
 
 
+def test_funder_type_column_says_the_kind_of_funder(empty_db, use_db):
+    """Without the column the kind is read from the name: « Mairie de Bondy » would pass for a
+    private partner, « Région » too. With it, the file's word (or a synonym) wins."""
+    from observatoire import warehouse
+    from observatoire.filters import Filters
+
+    data = (
+        "date;financeur;programme;commune;montant;type_financeur\n"
+        "2021-02-01;Mairie de Bondy;emmaus-connect-2020;Bondy;1 000;ville\n"
+        "2021-02-02;Fondation Orange;emmaus-connect-2020;Bobigny;2 000;Fondation\n"
+        "2021-02-03;Région Île-de-France;emmaus-connect-2020;Bobigny;3 000;\n"
+        "2021-02-04;Crédit local;emmaus-connect-2020;Bobigny;4 000;banque\n"
+        "2021-02-05;Préfecture;emmaus-connect-2020;Bobigny;5 000;etat\n"
+    ).encode()
+    result = load_file(empty_db, "funding", data, file_name="types.csv")
+    assert (result.rows_loaded, result.rows_rejected) == (4, 1)
+    assert query(empty_db, "SELECT funder, funder_type FROM funding ORDER BY date") == [
+        ("Mairie de Bondy", "Commune"),
+        ("Fondation Orange", "Partenaire privé"),
+        ("Région Île-de-France", None),
+        ("Préfecture", "État"),
+    ]
+    assert rejects(empty_db, result.load_id) == [
+        (5, "type_financeur", "banque",
+         "type de financeur inconnu (attendu : État, Département, CAF, EPT, Commune, "
+         "Partenaire privé)"),
+    ]  # fmt: skip
+    use_db(empty_db)
+    kinds = warehouse.funding_by_funder(Filters()).set_index("funder")["funder_type"]
+    assert kinds.to_dict() == {
+        "Mairie de Bondy": "Commune",  # from the file; its name alone would say private
+        "Fondation Orange": "Partenaire privé",
+        "Région Île-de-France": "Partenaire privé",  # no type given: read from the name
+        "Préfecture": "État",
+    }
+
+
 def test_programmes_then_targets_and_distributions_that_use_them(empty_db):
     programmes = load(empty_db, "programmes", "programmes.csv", source_label="Tableau DSI 2022")
     assert (programmes.rows_loaded, programmes.rows_rejected) == (2, 2)

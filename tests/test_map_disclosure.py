@@ -48,7 +48,8 @@ def small_db(empty_db, use_db, monkeypatch):
     )
     summary.refresh(con, everything=True)  # as a load does
     con.execute(
-        "INSERT INTO funding VALUES "
+        "INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur, "
+        "scheme, is_demo, load_id) VALUES "
         "('2020-12-01', 'État', 'emmaus-connect-2020', '93015', NULL, 900, 'X', false, 99)"
     )
     con.execute(

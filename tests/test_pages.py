@@ -154,7 +154,8 @@ def test_names_from_files_cannot_add_markup_to_charts(app, demo_db):
 
     con = duckdb.connect(str(demo_db))
     con.execute(
-        "INSERT INTO funding VALUES ('2021-01-01', '<a href=\"https://exemple.org\">Mécène</a>', "
+        "INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur, "
+        "scheme, is_demo, load_id) VALUES ('2021-01-01', '<a href=\"https://exemple.org\">Mécène</a>', "
         "'emmaus-connect-2020', '93048', NULL, 9000000, "
         "'<span style=\"font-size:90px\">Dispositif</span>', false, 99)"
     )

@@ -32,7 +32,8 @@ def tiny_db(empty_db, monkeypatch):
     )
     summary.refresh(con, everything=True)  # as a load does
     con.execute(
-        """INSERT INTO funding VALUES
+        """INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur,
+        scheme, is_demo, load_id) VALUES
         ('2020-11-17', 'CAF', 'emmaus-connect-2020', NULL, NULL, 1000, 'Plan', false, 99),
         ('2020-12-01', 'État', 'emmaus-connect-2020', '93048', NULL, 300, 'X', false, 99),
         ('2021-01-01', 'EPT Est Ensemble', 'conseillers-numeriques', NULL, '200057875', 50, 'Y', false, 99)"""

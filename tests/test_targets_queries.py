@@ -67,7 +67,8 @@ def targets_db(empty_db, use_db):
     )
     summary.refresh(con, everything=True)  # as a load does
     con.execute(
-        """INSERT INTO funding VALUES
+        """INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur,
+        scheme, is_demo, load_id) VALUES
         ('2021-02-01', 'État', 'test-prog', NULL, NULL, 4000, 'X', false, 99),
         ('2021-02-01', 'EPT Est Ensemble', 'test-prog', NULL, '200057875', 1000, 'Y', false, 99),
         ('2021-02-01', 'Commune de Montreuil', 'test-prog', '93048', NULL, 500, 'Z', false, 99)"""
