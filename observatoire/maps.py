@@ -28,7 +28,7 @@ import plotly.colors
 import plotly.graph_objects as go
 import shapely
 
-from observatoire import disclosure, fmt
+from observatoire import charts, disclosure, fmt
 from observatoire.charts import FONT, base_layout, series_marker
 from observatoire.charts import targets as charts_targets
 from observatoire.classify import (
@@ -1142,6 +1142,22 @@ def label_masked_progress(
             customdata=custom,
         )
     return fig
+
+
+def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.targets.progress_bars of target rows with small counts masked: (figure, the
+    rows for its export, its reading), for every page that shows target progress."""
+    shown, exported = mask_progress(rows)
+    figure = label_masked_progress(charts_targets.progress_bars(shown), shown)
+    return figure, exported, reading_of_masked(charts_targets.progress_reading, shown, "progress")
+
+
+def masked_items_chart(by_item: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.items_bar of quantities per item with small counts masked: (figure, its export,
+    its reading), for the overview and the territory sheet."""
+    shown, exported = mask_people(by_item, "quantity")
+    figure = label_masked_bars(charts.items_bar(shown))
+    return figure, exported, reading_of_masked(charts.items_reading, shown, "quantity")
 
 
 def mask_trajectory(row):

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from observatoire import charts, disclosure, fmt, maps, ui, warehouse
-from observatoire.charts import targets as charts_targets
 
 filters = ui.current_filters()
 st.title("Vue d'ensemble")
@@ -69,9 +68,9 @@ else:
     if filters.has_territory:
         rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
         st.caption(f"Part du territoire choisi dans chaque objectif : {rules}.")
-    shown, exported = maps.mask_progress(headline)
+    figure, exported, reading = maps.masked_progress_chart(headline)
     ui.chart(
-        maps.label_masked_progress(charts_targets.progress_bars(shown), shown),
+        figure,
         key="overview_targets",
         title="Avancement des principaux objectifs",
         data=exported[
@@ -85,24 +84,25 @@ else:
                 "source_title",
             ]
         ],
-        reading=maps.reading_of_masked(charts_targets.progress_reading, shown, "progress"),
+        reading=reading,
     )
 
 left, right = st.columns(2)
-by_item, items_data = maps.mask_people(warehouse.distributions_by_item(filters), "quantity")
+by_item = warehouse.distributions_by_item(filters)
 by_month, months_data = maps.mask_people(
     warehouse.distributions_by_month(filters), "quantity", by="item"
 )
 if by_item.empty:
     st.info("Aucune distribution ne correspond aux filtres choisis.")
 else:
+    figure, items_data, reading = maps.masked_items_chart(by_item)
     with left:
         ui.chart(
-            maps.label_masked_bars(charts.items_bar(by_item)),
+            figure,
             key="overview_items",
             title="Quantités distribuées par type d'aide",
             data=items_data,
-            reading=maps.reading_of_masked(charts.items_reading, by_item, "quantity"),
+            reading=reading,
         )
     with right:
         ui.chart(

@@ -34,15 +34,11 @@ with st.expander("Méthode"):
 
 st.subheader("Avancement de chaque objectif")
 laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
-rows, exported = maps.mask_progress(charts.sort_rows(progress, laggards, default=["target_row"]))
-table, formats = charts.progress_table(exported, filters.has_territory)
-ui.chart(
-    maps.label_masked_progress(charts.progress_bars(rows), rows),
-    key="targets_bars",
-    title="Avancement des objectifs",
-    data=table,
-    reading=maps.reading_of_masked(charts.progress_reading, rows, "progress"),
+figure, exported, reading = maps.masked_progress_chart(
+    charts.sort_rows(progress, laggards, default=["target_row"])
 )
+table, formats = charts.progress_table(exported, filters.has_territory)
+ui.chart(figure, key="targets_bars", title="Avancement des objectifs", data=table, reading=reading)
 ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats)
 
 st.subheader("Progression dans le temps")

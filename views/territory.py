@@ -3,8 +3,7 @@ département, progress per target, what was distributed and funded, and the reco
 
 import streamlit as st
 
-from observatoire import charts, disclosure, fmt, maps, ui, warehouse
-from observatoire.charts import targets as charts_targets
+from observatoire import disclosure, fmt, maps, ui, warehouse
 
 filters = ui.current_filters()
 communes = warehouse.territories()
@@ -86,17 +85,17 @@ if headline.empty:
 else:
     rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
-    shown, exported = maps.mask_progress(headline)
+    figure, exported, reading = maps.masked_progress_chart(headline)
     ui.chart(
-        maps.label_masked_progress(charts_targets.progress_bars(shown), shown),
+        figure,
         key="sheet_targets",
         title="Avancement des objectifs",
         data=exported[list(maps.PROGRESS_COLUMNS)],
-        reading=maps.reading_of_masked(charts_targets.progress_reading, shown, "progress"),
+        reading=reading,
     )
 
 left, right = st.columns(2)
-by_item, items_data = maps.mask_people(warehouse.distributions_by_item(scoped), "quantity")
+by_item = warehouse.distributions_by_item(scoped)
 months, months_data = maps.mask_people(
     warehouse.territory_programme_months(scoped), "quantity", by="programme_name"
 )
@@ -104,13 +103,14 @@ funders = warehouse.territory_funding_by_funder(scoped)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
+    figure, items_data, reading = maps.masked_items_chart(by_item)
     with left:
         ui.chart(
-            maps.label_masked_bars(charts.items_bar(by_item)),
+            figure,
             key="sheet_items",
             title="Quantités distribuées par type d'aide",
             data=items_data,
-            reading=maps.reading_of_masked(charts.items_reading, by_item, "quantity"),
+            reading=reading,
         )
     with right:
         ui.chart(
