@@ -558,10 +558,6 @@ def _rings(geometry: shapely.Geometry) -> tuple[list[float | None], list[float |
 
 
 # Plotly draws text as HTML: the « < » of a mask label is written as an entity.
-def _plotly_text(text: str) -> str:
-    return text.replace("<", "&lt;")
-
-
 def territory_map(
     view: MapView,
     shapes: dict[str, shapely.Geometry],
@@ -613,7 +609,7 @@ def territory_map(
         for klass, (label, count) in enumerate(zip(bound_labels, classes.counts, strict=True))
     }
     names[MASKED] = (
-        f"{_plotly_text(view.mask_label)} ({MASKED_NOTE}, "
+        f"{fmt.chart_text(view.mask_label)} ({MASKED_NOTE}, "
         f"{fmt.plural(classes.masked, word, _plural(word))})"
     )
     names[-1] = f"{NO_DATA} ({fmt.plural(classes.missing, word, _plural(word))})"
@@ -688,7 +684,7 @@ def _hover(row, view: MapView) -> str:
     if getattr(row, "ept_name", None) and row.ept_name != row.name:
         lines.append(f"EPT {row.ept_name}")
     if row.masked:
-        lines.append(f"{_plotly_text(row.mask_text)} {units.noun} ({MASKED_NOTE})")
+        lines.append(f"{fmt.chart_text(row.mask_text)} {units.noun} ({MASKED_NOTE})")
     elif pd.isna(row.value):
         lines.append(NO_DATA.capitalize())
     else:
