@@ -131,8 +131,8 @@ def main() -> None:
         print(json.dumps(measure(args.child, args.repeats)))
         return
 
+    from core.store import writer
     from etl import boundaries
-    from etl.db import writer
     from etl.warehouse import init_warehouse
 
     with tempfile.TemporaryDirectory() as tmp:

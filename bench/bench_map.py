@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
 import duckdb  # noqa: E402
 
 from bench.generate import generate  # noqa: E402
+from core import store  # noqa: E402
 from etl import boundaries  # noqa: E402
 from etl.warehouse import init_warehouse  # noqa: E402
 from observatoire import warehouse  # noqa: E402
@@ -92,7 +93,7 @@ def _with_contours(db: Path) -> None:
         return
     con = duckdb.connect(str(db))
     try:
-        boundaries.migrations.migrate(con)
+        store.migrate(con)
         boundaries.load_file(con, CONTOURS)
     finally:
         con.close()

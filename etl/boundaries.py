@@ -30,8 +30,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from etl import migrations
-from etl.db import transaction, writer
+from core.store import migrate, transaction, writer
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, sha256_of
 
@@ -433,13 +432,13 @@ def load_download(
 
 
 def cmd_boundaries(args: argparse.Namespace, db: Path) -> int:
-    from observatoire.settings import get_settings
+    from core.settings import get_settings
 
     if not db.exists():
         raise EtlError(f"Aucun entrepôt à {db} : lancez d'abord « python -m etl init ».")
     options = {"repair": args.reparer, "tolerance_m": args.tolerance}
     with writer(db, get_settings().lock_timeout_s) as con:
-        migrations.migrate(con)  # a warehouse built before the boundaries table
+        migrate(con)  # a warehouse built before the boundaries table
         if args.from_file:
             report = load_file(con, args.from_file, **options)
         else:

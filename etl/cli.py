@@ -4,45 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from etl import summary
-from etl.db import connect, transaction, writer
+from core.settings import get_settings
+from core.store import connect, transaction, writer
+from etl import boundaries, load_cli, summary
+from etl.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, db_arg, db_of, existing_db
 from etl.errors import EtlError
 from etl.warehouse import init_warehouse
-from observatoire.settings import get_settings
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-
-
-def _db_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help="fichier DuckDB de l'entrepôt (défaut : $OBSERVATOIRE_DB ou data/observatoire.duckdb)",
-    )
-
-
-def _db(args: argparse.Namespace) -> Path:
-    return args.db or get_settings().db
-
-
-def _existing_db(args: argparse.Namespace) -> Path:
-    db = _db(args)
-    if not db.exists():
-        raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
-    return db
+__all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     report = init_warehouse(
-        _db(args),
+        db_of(args),
         with_demo=not args.no_demo,
         seed=args.seed,
         timeout_s=get_settings().lock_timeout_s,
     )
-    print(f"Entrepôt : {_db(args)}")
+    print(f"Entrepôt : {db_of(args)}")
     if report.migrations:
         print("Migrations appliquées : " + ", ".join(report.migrations))
     else:
@@ -60,7 +40,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = _existing_db(args)
+    db = existing_db(args)
     report = init_warehouse(db, with_demo=None, timeout_s=get_settings().lock_timeout_s)
     applied = ", ".join(report.migrations) or "aucune"
     reference = "mis à jour" if report.reference_load else "déjà à jour"
@@ -77,7 +57,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    db = _existing_db(args)
+    db = existing_db(args)
     con = connect(db, read_only=True, timeout_s=get_settings().lock_timeout_s)
     try:
         rows = con.execute(
@@ -123,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "charge le référentiel (communes, EPT, programmes et objectifs des communiqués) et, "
         "sauf --no-demo, les données de démonstration. Sans effet si tout est déjà à jour.",
     )
-    _db_arg(init)
+    db_arg(init)
     init.add_argument(
         "--no-demo",
         action="store_true",
@@ -138,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Applique les migrations en attente et recharge le référentiel s'il a "
         "changé, sans toucher aux chargements ni aux données de démonstration.",
     )
-    _db_arg(migrate)
+    db_arg(migrate)
     migrate.add_argument(
         "--rebuild-summaries",
         action="store_true",
@@ -154,20 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         "et rejetées ; vérifie que les résumés des distributions suivent les "
         "enregistrements.",
     )
-    _db_arg(status)
+    db_arg(status)
     status.set_defaults(func=cmd_status)
 
-    for register in _command_registrations():
-        register(sub, _db_arg, _db)
+    # Commands defined beside their code: `load`/`rejects` and `boundaries`.
+    for register in (load_cli.register, boundaries.register):
+        register(sub, db_arg, db_of)
     return parser
-
-
-def _command_registrations():
-    """Commands defined beside their code: `load`/`rejects` and `boundaries`. Imported here,
-    when the parser is built, because those modules import this one."""
-    from etl import boundaries, load_cli
-
-    return (load_cli.register, boundaries.register)
 
 
 def main(argv: list[str] | None = None) -> int:

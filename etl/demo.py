@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.settings import DEMO_DIR
 from etl import summary
 from etl.ledger import LoadRecord, find_active, record, sha256_of_files
-from observatoire.settings import DEMO_DIR
 
 DEFAULT_SEED = 93
 GENERATOR_VERSION = "1"

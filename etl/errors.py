@@ -1,14 +1,14 @@
-"""Typed errors raised by the ETL; the CLI and the pages print their French message."""
+"""Typed errors raised by the ETL; the CLI and the pages print their French message.
+
+EtlError is core.store's UserError, so that WarehouseBusy (raised where the warehouse file
+is opened, core/store.py) is one of them."""
 
 from __future__ import annotations
 
+from core.store import UserError as EtlError
+from core.store import WarehouseBusy
 
-class EtlError(Exception):
-    """An error whose message is one French sentence meant for the user."""
-
-
-class WarehouseBusy(EtlError):
-    """Another process holds the warehouse for writing."""
+__all__ = ["EtlError", "FileRefused", "WarehouseBusy"]
 
 
 class FileRefused(EtlError):

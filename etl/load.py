@@ -35,8 +35,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.store import connect
 from etl import readers, schemas, summary, target_shares
-from etl.db import connect
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, update_counts
 

@@ -7,11 +7,11 @@ import csv
 import sys
 from pathlib import Path
 
-from etl import cli
-from etl.db import connect
+from core.settings import get_settings
+from core.store import connect
+from etl.cli_common import EXIT_OK, EXIT_REFUSED
 from etl.load import KIND_LABELS, load_file, neutralise_cell, rejects_of
 from etl.schemas import KINDS
-from observatoire.settings import get_settings
 
 _USER_KINDS = ", ".join(f"'{k}'" for k in KINDS)
 
@@ -31,7 +31,7 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
         print(
             f"{result.file_name} : déjà chargé (chargement n° {result.load_id}) ; rien n'a changé."
         )
-        return cli.EXIT_OK
+        return EXIT_OK
     how = result.format
     if result.format == "CSV":
         sep = {";": "« ; »", ",": "« , »", "\t": "tabulation"}[result.separator or ";"]
@@ -52,14 +52,14 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
             f"(ajoutez --output rejets.csv pour les corriger dans un tableur, puis rechargez "
             f"le fichier corrigé avec --replace --source « {result.source_label} »)."
         )
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def cmd_rejects(args: argparse.Namespace, db_of) -> int:
     db = db_of(args)
     if not db.exists():
         print(f"Aucun entrepôt à {db} : lancez « python -m etl init ».", file=sys.stderr)
-        return cli.EXIT_REFUSED
+        return EXIT_REFUSED
     con = connect(db, read_only=True, timeout_s=get_settings().lock_timeout_s)
     try:
         load_id = args.load_id
@@ -69,7 +69,7 @@ def cmd_rejects(args: argparse.Namespace, db_of) -> int:
             ).fetchall()[0][0]
             if load_id is None:
                 print("Aucun fichier n'a encore été chargé.")
-                return cli.EXIT_OK
+                return EXIT_OK
         found = con.execute(
             "SELECT file_name, source_label, rows_rejected FROM loads WHERE load_id = ?",
             [load_id],
@@ -80,7 +80,7 @@ def cmd_rejects(args: argparse.Namespace, db_of) -> int:
                 f"Aucun chargement n° {load_id} : « python -m etl status » les liste.",
                 file=sys.stderr,
             )
-            return cli.EXIT_REFUSED
+            return EXIT_REFUSED
         rows = rejects_of(con, load_id)
     finally:
         con.close()
@@ -94,17 +94,17 @@ def cmd_rejects(args: argparse.Namespace, db_of) -> int:
             f"{len(rows)} motifs de rejet ({load[2]} lignes) du chargement n° {load_id} "
             f"écrits dans {args.output}."
         )
-        return cli.EXIT_OK
+        return EXIT_OK
     print(f"Chargement n° {load_id} ({load[0]}, source « {load[1]} ») : {load[2]} lignes rejetées.")
     if not rows:
-        return cli.EXIT_OK
+        return EXIT_OK
     header = ("ligne", "colonne", "valeur", "motif")
     shown = [tuple("" if v is None else str(v) for v in row) for row in rows]
     widths = [min(max(len(r[i]) for r in [header, *shown]), 40) for i in range(3)]
     for row in [header, *shown]:
         cells = [row[i][:40].ljust(widths[i]) for i in range(3)]
         print("  ".join([*cells, row[3]]).replace("\n", " "))
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def register(sub, db_arg, db_of) -> None:

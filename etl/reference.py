@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import duckdb
 
+from core.settings import REFERENCE_DIR
 from etl.ledger import LoadRecord, find_active, record, sha256_of_files
-from observatoire.settings import REFERENCE_DIR
 
 FILES = {
     name: REFERENCE_DIR / f"{name}.csv"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl import demo, migrations, reference, target_shares
-from etl.db import transaction, writer
+from core.store import migrate, transaction, writer
+from etl import demo, reference, target_shares
 
 
 @dataclass
@@ -31,7 +31,7 @@ def init_warehouse(
     """
     report = InitReport()
     with writer(db, timeout_s) as con:
-        report.migrations = migrations.migrate(con)
+        report.migrations = migrate(con)
         with transaction(con):
             report.reference_load = reference.load_reference(con)
             if with_demo:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatoire.settings import get_settings
+from core.settings import get_settings
 
 
 def masking_active() -> bool:

@@ -28,6 +28,7 @@ import plotly.colors
 import plotly.graph_objects as go
 import shapely
 
+from core.settings import REFERENCE_DIR
 from observatoire import charts, disclosure, fmt
 from observatoire.charts import FONT, base_layout, series_marker
 from observatoire.charts import targets as charts_targets
@@ -41,7 +42,6 @@ from observatoire.classify import (
     classify,
     parse_thresholds,
 )
-from observatoire.settings import REFERENCE_DIR
 
 TILES_FILE = REFERENCE_DIR / "tuiles-communes.csv"
 LEVELS = {"commune": "Communes", "ept": "EPT"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from observatoire.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl.db import connect, writer_waiting
+from core import store
+from core.settings import get_settings
+from core.store import connect, writer_waiting
 from observatoire.filters import Filters
-from observatoire.settings import get_settings
 
 SQL_DIR = Path(__file__).parent / "sql"
 # {{NAME:alias}} expands observatoire/sql/_NAME.sql (filter clauses, shared sub-queries).
@@ -115,7 +116,7 @@ class KeptReader:
 
     A writer in another process cannot start while it is open, so it is let go after
     IDLE_S seconds without queries, and at once when a writer announces it is waiting
-    (etl.db.writer_waiting); meanwhile queries use short-lived connections, which wait for
+    (core.store.writer_waiting); meanwhile queries use short-lived connections, which wait for
     the writer to commit. A load thus never shows half-done, and the dashboard shows it at
     its next refresh.
     """
@@ -218,7 +219,7 @@ def query(name: str, filters: Filters | None = None, **extra) -> pd.DataFrame:
 
 
 def require_current_schema() -> None:
-    """Raise WarehouseOutdated if migrations of etl/migrations are not applied yet."""
+    """Raise WarehouseOutdated if migrations of core/migrations are not applied yet."""
     pending = _pending_migrations(db_version())
     if pending:
         raise WarehouseOutdated(", ".join(pending))
@@ -228,13 +229,11 @@ def require_current_schema() -> None:
 def _pending_migrations(version: tuple) -> list[str]:
     import duckdb
 
-    from etl import migrations
-
     try:
         applied = set(run("schema_versions", path=Path(version[0]))["version"])
     except duckdb.CatalogException:  # not even the migrations table
         applied = set()
-    return [f"{v:03d}_{name}" for v, name, _ in migrations.available() if v not in applied]
+    return store.pending(applied)
 
 
 # Named queries the pages call -------------------------------------------------------------

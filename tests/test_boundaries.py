@@ -17,6 +17,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+from core import store
 from etl import boundaries
 from etl.cli import build_parser, main
 from etl.errors import FileRefused
@@ -39,7 +40,7 @@ def _write(tmp_path: Path, collection: dict, name: str = "contours.geojson") -> 
 def _load(db: Path, path: Path, **options) -> boundaries.BoundaryReport:
     con = duckdb.connect(str(db))
     try:
-        boundaries.migrations.migrate(con)
+        store.migrate(con)
         return boundaries.load_file(con, path, **options)
     finally:
         con.close()

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from etl.db import writer_waiting, writer_waiting_file
+from core.store import writer_waiting, writer_waiting_file
 from observatoire import warehouse
 from observatoire.filters import Filters
 

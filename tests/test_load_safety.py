@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.db import connect
+from core.store import connect
 from etl.load import PAUSE_ENV, load_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -98,10 +98,11 @@ def test_missing_data_is_named_not_zero(app):
 def test_with_official_boundaries(app, demo_db):
     import duckdb
 
+    from core import store
     from etl import boundaries
 
     con = duckdb.connect(str(demo_db))
-    boundaries.migrations.migrate(con)
+    store.migrate(con)
     boundaries.load_file(con, SHARED_REFERENCE / "communes-93.geojson")
     con.close()
     at = _map(app)

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import migrations
+from core import store
+from core.settings import REFERENCE_DIR
 from etl.warehouse import init_warehouse
-from observatoire.settings import REFERENCE_DIR
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -140,7 +140,7 @@ def test_init_is_idempotent(demo_db):
 
 
 def test_migrations_are_recorded(empty_db):
-    versions = [v for v, _, _ in migrations.available()]
+    versions = [v for v, _, _ in store.available()]
     assert _q(empty_db, "SELECT version FROM schema_migrations ORDER BY version") == [
         (v,) for v in versions
     ]

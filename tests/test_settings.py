@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observatoire.settings import PROJECT_ROOT, get_settings, setting_names
+from core.settings import PROJECT_ROOT, get_settings, setting_names
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -5,10 +5,10 @@ import hmac
 
 import streamlit as st
 
+from core.settings import get_settings
 from etl.errors import EtlError
 from etl.load import KIND_LABELS, load_file
 from observatoire import fmt, ui, warehouse
-from observatoire.settings import get_settings
 
 KIND_NAMES = {
     "reference": "référentiel",

@@ -1,3 +1,3 @@
--- Migrations applied to the warehouse (etl/migrations), to ask for `python -m etl migrate`
+-- Migrations applied to the warehouse (core/migrations), to ask for `python -m etl migrate`
 -- when this code needs newer ones.
 SELECT version FROM schema_migrations

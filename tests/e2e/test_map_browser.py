@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from PIL import Image
 
+from core import store
 from etl import boundaries
 from observatoire import fmt, warehouse
 from observatoire.filters import Filters
@@ -27,7 +28,7 @@ def server_with_boundaries(e2e_db, tmp_path_factory):
     db = tmp_path_factory.mktemp("e2e-boundaries") / "observatoire.duckdb"
     shutil.copy(e2e_db, db)
     con = duckdb.connect(str(db))
-    boundaries.migrations.migrate(con)
+    store.migrate(con)
     boundaries.load_file(con, SHARED_REFERENCE / "communes-93.geojson")
     con.close()
     server = StreamlitServer(db)

@@ -1,9 +1,16 @@
-"""Connections to the warehouse, with a wait while another holder has it.
+"""The warehouse file: opening it (read-only or for writing), and its schema version.
 
-DuckDB allows one writing process or several reading ones. The dashboard keeps a read-only
-connection open between queries (fast); a writer that has to wait announces itself in a
-« writer waiting » file beside the warehouse (`<db>.writer`, holding its process id), and
-readers let go of their kept connection as soon as they see it (observatoire/warehouse.py).
+The one module that owns the DuckDB file; the ETL (etl/) and the dashboard (observatoire/)
+both open it here. Error types carry one French sentence meant for the user.
+
+Connections, with a wait while another holder has the file. DuckDB allows one writing
+process or several reading ones. The dashboard keeps a read-only connection open between
+queries (fast); a writer that has to wait announces itself in a « writer waiting » file beside
+the warehouse (`<db>.writer`, holding its process id), and readers let go of their kept
+connection as soon as they see it (observatoire/warehouse.py).
+
+Schema: recorded migrations, ordered core/migrations/NNN_name.sql files, each applied once
+in its own transaction and logged in schema_migrations.
 """
 
 from __future__ import annotations
@@ -11,13 +18,24 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from etl.errors import WarehouseBusy
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class UserError(Exception):
+    """An error whose message is one French sentence meant for the user (the ETL's
+    EtlError: the CLI prints it, the pages show it)."""
+
+
+class WarehouseBusy(UserError):
+    """Another process holds the warehouse for writing."""
+
 
 # No extension may be downloaded here: fail at once instead of trying the internet. Set
 # after connecting, not as connection config: DuckDB shares one database instance among the
@@ -119,3 +137,45 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.rollback()
         raise
     con.commit()
+
+
+# --- schema version -----------------------------------------------------------------------
+
+
+def available() -> list[tuple[int, str, Path]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        found.append((version, path.stem[4:], path))
+    return found
+
+
+def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def pending(applied_versions: Iterable[int]) -> list[str]:
+    """NNN_name of the migrations not among these applied versions (the dashboard reads
+    them from a read-only connection, which cannot create schema_migrations)."""
+    done = set(applied_versions)
+    return [f"{v:03d}_{name}" for v, name, _ in available() if v not in done]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    done = applied(con)
+    names = []
+    for version, name, path in available():
+        if version in done:
+            continue
+        with transaction(con):
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, datetime.now()]
+            )
+        names.append(f"{version:03d}_{name}")
+    return names
