@@ -6,8 +6,7 @@ import hmac
 import streamlit as st
 
 from core.settings import get_settings
-from etl.errors import EtlError
-from etl.load import KIND_LABELS, load_file
+from etl.api import KIND_LABELS, EtlError, load_file
 from observatoire import fmt, ui, warehouse
 
 KIND_NAMES = {
