@@ -3,13 +3,11 @@ when a writer waits, so that loads from another process still go through."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from core.store import writer_waiting, writer_waiting_file
 from observatoire import warehouse
 from observatoire.filters import Filters
 
@@ -47,15 +45,3 @@ def test_a_load_in_another_process_goes_through_a_busy_dashboard(empty_db, use_d
     out, err = loader.communicate(timeout=10)
     assert loader.returncode == 0, err
     assert warehouse.run("key_figures", Filters().params())["people_reached"][0] > 0
-
-
-def test_a_stale_writer_file_is_ignored(empty_db):
-    flag = writer_waiting_file(empty_db)
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    ).stdout.strip()
-    flag.write_text(dead)
-    assert not writer_waiting(empty_db)
-    flag.write_text(str(os.getpid()))
-    assert writer_waiting(empty_db)
-    flag.unlink()

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import store
 from core.settings import REFERENCE_DIR
 from etl.warehouse import init_warehouse
 
@@ -137,13 +136,6 @@ def test_init_is_idempotent(demo_db):
     assert report.reference_load is None and report.demo_load is None
     assert _q(demo_db, "SELECT count(*), sum(quantity) FROM distributions") == before
     assert _q(demo_db, "SELECT count(*) FROM loads WHERE replaced_at IS NULL") == [(2,)]
-
-
-def test_migrations_are_recorded(empty_db):
-    versions = [v for v, _, _ in store.available()]
-    assert _q(empty_db, "SELECT version FROM schema_migrations ORDER BY version") == [
-        (v,) for v in versions
-    ]
 
 
 def test_no_demo_removes_demonstration_records(demo_db):
