@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Field types, each checked by one SQL rule in etl/load.py.
+# Field types, each checked by one SQL rule in etl/load/ (resolve.py, validate.py).
 TEXT = "text"  # free text, stored as given (trimmed)
 COMMUNE = "commune"  # INSEE code (current or former), postal code or name of a 93 commune
 EPT = "ept"  # SIREN or name of one of the four EPT
