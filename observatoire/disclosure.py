@@ -347,6 +347,16 @@ def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, 
     return figure, exported, reading_of_masked(charts_targets.progress_reading, shown, "progress")
 
 
+def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.targets.territory_bars of one target's territories with small counts masked:
+    (figure, the rows for its export, its reading), for Objectifs."""
+    shown, exported = mask_progress(rows)
+    figure = label_masked_progress(
+        charts_targets.territory_bars(shown, title), shown, progress_at=None
+    )
+    return figure, exported, reading_of_masked(charts_targets.territory_reading, shown, "progress")
+
+
 def masked_items_chart(by_item: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
     """charts.items_bar of quantities per item with small counts masked: (figure, its export,
     its reading), for the overview and the territory sheet."""

@@ -78,23 +78,15 @@ family = right.selectbox(
     key="reparti",
     bind="query-params",
 )
-territories, exported = disclosure.mask_progress(
+title = f"{family_labels[family]} – par territoire"
+figure, exported, reading = disclosure.masked_territory_chart(
     charts.sort_rows(
         breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
-    )
+    ),
+    title,
 )
 table, formats = charts.territory_table(exported)
-ui.chart(
-    disclosure.label_masked_progress(
-        charts.territory_bars(territories, f"{family_labels[family]} – par territoire"),
-        territories,
-        progress_at=None,
-    ),
-    key="targets_territories",
-    title=f"{family_labels[family]} – par territoire",
-    data=table,
-    reading=disclosure.reading_of_masked(charts.territory_reading, territories, "progress"),
-)
+ui.chart(figure, key="targets_territories", title=title, data=table, reading=reading)
 ui.table_with_downloads(
     table, f"objectif-par-{level}", key="targets_territory_table", formats=formats
 )
