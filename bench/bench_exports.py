@@ -29,23 +29,26 @@ SECTION = "## Exports"
 
 
 def _figure(kind: str):
-    from observatoire import charts, exports, maps, warehouse
+    from observatoire import charts, exports, warehouse
     from observatoire.filters import Filters
+    from observatoire.map import choices as map_choices
+    from observatoire.map import figure as map_figure
+    from observatoire.map import shapes as map_shapes
 
     filters = Filters()
     if kind == "barres":
         fig = charts.items_bar(warehouse.distributions_by_item(filters))
     else:
-        choices = maps.MapChoices(indicator="personnes").checked()
-        view = maps.prepare(warehouse.map_values(filters, "commune", "personnes"), choices)
-        shapes, outlines, labels, schematic = maps.shapes_for(
+        choices = map_choices.MapChoices(indicator="personnes").checked()
+        view = map_choices.prepare(warehouse.map_values(filters, "commune", "personnes"), choices)
+        shapes, outlines, labels, schematic = map_shapes.shapes_for(
             warehouse.map_boundaries("commune"),
             warehouse.map_boundaries("ept"),
             view.table,
             "commune",
             warehouse.territories(),
         )
-        fig = maps.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
+        fig = map_figure.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
     return exports.press_figure(
         fig, title="Banc d'essai", source=exports.source_text("banc", None), demo=True
     )

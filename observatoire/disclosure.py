@@ -1,4 +1,5 @@
-"""Disclosure control: small counts of people can identify them.
+"""Disclosure control: small counts of people can identify them. Every masking rule and
+every masking helper that the pages and the exports call lives here.
 
 In public mode (the default), counts of people per territory below the threshold
 (OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5) are replaced by « < 5 » on screen and in every
@@ -9,9 +10,15 @@ gets its next smallest value masked too (secondary suppression).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from core.settings import get_settings
+from observatoire import charts, fmt
+from observatoire.charts import targets as charts_targets
 
 
 def masking_active() -> bool:
@@ -143,3 +150,254 @@ def public_note(where: str = "") -> str | None:
         "masqué, un second l'est aussi, affiché « secret », pour qu'aucune soustraction ne "
         "le révèle" + where + "."
     )
+
+
+# What counts people ----------------------------------------------------------------------
+
+# Map indicators that count people (or items handed to people): small counts are masked.
+PEOPLE_INDICATORS = ("personnes", "quantite")
+# Key figures that count people (or items handed to people): masked when small.
+PEOPLE_FIGURES = ("items_distributed", "people_reached")
+
+
+def counts_people(indicator: str, target_indicator: str | None = None) -> bool:
+    """Whether a map INDICATOR counts people or items handed to people (not euros, not
+    posts); progress towards a target (« objectif ») counts people when the target counts
+    items (TARGET_INDICATOR « quantite »)."""
+    if indicator == "objectif":
+        return target_indicator == "quantite"
+    return indicator in PEOPLE_INDICATORS
+
+
+# Key figures -------------------------------------------------------------------------------
+
+
+def figure_masked(key: str, value) -> bool:
+    """Whether the key figure KEY (warehouse.key_figures) is a small count of people."""
+    return key in PEOPLE_FIGURES and is_small(value)
+
+
+def figure_text(figures: Mapping, key: str) -> str:
+    """A key figure in French, « < 5 » when it is a small count of people (public mode)."""
+    value = figures.get(key)
+    if figure_masked(key, value):
+        return current_label()
+    return fmt.money(value) if key == "euros_committed" else fmt.number(value)
+
+
+def mask_figure(key: str, value, rate):
+    """(value, rate) of the key figure KEY and a figure computed from it (per 1 000
+    inhabitants): « < 5 » and « masqué » when it is a small count of people."""
+    if figure_masked(key, value):
+        return current_label(), DERIVED_LABEL
+    return value, rate
+
+
+def derived_text(count, text: str) -> str:
+    """TEXT, a figure computed from COUNT (a count of people), or « masqué » when COUNT is
+    small."""
+    return DERIVED_LABEL if is_small(count) else text
+
+
+def public_records(records: pd.DataFrame) -> pd.DataFrame:
+    """A territory's records with the small quantities of distributions (items handed to
+    people) masked in public mode; money and posts are not counts of people and stay exact."""
+    return mask_rows(records, "Quantité", records["Type"] == "Distribution")
+
+
+# The map -----------------------------------------------------------------------------------
+
+MASKED_NOTE = "effectif masqué"  # beside the label of a masked territory
+
+
+def mask_map_values(table: pd.DataFrame, people: bool) -> tuple[pd.DataFrame, str]:
+    """TABLE (value, shown) with the columns `masked` and `mask_text` (« < 5 », « secret »
+    or None) and, where masked, value and shown dropped (NaN) — when its values count PEOPLE,
+    in public mode; and the legend's words for every masked territory: « < 5 », or « < 5 ou
+    secret » when a second count is hidden to protect a small one."""
+    table["masked"] = hidden(table["value"]) if people else False
+    table["mask_text"] = hidden_texts(table["value"]) if people else None
+    table.loc[table["masked"], ["value", "shown"]] = np.nan
+    label = " ou ".join(
+        text
+        for text in (current_label(), SECONDARY_LABEL)
+        if people and (table["mask_text"] == text).any()
+    )
+    return table, label or current_label()
+
+
+def labelled(values: pd.Series, masked: pd.Series, label: str | pd.Series) -> np.ndarray:
+    """VALUES with LABEL (text, or one text per row) where MASKED; numbers stay numbers when
+    nothing is."""
+    if not masked.any():
+        return values.to_numpy()
+    out = values.astype(object).to_numpy(copy=True)
+    where = masked.to_numpy(dtype=bool)
+    out[where] = label.to_numpy()[where] if isinstance(label, pd.Series) else label
+    return out
+
+
+# Charts of counts of people ----------------------------------------------------------------
+
+
+def mask_people(
+    frame: pd.DataFrame, column: str, by: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart, for its data export) of a chart of counts of people: small counts
+    (and a second one when a single one is, within each BY group) are NaN for the chart, so
+    that no bar betrays them, and « < 5 » in the export. Unchanged in internal mode."""
+    if frame.empty:
+        return frame, frame
+    groups = [rows for _, rows in frame.groupby(by, sort=False)] if by else [frame]
+    texts = pd.concat([hidden_texts(rows[column]) for rows in groups])
+    texts = texts.reindex(frame.index)
+    masked = texts.notna()
+    if not masked.any():
+        return frame, frame
+    chart = frame.copy()
+    chart[column] = chart[column].astype(float).mask(masked)
+    export = frame.copy()
+    export[column] = export[column].astype(object)
+    export.loc[masked, column] = texts[masked]
+    return chart, export
+
+
+def label_masked_bars(fig: go.Figure, label: str | None = None) -> go.Figure:
+    """Write the mask label where a horizontal bar lost its value to masking (mask_people)."""
+    label = label or current_label()
+    for trace in fig.data:
+        if trace.type != "bar" or trace.orientation != "h":
+            continue
+        values = [None if v is None or pd.isna(v) else v for v in trace.x]
+        if all(v is not None for v in values):
+            continue
+        text = list(trace.text) if trace.text is not None else [""] * len(values)
+        trace.update(
+            x=[0 if v is None else v for v in values],
+            text=[label if v is None else t for v, t in zip(values, text, strict=True)],
+            textposition=["outside" if v is None else "auto" for v in values],
+        )
+        if not any(values):  # every bar masked: no scale to read
+            fig.update_xaxes(range=[0, 1], showticklabels=False)
+    return fig
+
+
+def annotate_masked(fig: go.Figure, frame: pd.DataFrame, column: str) -> go.Figure:
+    """Say it in the middle of a chart whose every value is masked (else it looks empty)."""
+    if not frame.empty and frame[column].isna().all():
+        fig.add_annotation(
+            text=f"Petits effectifs masqués ({current_label()})",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 15, "color": "#555"},
+        )
+    return fig
+
+
+def mask_progress(progress: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart, for its export) of target progress rows (targets, or a target's
+    territories): where the achieved count of a target that counts people is small, it and
+    what derives from it (progress, what remains, the monthly pace) are dropped from the
+    chart (written « masqué ») and read « < 5 » / « masqué » in the export."""
+    small = (progress["indicator"] == "quantite") & progress["achieved"].map(is_small)
+    if not small.any():
+        return progress, progress
+    derived = [c for c in ("progress", "remaining", "monthly_pace") if c in progress.columns]
+    chart = progress.copy()
+    chart.loc[small, ["achieved", *derived]] = np.nan
+    export = progress.copy().astype({c: object for c in ("achieved", *derived)})
+    export.loc[small, "achieved"] = current_label()
+    export.loc[small, derived] = DERIVED_LABEL
+    return chart, export
+
+
+def label_masked_progress(
+    fig: go.Figure, progress: pd.DataFrame, progress_at: int | None = 3
+) -> go.Figure:
+    """Write « masqué » on the bars of a progress chart (charts.targets.progress_bars, or
+    territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » as their
+    achieved count in the hover (customdata[0]; the progress text at PROGRESS_AT)."""
+    masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
+    label, derived = current_label(), DERIVED_LABEL
+    for trace in fig.data:
+        if trace.type != "bar" or not masked.any():
+            continue
+        custom = [list(c) for c in trace.customdata]
+        for row, hidden in zip(custom, masked, strict=True):
+            if hidden:
+                row[0] = label
+                if progress_at is not None:
+                    row[progress_at] = derived
+        trace.update(
+            text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
+            textposition=["outside" if m else "auto" for m in masked],
+            customdata=custom,
+        )
+    return fig
+
+
+def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.targets.progress_bars of target rows with small counts masked: (figure, the
+    rows for its export, its reading), for every page that shows target progress."""
+    shown, exported = mask_progress(rows)
+    figure = label_masked_progress(charts_targets.progress_bars(shown), shown)
+    return figure, exported, reading_of_masked(charts_targets.progress_reading, shown, "progress")
+
+
+def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.targets.territory_bars of one target's territories with small counts masked:
+    (figure, the rows for its export, its reading), for Objectifs."""
+    shown, exported = mask_progress(rows)
+    figure = label_masked_progress(
+        charts_targets.territory_bars(shown, title), shown, progress_at=None
+    )
+    return figure, exported, reading_of_masked(charts_targets.territory_reading, shown, "progress")
+
+
+def masked_items_chart(by_item: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.items_bar of quantities per item with small counts masked: (figure, its export,
+    its reading), for the overview and the territory sheet."""
+    shown, exported = mask_people(by_item, "quantity")
+    figure = label_masked_bars(charts.items_bar(shown))
+    return figure, exported, reading_of_masked(charts.items_reading, shown, "quantity")
+
+
+def mask_trajectory(row):
+    """The target row for charts.targets.trajectory with its small cumulative counts (public
+    mode, a target counting people) left out of the line: « < 5 » in its data export."""
+    if row.indicator != "quantite":
+        return row, charts_targets.monthly_table(row)
+    shown = [
+        {**point, "achieved": None if is_small(point["achieved"]) else point["achieved"]}
+        for point in row.monthly
+    ]
+    exported = charts_targets.monthly_table(row)
+    column = exported.columns[1]
+    small = exported[column].map(is_small)
+    if small.any():
+        exported[column] = exported[column].astype(object)
+        exported.loc[small, column] = current_label()
+    return row._replace(monthly=shown), exported
+
+
+def trajectory_reading(row) -> str:
+    """charts.targets.trajectory_reading, unless the achieved count is masked."""
+    if row.indicator == "quantite" and is_small(row.achieved):
+        return f"Petits effectifs masqués ({current_label()})."
+    return charts_targets.trajectory_reading(row)
+
+
+def reading_of_masked(reading, frame: pd.DataFrame, column: str) -> str:
+    """READING(frame) on the values left visible by masking, saying how many are masked."""
+    visible = frame.dropna(subset=[column])
+    count = len(frame) - len(visible)
+    label = current_label()
+    if not count:
+        return reading(frame)
+    if visible.empty:
+        return f"Toutes les valeurs sont de petits effectifs masqués ({label})."
+    masked = fmt.plural(count, "valeur masquée", "valeurs masquées")
+    return f"{reading(visible).rstrip('.')} ; {masked} ({label})."

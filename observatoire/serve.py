@@ -34,7 +34,8 @@ def _warm_up() -> None:
     heavy imports (pandas, DuckDB, Plotly and its validators, the exports' writers)."""
     import plotly.graph_objects as go
 
-    from observatoire import charts, exports, maps, ui, warehouse  # noqa: F401
+    from observatoire import charts, disclosure, exports, sheet, ui, warehouse  # noqa: F401
+    from observatoire.map import choices, figure, reading, shapes  # noqa: F401
 
     go.Figure(go.Bar(x=[1], y=[1])).update_layout(title="x").to_dict()
 

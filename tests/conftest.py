@@ -6,8 +6,10 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from etl import summary
 from etl.warehouse import init_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +81,32 @@ def chromium() -> str:
     if os.environ.get("OBSERVATOIRE_REQUIRE_BROWSER") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture
+def small_db(empty_db, use_db, monkeypatch):
+    """A tiny warehouse of small counts of people, in public mode: see tests/small_counts.py."""
+    monkeypatch.delenv("OBSERVATOIRE_INTERNAL_MODE", raising=False)
+    monkeypatch.delenv("OBSERVATOIRE_SMALL_COUNT_THRESHOLD", raising=False)
+    con = duckdb.connect(str(empty_db))
+    con.execute(
+        """INSERT INTO distributions VALUES
+        ('2021-01-10', '93015', 'emmaus-connect-2020', 'ordinateur', 3, 'usagers SSD et CAF', 'Emmaüs Connect', false, 99),
+        ('2021-01-11', '93030', 'emmaus-connect-2020', 'accompagnement', 7, 'allocataires RSA', 'Emmaüs Connect', false, 99),
+        ('2021-01-12', '93048', 'emmaus-connect-2020', 'ordinateur', 120, 'usagers SSD et CAF', 'Emmaüs Connect', false, 99),
+        ('2020-04-10', '93008', 'confinement-2020-tablettes', 'tablette', 40, 'collégiens', 'Département de la Seine-Saint-Denis', false, 99),
+        ('2020-04-11', '93001', 'confinement-2020-tablettes', 'smartphone', 60, 'collégiens', 'Département de la Seine-Saint-Denis', false, 99),
+        ('2020-04-12', '93001', 'confinement-2020-sim', 'recharge', 2, 'collégiens', 'Département de la Seine-Saint-Denis', false, 99)"""  # noqa: E501
+    )
+    summary.refresh(con, everything=True)  # as a load does
+    con.execute(
+        "INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur, "
+        "scheme, is_demo, load_id) VALUES "
+        "('2020-12-01', 'État', 'emmaus-connect-2020', '93015', NULL, 900, 'X', false, 99)"
+    )
+    con.execute(
+        "INSERT INTO conseillers VALUES "
+        "('2021-04-01', '93015', 'conseillers-numeriques', 1, 'publique', false, 99)"
+    )
+    con.close()
+    return use_db(empty_db)

@@ -1,13 +1,18 @@
-"""Small counts of people are masked in public mode and cannot be recomputed."""
+"""Small counts of people are masked in public mode and cannot be recomputed: the masking
+rules, and the helpers that the pages and their exports call."""
 
 from __future__ import annotations
 
 import io
+import math
 
 import openpyxl
 import pandas as pd
 
-from observatoire import disclosure, exports
+from observatoire import charts, disclosure, exports, sheet, warehouse
+from observatoire.charts import targets as charts_targets
+from observatoire.filters import Filters
+from tests.small_counts import COUBRON, internal
 
 TABLE = pd.DataFrame(
     {
@@ -59,3 +64,86 @@ def test_masked_cells_are_left_out_of_classes(monkeypatch):
     masked = disclosure.mask_counts(TABLE, ["personnes"], threshold=5)
     numbers = disclosure.numeric_or_none(masked, "personnes")
     assert numbers.notna().sum() == 2
+
+
+# The helpers the pages call, on the tiny warehouse of tests/small_counts.py ----------------
+
+
+def test_key_figures_of_the_sheet(small_db, monkeypatch):
+    figures = warehouse.key_figures(Filters(communes=(COUBRON,)))
+    assert disclosure.figure_text(figures, "people_reached") == "< 5"
+    assert disclosure.figure_text(figures, "euros_committed") == "900\u00a0€"
+    assert disclosure.figure_text(figures, "conseiller_posts") == "1"
+    internal(monkeypatch)
+    assert disclosure.figure_text(figures, "people_reached") == "3"
+
+
+def test_records_mask_people_not_money_or_posts(small_db):
+    records = disclosure.public_records(warehouse.territory_records(Filters()))
+    distributions = records[records["Type"] == "Distribution"].set_index("Commune")
+    assert distributions.loc["Coubron", "Quantité"] == "< 5"
+    # Aubervilliers' 2 recharges: a small quantity in a records table is masked too (a
+    # recharge goes to one person), and Coubron is then not alone: no secondary cell.
+    assert set(distributions.loc[distributions["Quantité"] == "< 5"].index) == {
+        "Coubron",
+        "Aubervilliers",
+    }
+    assert distributions.loc["Dugny", "Quantité"] == 7
+    other = records[records["Type"] != "Distribution"]
+    assert set(other["Quantité"].dropna()) == {1}  # the conseiller post
+    assert set(other["Montant (€)"].dropna()) == {900}
+    csv = exports.to_csv(records).decode("utf-8-sig")
+    coubron = next(
+        line for line in csv.splitlines() if "Coubron" in line and "Distribution" in line
+    )
+    assert ";< 5;" in coubron and ";3;" not in coubron and ";3,0;" not in coubron
+
+
+def test_one_small_record_gets_a_second_one_masked(small_db):
+    records = disclosure.public_records(
+        warehouse.territory_records(Filters(programmes=("emmaus-connect-2020",)))
+    )
+    masked = records[records["Quantité"].astype(str).isin(["< 5", "secret"])]
+    assert set(masked["Commune"]) == {"Coubron", "Dugny"}
+    assert "< 5" in set(records.loc[records["Commune"] == "Coubron", "Quantité"])
+
+
+def test_sheet_charts_hide_small_counts(small_db, monkeypatch):
+    scoped = Filters(communes=(COUBRON,))
+    by_item, exported = disclosure.mask_people(warehouse.distributions_by_item(scoped), "quantity")
+    assert by_item["quantity"].isna().all() and list(exported["quantity"]) == ["< 5"]
+    figure = disclosure.label_masked_bars(charts.items_bar(by_item))
+    assert list(figure.data[0].text) == ["< 5"] and list(figure.data[0].x) == [0]
+    assert "Toutes les valeurs" in disclosure.reading_of_masked(
+        charts.items_reading, by_item, "quantity"
+    )
+    # Months: secondary suppression within each programme.
+    months, months_export = disclosure.mask_people(
+        warehouse.territory_programme_months(Filters()), "quantity", by="programme_name"
+    )
+    by_programme = months.set_index("programme_id")["quantity"]
+    # April 2020: Aubervilliers' 2 recharges alone in their programme; January 2021: Emmaüs
+    # Connect's 3 + 7 + 120 in the whole département, not small.
+    assert math.isnan(by_programme["confinement-2020-sim"])
+    assert by_programme["emmaus-connect-2020"] == 130
+    assert (months_export["quantity"] == "< 5").sum() == 1
+    sim = months[months["programme_id"] == "confinement-2020-sim"]
+    empty = disclosure.annotate_masked(sheet.programme_months_bars(sim, "t"), sim, "quantity")
+    assert "masqués" in empty.layout.annotations[0].text
+    internal(monkeypatch)
+    shown, _ = disclosure.mask_people(warehouse.distributions_by_item(scoped), "quantity")
+    assert list(shown["quantity"]) == [3]
+
+
+def test_sheet_progress_hides_a_small_achievement(small_db):
+    progress = warehouse.target_progress(Filters(communes=(COUBRON,)))
+    headline = progress[progress["headline"]]
+    shown, exported = disclosure.mask_progress(headline)
+    row = exported[(exported["indicator"] == "quantite") & (exported["achieved"] == "< 5")]
+    assert len(row) >= 1 and set(row["progress"]) == {"masqué"}
+    figure = disclosure.label_masked_progress(charts_targets.progress_bars(shown), shown)
+    bar = figure.data[0]
+    masked = [i for i, t in enumerate(bar.text) if t == "masqué"]
+    assert len(masked) == len(row)
+    assert all(bar.customdata[i][0] == "< 5" for i in masked)
+    assert "3" not in {str(c[0]) for c in bar.customdata}

@@ -7,8 +7,12 @@ import math
 import pandas as pd
 import pytest
 
-from observatoire import maps, warehouse
+from observatoire import warehouse
 from observatoire.filters import Filters
+from observatoire.map import choices as map_choices
+from observatoire.map import figure as map_figure
+from observatoire.map import reading as map_reading
+from observatoire.map import shapes as map_shapes
 from tests.test_queries import tiny_db  # noqa: F401  (fixture)
 
 MONTREUIL, BOBIGNY, AUBERVILLIERS, LA_COURNEUVE = "93048", "93008", "93001", "93027"
@@ -61,18 +65,18 @@ def test_ept_level_and_territory_filter(tiny_db):  # noqa: F811
 
 def test_per_thousand_inhabitants():
     values = pd.DataFrame({"value": [10.0, math.nan], "population": [111_934, 56_927]})
-    shown = maps.normalise(values, "habitants")["shown"]
+    shown = map_choices.normalise(values, "habitants")["shown"]
     assert shown.iloc[0] == pytest.approx(10_000 / 111_934) and math.isnan(shown.iloc[1])
 
 
 def test_progress_uses_the_territorial_share_rule(tiny_db):  # noqa: F811
     progress = warehouse.target_territory_progress(Filters(), "commune")
-    options = maps.target_options(progress)
+    options = map_choices.target_options(progress)
     key = next(k for k, label in options.items() if "PC portables" in label)
     records = warehouse.map_values(Filters(), "commune", "quantite")
-    view = maps.prepare(
-        maps.progress_values(progress, key, records),
-        maps.MapChoices(indicator="objectif", key=key).checked(),
+    view = map_choices.prepare(
+        map_choices.progress_values(progress, key, records),
+        map_choices.MapChoices(indicator="objectif", key=key).checked(),
         target_unit="personnes équipées",
     )
     table = view.table.set_index("code")
@@ -83,7 +87,7 @@ def test_progress_uses_the_territorial_share_rule(tiny_db):  # noqa: F811
     assert table.loc[BOBIGNY, "shown"] == 0  # records, but no computers: 0 %
     assert math.isnan(table.loc[LA_COURNEUVE, "shown"])  # no record at all: pas de données
     assert view.classes.missing == 36
-    assert maps.main_reading(view).startswith(
+    assert map_reading.main_reading(view).startswith(
         f"Montreuil : 10 personnes équipées, {round(1000 / share)}\u00a0% de sa part"
     )
 
@@ -97,7 +101,7 @@ def test_explicit_commune_target_wins(tiny_db):  # noqa: F811
 
 
 def test_choices_round_trip_and_lenient_parsing():
-    choices = maps.MapChoices("ept", "quantite", "ordinateur", "habitants", "jenks", 4)
+    choices = map_choices.MapChoices("ept", "quantite", "ordinateur", "habitants", "jenks", 4)
     query = choices.to_query()
     assert query == {
         "niveau": "ept",
@@ -107,15 +111,15 @@ def test_choices_round_trip_and_lenient_parsing():
         "classement": "jenks",
         "classes": "4",
     }
-    assert maps.MapChoices.from_query(query) == choices
-    assert maps.MapChoices().to_query() == {}
-    odd = maps.MapChoices.from_query(
+    assert map_choices.MapChoices.from_query(query) == choices
+    assert map_choices.MapChoices().to_query() == {}
+    odd = map_choices.MapChoices.from_query(
         {"niveau": "region", "indicateur": "postes", "normalisation": "objectif", "classes": "x"}
     )
-    assert odd == maps.MapChoices(indicator="postes")
-    progress = maps.MapChoices.from_query({"indicateur": "objectif"})
+    assert odd == map_choices.MapChoices(indicator="postes")
+    progress = map_choices.MapChoices.from_query({"indicateur": "objectif"})
     assert progress.norm == "objectif"
-    assert maps.MapChoices.from_widgets(choices.widget_state()) == choices
+    assert map_choices.MapChoices.from_widgets(choices.widget_state()) == choices
 
 
 def test_reading_sentence_and_table_name_no_data_apart(monkeypatch):
@@ -131,27 +135,27 @@ def test_reading_sentence_and_table_name_no_data_apart(monkeypatch):
             "has_demo": [False] * 3,
         }
     )
-    choices = maps.MapChoices(indicator="quantite", key="ordinateur", classes=2).checked()
-    view = maps.prepare(values, choices)
-    assert maps.main_reading(view) == (
+    choices = map_choices.MapChoices(indicator="quantite", key="ordinateur", classes=2).checked()
+    view = map_choices.prepare(values, choices)
+    assert map_reading.main_reading(view) == (
         "Montreuil : 1\u00a0240 ordinateurs — la valeur la plus haute des 2 communes avec des "
         "données ; la plus basse : Bobigny (3 ordinateurs) ; 1 commune sans données."
     )
-    table = maps.display_table(view)
+    table = map_reading.display_table(view)
     assert list(table["Classe"])[2] == "pas de données"
     assert math.isnan(table["Ordinateurs"].iloc[2])  # never written as zero
 
 
 def test_tiles_cover_every_commune_once():
-    tiles = maps._tiles()
-    reference = pd.read_csv(maps.REFERENCE_DIR / "communes.csv", dtype=str)
+    tiles = map_shapes._tiles()
+    reference = pd.read_csv(map_shapes.REFERENCE_DIR / "communes.csv", dtype=str)
     assert sorted(tiles["code"]) == sorted(reference["code_insee"])
     assert not tiles[["row", "col"]].duplicated().any()
     frame = reference.rename(columns={"code_insee": "code", "ept_siren": "ept_code"})
-    outlines = maps.tile_outlines(frame)
+    outlines = map_shapes.tile_outlines(frame)
     # Each EPT's tiles form one block, as on the real map.
     assert {code: g.geom_type for code, g in outlines.items()} == dict.fromkeys(outlines, "Polygon")
-    assert len(maps.tile_shapes(frame, "ept")) == 4
+    assert len(map_shapes.tile_shapes(frame, "ept")) == 4
 
 
 def test_map_renders_offline_in_image_export(tiny_db, chromium):  # noqa: F811
@@ -162,9 +166,9 @@ def test_map_renders_offline_in_image_export(tiny_db, chromium):  # noqa: F811
 
     from observatoire import exports
 
-    choices = maps.MapChoices(indicator="personnes").checked()
-    view = maps.prepare(warehouse.map_values(Filters(), "commune", "personnes"), choices)
-    shapes, outlines, labels, schematic = maps.shapes_for(
+    choices = map_choices.MapChoices(indicator="personnes").checked()
+    view = map_choices.prepare(warehouse.map_values(Filters(), "commune", "personnes"), choices)
+    shapes, outlines, labels, schematic = map_shapes.shapes_for(
         warehouse.map_boundaries("commune"),
         warehouse.map_boundaries("ept"),
         view.table,
@@ -172,12 +176,12 @@ def test_map_renders_offline_in_image_export(tiny_db, chromium):  # noqa: F811
         warehouse.territories(),
     )
     assert schematic and len(shapes) == 39 and len(outlines) == 4
-    figure = maps.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
+    figure = map_figure.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
     png = exports.render_image(figure, "png")
     image = Image.open(io.BytesIO(png)).convert("RGB")
     small = image.resize((600, 400), Image.NEAREST)
     found = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in small.get_flattened_data()}
-    rgb = {plotly_rgb_to_hex(c) for c in maps.class_colours(view.classes.count)}
+    rgb = {plotly_rgb_to_hex(c) for c in map_figure.class_colours(view.classes.count)}
     assert rgb & found, "no class colour in the exported image"
     assert "#d9d9d9" in found  # pas de données, hatched grey
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from tests.conftest import SHARED_REFERENCE
-from tests.test_map_disclosure import small_db  # noqa: F401  (fixture)
 
 MONTREUIL, EST_ENSEMBLE = "93048", "200057875"
 
@@ -146,7 +145,7 @@ COUBRON = "93015"
 
 
 @pytest.fixture
-def small_app(app, small_db):  # noqa: F811
+def small_app(app, small_db):
     """The app on the tiny warehouse of test_map_disclosure (Coubron: 3 people)."""
     return app
 
@@ -234,9 +233,9 @@ def test_sheet_comparison_population_row_has_no_none(app):
 
 
 def test_sheet_caps_the_records_on_screen(app, monkeypatch):
-    from observatoire import maps
+    from observatoire import sheet
 
-    monkeypatch.setattr(maps, "RECORDS_SHOWN", 5)
+    monkeypatch.setattr(sheet, "RECORDS_SHOWN", 5)
     at = _sheet(app, EST_ENSEMBLE)
     assert len(at.dataframe[1].value) == 5
     count = next(c.value for c in at.caption if " enregistrements sur " in c.value)
@@ -318,9 +317,9 @@ def test_targets_page_shows_exact_values_in_internal_mode(small_app, monkeypatch
 
 
 def test_records_beyond_an_excel_sheet_offer_csv_only(app, monkeypatch):
-    from observatoire import exports, maps
+    from observatoire import exports, sheet
 
-    monkeypatch.setattr(maps, "RECORDS_SHOWN", 5)
+    monkeypatch.setattr(sheet, "RECORDS_SHOWN", 5)
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
     at = _sheet(app, EST_ENSEMBLE)
     buttons = {b.key: b for b in at.get("download_button")}

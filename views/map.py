@@ -3,10 +3,14 @@
 
 import streamlit as st
 
-from observatoire import exports, fmt, maps, ui, warehouse
+from observatoire import exports, fmt, ui, warehouse
 from observatoire.classify import MAX_CLASSES, METHODS, MIN_CLASSES
+from observatoire.map import choices as map_choices
+from observatoire.map import figure as map_figure
+from observatoire.map import reading as map_reading
+from observatoire.map import shapes as map_shapes
 
-MapChoices = maps.MapChoices
+MapChoices = map_choices.MapChoices
 state = st.session_state
 
 
@@ -26,10 +30,17 @@ st.title("Carte")
 st.caption(ui.scope_caption(filters))
 top = st.columns([1.1, 1.6, 2.0, 1.4])
 level = top[0].segmented_control(
-    "Niveau", list(maps.LEVELS), format_func=maps.LEVELS.get, required=True, key="m_level"
+    "Niveau",
+    list(map_choices.LEVELS),
+    format_func=map_choices.LEVELS.get,
+    required=True,
+    key="m_level",
 )
 indicator = top[1].selectbox(
-    "Indicateur", list(maps.INDICATORS), format_func=maps.INDICATORS.get, key="m_indicator"
+    "Indicateur",
+    list(map_choices.INDICATORS),
+    format_func=map_choices.INDICATORS.get,
+    key="m_indicator",
 )
 target = None
 if indicator == "quantite":
@@ -51,7 +62,7 @@ elif indicator == "euros":
     )
 elif indicator == "objectif":
     progress = warehouse.target_territory_progress(filters, level)
-    options = maps.target_options(progress)
+    options = map_choices.target_options(progress)
     if not options:
         st.info("Aucun objectif ne correspond aux filtres choisis.")
         st.stop()
@@ -64,7 +75,7 @@ else:
     top[3].radio(
         "Normalisation",
         ["brut", "habitants"],
-        format_func=maps.NORMALISATIONS.get,
+        format_func=map_choices.NORMALISATIONS.get,
         horizontal=True,
         key="m_norm",
     )
@@ -90,23 +101,27 @@ for name in MapChoices.QUERY_KEYS.values():
 
 try:
     if indicator == "objectif":
-        family = progress[progress.apply(maps.target_key, axis=1) == choices.key].iloc[0]
-        records = warehouse.map_values(filters, level, maps.TARGET_MEASURE[family["indicator"]])
-        view = maps.prepare(
-            maps.progress_values(progress, choices.key, records),
+        family = progress[progress.apply(map_choices.target_key, axis=1) == choices.key].iloc[0]
+        records = warehouse.map_values(
+            filters, level, map_choices.TARGET_MEASURE[family["indicator"]]
+        )
+        view = map_choices.prepare(
+            map_choices.progress_values(progress, choices.key, records),
             choices,
             target_label=family["label"],
             target_unit=family["unit"],
             target_indicator=family["indicator"],
         )
     else:
-        view = maps.prepare(warehouse.map_values(filters, level, indicator, choices.key), choices)
+        view = map_choices.prepare(
+            warehouse.map_values(filters, level, indicator, choices.key), choices
+        )
 except ValueError as error:  # unreadable manual thresholds
     st.error(str(error))
     st.stop()
 
 ui.demo_notice(bool(view.table["has_demo"].any()))
-shapes, outlines, labels, schematic = maps.shapes_for(
+shapes, outlines, labels, schematic = map_shapes.shapes_for(
     warehouse.map_boundaries(level),
     warehouse.map_boundaries("ept"),
     view.table,
@@ -120,11 +135,11 @@ if schematic:
         "« python -m etl boundaries » (ou « python -m etl boundaries --from FICHIER » "
         "sans accès à internet)."
     )
-for note in maps.notes(view, warehouse.key_figures(filters)):
+for note in map_reading.notes(view, warehouse.key_figures(filters)):
     st.caption(note)
-figure = maps.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
-figures = maps.display_table(view)
-reading = maps.main_reading(view)
+figure = map_figure.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
+figures = map_reading.display_table(view)
+reading = map_reading.main_reading(view)
 ui.chart(
     figure,
     key="map_chart",
@@ -133,14 +148,14 @@ ui.chart(
     reading=reading,
     theme=None,
     selection_mode="points",
-    on_select=lambda: _open(maps.selected_code(state["map_chart"])),
+    on_select=lambda: _open(map_figure.selected_code(state["map_chart"])),
 )
 st.markdown(f"**Lecture** : {reading}")
 st.caption("Survolez un territoire pour ses chiffres ; cliquez dessus pour ouvrir sa fiche.")
 
 with st.expander("Les chiffres de la carte (tableau triable)", expanded=True):
     ui.table_with_downloads(
-        figures, exports.slug(view.title), key="map_table", formats=maps.table_formats(view)
+        figures, exports.slug(view.title), key="map_table", formats=map_reading.table_formats(view)
     )
 territories = view.table.set_index("code")["name"].to_dict()
 st.selectbox(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatoire import charts, disclosure, fmt, maps, ui, warehouse
+from observatoire import charts, disclosure, fmt, ui, warehouse
 
 filters = ui.current_filters()
 st.title("Vue d'ensemble")
@@ -14,12 +14,11 @@ ui.demo_notice(figures["has_demo"])
 # programme filter must not show here what the sheet hides.
 if note := disclosure.public_note():
     st.caption(note)
-people_per_thousand = (
-    disclosure.DERIVED_LABEL
-    if disclosure.is_small(figures["people_reached"])
-    else fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
+people_per_thousand = disclosure.derived_text(
+    figures["people_reached"],
+    fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
     if figures["population"]
-    else "–"
+    else "–",
 )
 
 euros_help = "Somme des financements enregistrés sous les filtres choisis."
@@ -36,12 +35,12 @@ ui.metric_row(
     [
         (
             "Équipements distribués",
-            maps.figure_text(figures, "items_distributed"),
+            disclosure.figure_text(figures, "items_distributed"),
             "Tablettes, ordinateurs, smartphones, cartes SIM et recharges.",
         ),
         (
             "Personnes touchées",
-            maps.figure_text(figures, "people_reached"),
+            disclosure.figure_text(figures, "people_reached"),
             "Une personne par équipement remis ou accompagnement (hors recharges) : une "
             "personne qui a reçu deux équipements est comptée deux fois.",
         ),
@@ -68,7 +67,7 @@ else:
     if filters.has_territory:
         rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
         st.caption(f"Part du territoire choisi dans chaque objectif : {rules}.")
-    figure, exported, reading = maps.masked_progress_chart(headline)
+    figure, exported, reading = disclosure.masked_progress_chart(headline)
     ui.chart(
         figure,
         key="overview_targets",
@@ -89,13 +88,13 @@ else:
 
 left, right = st.columns(2)
 by_item = warehouse.distributions_by_item(filters)
-by_month, months_data = maps.mask_people(
+by_month, months_data = disclosure.mask_people(
     warehouse.distributions_by_month(filters), "quantity", by="item"
 )
 if by_item.empty:
     st.info("Aucune distribution ne correspond aux filtres choisis.")
 else:
-    figure, items_data, reading = maps.masked_items_chart(by_item)
+    figure, items_data, reading = disclosure.masked_items_chart(by_item)
     with left:
         ui.chart(
             figure,
@@ -106,11 +105,11 @@ else:
         )
     with right:
         ui.chart(
-            maps.annotate_masked(charts.monthly_area(by_month), by_month, "quantity"),
+            disclosure.annotate_masked(charts.monthly_area(by_month), by_month, "quantity"),
             key="overview_months",
             title="Distributions mensuelles par type d'aide",
             data=months_data,
-            reading=maps.reading_of_masked(charts.monthly_reading, by_month, "quantity"),
+            reading=disclosure.reading_of_masked(charts.monthly_reading, by_month, "quantity"),
         )
 
 ui.source_line(filters)

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, maps, ui, warehouse
+from observatoire import disclosure, fmt, ui, warehouse
 from observatoire.charts import targets as charts
 
 filters = ui.current_filters()
@@ -34,7 +34,7 @@ with st.expander("Méthode"):
 
 st.subheader("Avancement de chaque objectif")
 laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
-figure, exported, reading = maps.masked_progress_chart(
+figure, exported, reading = disclosure.masked_progress_chart(
     charts.sort_rows(progress, laggards, default=["target_row"])
 )
 table, formats = charts.progress_table(exported, filters.has_territory)
@@ -47,13 +47,13 @@ chosen = st.selectbox(
     "Objectif", list(labels), format_func=labels.get, key="objectif", bind="query-params"
 )
 row = next(progress[progress["target_row"] == chosen].itertuples())
-shown_row, monthly = maps.mask_trajectory(row)
+shown_row, monthly = disclosure.mask_trajectory(row)
 ui.chart(
     charts.trajectory(shown_row, today),
     key="targets_trajectory",
     title=charts.target_title(row),
     data=monthly,
-    reading=maps.trajectory_reading(row),
+    reading=disclosure.trajectory_reading(row),
 )
 st.caption(f"Source de l'objectif : {fmt.md(charts.source_of(row))}.")
 
@@ -78,23 +78,15 @@ family = right.selectbox(
     key="reparti",
     bind="query-params",
 )
-territories, exported = maps.mask_progress(
+title = f"{family_labels[family]} – par territoire"
+figure, exported, reading = disclosure.masked_territory_chart(
     charts.sort_rows(
         breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
-    )
+    ),
+    title,
 )
 table, formats = charts.territory_table(exported)
-ui.chart(
-    maps.label_masked_progress(
-        charts.territory_bars(territories, f"{family_labels[family]} – par territoire"),
-        territories,
-        progress_at=None,
-    ),
-    key="targets_territories",
-    title=f"{family_labels[family]} – par territoire",
-    data=table,
-    reading=maps.reading_of_masked(charts.territory_reading, territories, "progress"),
-)
+ui.chart(figure, key="targets_territories", title=title, data=table, reading=reading)
 ui.table_with_downloads(
     table, f"objectif-par-{level}", key="targets_territory_table", formats=formats
 )

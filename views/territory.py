@@ -3,7 +3,7 @@ département, progress per target, what was distributed and funded, and the reco
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, maps, ui, warehouse
+from observatoire import disclosure, fmt, sheet, ui, warehouse
 
 filters = ui.current_filters()
 communes = warehouse.territories()
@@ -55,14 +55,18 @@ if note := disclosure.public_note():
     st.caption(note)
 ui.metric_row(
     [
-        ("Équipements distribués", maps.figure_text(figures, "items_distributed"), None),
-        ("Personnes touchées", maps.figure_text(figures, "people_reached"), None),
+        ("Équipements distribués", disclosure.figure_text(figures, "items_distributed"), None),
+        ("Personnes touchées", disclosure.figure_text(figures, "people_reached"), None),
         (
             "Euros engagés",
-            maps.figure_text(figures, "euros_committed"),
+            disclosure.figure_text(figures, "euros_committed"),
             "Financements rattachés au territoire ; ceux du département entier n'y figurent pas.",
         ),
-        ("Postes de conseillers numériques", maps.figure_text(figures, "conseiller_posts"), None),
+        (
+            "Postes de conseillers numériques",
+            disclosure.figure_text(figures, "conseiller_posts"),
+            None,
+        ),
     ]
 )
 compared = [(row["name"] if not is_ept else ept_name, figures)]
@@ -72,9 +76,9 @@ if not is_ept:
     )
 compared.append(("Seine-Saint-Denis", warehouse.key_figures(filters.with_(ept=None, communes=()))))
 st.subheader("Comparaison")
-table = maps.comparison_table(compared)
+table = sheet.comparison_table(compared)
 ui.table_with_downloads(
-    table, f"comparaison-{code}", key="sheet_compare", formats=maps.comparison_formats(table)
+    table, f"comparaison-{code}", key="sheet_compare", formats=sheet.comparison_formats(table)
 )
 
 st.subheader("Avancement des objectifs")
@@ -85,25 +89,25 @@ if headline.empty:
 else:
     rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
-    figure, exported, reading = maps.masked_progress_chart(headline)
+    figure, exported, reading = disclosure.masked_progress_chart(headline)
     ui.chart(
         figure,
         key="sheet_targets",
         title="Avancement des objectifs",
-        data=exported[list(maps.PROGRESS_COLUMNS)],
+        data=exported[list(sheet.PROGRESS_COLUMNS)],
         reading=reading,
     )
 
 left, right = st.columns(2)
 by_item = warehouse.distributions_by_item(scoped)
-months, months_data = maps.mask_people(
+months, months_data = disclosure.mask_people(
     warehouse.territory_programme_months(scoped), "quantity", by="programme_name"
 )
 funders = warehouse.territory_funding_by_funder(scoped)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
-    figure, items_data, reading = maps.masked_items_chart(by_item)
+    figure, items_data, reading = disclosure.masked_items_chart(by_item)
     with left:
         ui.chart(
             figure,
@@ -114,23 +118,25 @@ else:
         )
     with right:
         ui.chart(
-            maps.annotate_masked(
-                maps.programme_months_bars(months, "Distributions mensuelles par programme"),
+            disclosure.annotate_masked(
+                sheet.programme_months_bars(months, "Distributions mensuelles par programme"),
                 months,
                 "quantity",
             ),
             key="sheet_months",
             title="Distributions mensuelles par programme",
             data=months_data,
-            reading=maps.reading_of_masked(maps.programme_months_reading, months, "quantity"),
+            reading=disclosure.reading_of_masked(
+                sheet.programme_months_reading, months, "quantity"
+            ),
         )
 if not funders.empty:
     ui.chart(
-        maps.funders_bars(funders, "Euros engagés par financeur"),
+        sheet.funders_bars(funders, "Euros engagés par financeur"),
         key="sheet_funders",
         title="Euros engagés par financeur",
         data=funders,
-        reading=maps.funders_reading(funders),
+        reading=sheet.funders_reading(funders),
     )
 
 st.subheader("Les enregistrements")
@@ -149,13 +155,13 @@ total = int(chosen["records"].sum())
 st.caption(f"{fmt.plural(total, 'enregistrement')} sur {fmt.number(int(counts['records'].sum()))}.")
 narrowed = (scoped, tuple(kinds), tuple(programmes))
 ui.table_with_downloads(
-    maps.public_records(warehouse.territory_records(*narrowed, limit=maps.RECORDS_SHOWN)),
+    disclosure.public_records(warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN)),
     f"enregistrements-{code}",
     key="sheet_records",
-    formats=maps.RECORDS_FORMATS,
-    max_rows=maps.RECORDS_SHOWN,
+    formats=sheet.RECORDS_FORMATS,
+    max_rows=sheet.RECORDS_SHOWN,
     total_rows=total,
-    all_rows=lambda: maps.public_records(warehouse.territory_records(*narrowed)),
+    all_rows=lambda: disclosure.public_records(warehouse.territory_records(*narrowed)),
 )
 ui.source_line(scoped)
 ui.press_kit_button("fiche territoire")
