@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED_REFERENCE
 from tests.test_map_disclosure import small_db  # noqa: F401  (fixture)
 
 MONTREUIL, EST_ENSEMBLE = "93048", "200057875"
@@ -40,8 +39,8 @@ def _legend(figure: dict) -> list[str]:
     ]
 
 
-def test_schematic_map_without_boundaries(app):
-    at = _map(app)
+def test_schematic_map_without_boundaries(schematic_app):
+    at = _map(schematic_app)
     assert at.title[0].value == "Carte"
     assert any("Carte schématique" in i.value for i in at.info)
     assert any("python -m etl boundaries" in i.value for i in at.info)
@@ -95,16 +94,8 @@ def test_missing_data_is_named_not_zero(app):
     assert (table["Classe"] == "pas de données").sum() == 10
 
 
-def test_with_official_boundaries(app, demo_db):
-    import duckdb
-
-    from etl import boundaries
-
-    con = duckdb.connect(str(demo_db))
-    boundaries.migrations.migrate(con)
-    boundaries.load_file(con, SHARED_REFERENCE / "communes-93.geojson")
-    con.close()
-    at = _map(app)
+def test_with_official_boundaries(app):
+    at = _map(app)  # init loaded the committed contours
     assert not any("Carte schématique" in i.value for i in at.info)
     figure = _figure(at)
     assert "schématique" not in figure["layout"]["title"]["text"]
