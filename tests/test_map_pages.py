@@ -160,9 +160,23 @@ def test_map_masks_small_counts_in_public_mode(small_app):
     assert table.loc["Coubron", "Classe"] == "< 5 (effectif masqué)"
     assert table.loc["Coubron", "Personnes touchées"] not in (3, 7)  # only its label is sent
     assert table.loc["Montreuil", "Personnes touchées"] == 120
-    # The export control: images and the data behind the map.
+    # The export control: the data behind the map (the images depend on Chromium, below).
     keys = {b.key for b in at.get("download_button")}
-    assert {"map_chart_png", "map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+    assert {"map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+
+
+@pytest.mark.parametrize("chromium_here", [True, False])
+def test_map_export_offers_images_only_with_chromium(small_app, monkeypatch, chromium_here):
+    """Whatever this machine has: with Chromium the PNG button, without it one sentence."""
+    from observatoire import exports
+
+    monkeypatch.setattr(exports, "image_export_available", lambda: chromium_here)
+    at = _map(small_app)
+    keys = {b.key for b in at.get("download_button")}
+    assert {"map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+    assert ("map_chart_png" in keys) is chromium_here
+    said = any("Chromium absent" in i.value for i in at.info)
+    assert said is not chromium_here
 
 
 def test_map_shows_exact_values_in_internal_mode(small_app, monkeypatch):
