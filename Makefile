@@ -7,9 +7,14 @@ INSTALLED := $(VENV)/.installed
 DB := $(or $(OBSERVATOIRE_DB),data/observatoire.duckdb)
 PORT ?= 8501
 
-.PHONY: run test lint format bench install warehouse clean-db lock
+.PHONY: run test lint format bench install warehouse clean-db lock system-deps test-without-chromium
 
 install: $(INSTALLED)
+
+# Debian's Chromium and fonts (image exports, browser tests) when this machine can install
+# them (root with apt-get); otherwise one line says what is disabled, and the rest works.
+system-deps:
+	@scripts/system-deps.sh
 
 # Reinstall only when the lock file changes.
 $(INSTALLED): requirements.lock
@@ -22,11 +27,16 @@ $(INSTALLED): requirements.lock
 warehouse: install
 	@if [ -f "$(DB)" ]; then $(PY) -m etl migrate; else $(PY) -m etl init; fi
 
-run: warehouse
+run: system-deps warehouse
 	$(PY) -m observatoire.serve --server.port $(PORT) --server.address 0.0.0.0
 
-test: install
+test: system-deps install
 	$(PY) -m pytest
+
+# The suite as on a machine without Chromium (hidden from the PATH): browser and image tests
+# skip, everything else passes. ARGS go to pytest, e.g. ARGS='-m "not browser" -n 2'.
+test-without-chromium: install
+	scripts/test-without-chromium.sh $(ARGS)
 
 lint: install
 	$(PY) -m ruff check .

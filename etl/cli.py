@@ -15,36 +15,46 @@ from etl.warehouse import init_warehouse
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
 
 
+def _built(report) -> list[str]:
+    """What init or migrate has just built, in a few French words each."""
+    parts = []
+    if report.migrations:
+        parts.append(f"schéma ({len(report.migrations)} migration(s))")
+    if report.reference_load:
+        parts.append("référentiel (39 communes, 4 EPT, programmes et objectifs des communiqués)")
+    if report.contours_load:
+        parts.append("contours des communes (IGN ADMIN EXPRESS)")
+    return parts
+
+
 def cmd_init(args: argparse.Namespace) -> int:
+    db = db_of(args)
     report = init_warehouse(
-        db_of(args),
+        db,
         with_demo=not args.no_demo,
         seed=args.seed,
         timeout_s=get_settings().lock_timeout_s,
     )
-    print(f"Entrepôt : {db_of(args)}")
-    if report.migrations:
-        print("Migrations appliquées : " + ", ".join(report.migrations))
+    built = _built(report)
+    if report.demo_load:
+        built.append("données de démonstration (signalées comme telles sur chaque page)")
+    if built:
+        print(f"Entrepôt {db} prêt : " + ", ".join(built) + ".")
     else:
-        print("Schéma à jour.")
-    print(
-        "Référentiel chargé." if report.reference_load else "Référentiel déjà à jour (déjà chargé)."
-    )
-    if args.no_demo:
+        print(f"Entrepôt {db} déjà à jour : rien à faire.")
+    if report.demo_removed:
         print(f"Données de démonstration retirées : {report.demo_removed} lignes.")
-    elif report.demo_load:
-        print("Données de démonstration chargées (signalées comme telles partout).")
-    else:
-        print("Données de démonstration déjà chargées.")
     return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     db = existing_db(args)
     report = init_warehouse(db, with_demo=None, timeout_s=get_settings().lock_timeout_s)
-    applied = ", ".join(report.migrations) or "aucune"
-    reference = "mis à jour" if report.reference_load else "déjà à jour"
-    print(f"Entrepôt : {db} — migrations appliquées : {applied} ; référentiel {reference}.")
+    built = _built(report)
+    if built:
+        print(f"Entrepôt {db} mis à jour : " + ", ".join(built) + ".")
+    else:
+        print(f"Entrepôt {db} déjà à jour.")
     if args.rebuild_summaries:
         with writer(db, get_settings().lock_timeout_s) as con, transaction(con):
             summary.refresh(con, everything=True)
@@ -100,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         "init",
         help="crée ou met à jour l'entrepôt (migrations, référentiel, démonstration)",
         description="Crée l'entrepôt s'il n'existe pas, applique les migrations en attente, "
-        "charge le référentiel (communes, EPT, programmes et objectifs des communiqués) et, "
-        "sauf --no-demo, les données de démonstration. Sans effet si tout est déjà à jour.",
+        "charge le référentiel (communes, EPT, programmes et objectifs des communiqués), les "
+        "contours des communes livrés avec le projet s'il n'y en a pas encore et, sauf "
+        "--no-demo, les données de démonstration. Sans effet si tout est déjà à jour.",
     )
     db_arg(init)
     init.add_argument(
@@ -115,8 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser(
         "migrate",
         help="met à jour le schéma et le référentiel d'un entrepôt existant",
-        description="Applique les migrations en attente et recharge le référentiel s'il a "
-        "changé, sans toucher aux chargements ni aux données de démonstration.",
+        description="Applique les migrations en attente, recharge le référentiel s'il a "
+        "changé et charge les contours des communes livrés avec le projet si l'entrepôt n'en "
+        "a pas, sans toucher aux chargements, aux contours chargés ni aux données de "
+        "démonstration.",
     )
     db_arg(migrate)
     migrate.add_argument(

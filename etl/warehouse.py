@@ -1,20 +1,41 @@
-"""Building and upgrading the warehouse: migrations, reference data, demonstration data."""
+"""Building and upgrading the warehouse: migrations, reference data, the committed commune
+contours, demonstration data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
+from core.settings import REFERENCE_DIR
 from core.store import migrate, transaction, writer
-from etl import demo, reference, target_shares
+from etl import boundaries, demo, reference, target_shares
+
+# The commune contours committed with the project (data/reference/README.md), loaded when the
+# warehouse has none so that the first run draws the real map. `python -m etl boundaries`
+# replaces them with newer ones; they never replace contours a user loaded.
+REFERENCE_CONTOURS = REFERENCE_DIR / "communes-93.geojson"
+REFERENCE_CONTOURS_LABEL = (
+    "IGN ADMIN EXPRESS COG édition 2018, simplifié ; géographie 2025 (Licence Ouverte)"
+)
 
 
 @dataclass
 class InitReport:
     migrations: list[str] = field(default_factory=list)
     reference_load: int | None = None
+    contours_load: int | None = None
     demo_load: int | None = None
     demo_removed: int = 0
+
+
+def load_reference_contours(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Load the committed contours when the warehouse stores none; returns the load id, or
+    None when contours are already there (the committed ones or a user's, left untouched)."""
+    if con.execute("SELECT count(*) FROM boundaries").fetchone()[0]:
+        return None
+    return boundaries.load_file(con, REFERENCE_CONTOURS, source=REFERENCE_CONTOURS_LABEL).load_id
 
 
 def init_warehouse(
@@ -40,5 +61,6 @@ def init_warehouse(
                 report.demo_removed = demo.remove_demo(con)
             if report.reference_load or report.migrations:  # new targets or communes
                 target_shares.refresh(con)
+        report.contours_load = load_reference_contours(con)  # one transaction of its own
         con.execute("CHECKPOINT")
     return report

@@ -71,6 +71,17 @@ def french_date(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def french_datetime(value) -> str:
+    """datetime(2026, 12, 1, 19, 12) → '01/12/2026 à 19:12'."""
+    if _missing(value):
+        return "–"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    return value.strftime("%d/%m/%Y à %H:%M")
+
+
 def item_label(item: str) -> str:
     return ITEM_LABELS.get(item, item)
 

@@ -31,11 +31,23 @@ def command(*options: str, script: str | None = None, bare: bool = False) -> lis
 
 def _warm_up() -> None:
     """Do before the server starts what the first visitor would otherwise wait for: the
-    heavy imports (pandas, DuckDB, Plotly and its validators, the exports' writers)."""
-    import plotly.graph_objects as go
+    heavy imports (pandas, DuckDB, Plotly and its validators, the exports' writers).
+    Streamlit warns « No runtime found » for each st.cache_data met before its server runs:
+    harmless here (the server's runtime caches the pages' calls), so not shown."""
+    import logging
 
-    from observatoire import charts, disclosure, exports, sheet, ui, warehouse  # noqa: F401
-    from observatoire.map import choices, figure, reading, shapes  # noqa: F401
+    import plotly.graph_objects as go
+    from streamlit.runtime.caching import cache_data_api
+
+    def no_runtime_warning(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No runtime found")
+
+    cache_data_api._LOGGER.addFilter(no_runtime_warning)
+    try:
+        from observatoire import charts, disclosure, exports, sheet, ui, warehouse  # noqa: F401
+        from observatoire.map import choices, figure, reading, shapes  # noqa: F401
+    finally:
+        cache_data_api._LOGGER.removeFilter(no_runtime_warning)
 
     go.Figure(go.Bar(x=[1], y=[1])).update_layout(title="x").to_dict()
 

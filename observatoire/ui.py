@@ -365,7 +365,10 @@ def table_with_downloads(
     shown = frame if max_rows is None else frame.head(max_rows)
     total = len(frame) if total_rows is None else total_rows
     st.dataframe(
-        _text_aware_view(shown, formats or {}), hide_index=True, width="stretch", **dataframe_kwargs
+        _text_aware_view(shown, _date_formats(shown) | (formats or {})),
+        hide_index=True,
+        width="stretch",
+        **dataframe_kwargs,
     )
     if max_rows is not None and total > max_rows:
         st.caption(
@@ -398,6 +401,18 @@ def table_with_downloads(
             if no_xlsx
             else None,
         )
+
+
+def _date_formats(frame: pd.DataFrame) -> dict:
+    """French dates for the date columns: « 01/12/2026 », or « 01/12/2026 à 19:12 » when the
+    column holds times of day."""
+    formats = {}
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            values = frame[column].dropna()
+            with_time = bool((values != values.dt.normalize()).any())
+            formats[column] = fmt.french_datetime if with_time else fmt.french_date
+    return formats
 
 
 def _text_aware_view(frame: pd.DataFrame, formats: dict):

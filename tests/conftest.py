@@ -46,6 +46,26 @@ def empty_db(_empty_template, tmp_path) -> Path:
     return db
 
 
+def drop_contours(db: Path) -> Path:
+    """Make DB a warehouse without commune contours, as one built before they were committed
+    (init and migrate load them; the map falls back to its schematic tiles without them)."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DELETE FROM boundaries")
+        con.execute("DELETE FROM loads WHERE kind = 'boundaries'")
+    finally:
+        con.close()
+    return db
+
+
+@pytest.fixture
+def schematic_db(demo_db) -> Path:
+    """The demonstration warehouse without contours: the map draws its schematic tiles."""
+    return drop_contours(demo_db)
+
+
 @pytest.fixture
 def use_db(monkeypatch):
     """Point the query layer at a warehouse (and forget cached results of other tests)."""
@@ -67,6 +87,15 @@ def app(demo_db, use_db):
     from streamlit.testing.v1 import AppTest
 
     use_db(demo_db)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+@pytest.fixture
+def schematic_app(schematic_db, use_db):
+    """An AppTest of app.py on the demonstration warehouse without contours."""
+    from streamlit.testing.v1 import AppTest
+
+    use_db(schematic_db)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 

@@ -21,10 +21,16 @@ from core import store
 from etl import boundaries
 from etl.cli import build_parser, main
 from etl.errors import FileRefused
-from tests.conftest import SHARED_REFERENCE
+from tests.conftest import SHARED_REFERENCE, drop_contours
 
 CURRENT = SHARED_REFERENCE / "communes-93.geojson"
 BEFORE_2025 = SHARED_REFERENCE / "communes-93-2024.geojson"
+
+
+@pytest.fixture
+def empty_db(empty_db):
+    """No contours yet (init loads the committed ones): these tests load their own."""
+    return drop_contours(empty_db)
 
 
 def _features(path: Path = CURRENT) -> dict:

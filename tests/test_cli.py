@@ -41,7 +41,8 @@ def test_init_with_db_option_and_status(tmp_path):
     db = tmp_path / "w.duckdb"
     result = _run("init", "--no-demo", "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert "Référentiel chargé" in result.stdout
+    assert "prêt" in result.stdout and "référentiel" in result.stdout
+    assert "contours des communes" in result.stdout
     again = _run("init", "--no-demo", "--db", str(db))
     assert "déjà" in again.stdout
     status = _run("status", "--db", str(db))

@@ -44,7 +44,7 @@ def test_wrong_password_changes_nothing(app, monkeypatch, demo_db):
     at = _upload(at, "distributions_rules.csv", "mauvais")
     assert "Mot de passe de dépôt incorrect" in at.error[0].value
     con = duckdb.connect(str(demo_db), read_only=True)
-    assert con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (3,)
     con.close()
 
 
@@ -73,5 +73,5 @@ def test_refused_file_says_why_in_french(app, monkeypatch, demo_db):
     at = _upload(at, "empty.csv", "secret")
     assert at.error[0].value.startswith("Fichier refusé : ")
     con = duckdb.connect(str(demo_db), read_only=True)
-    assert con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (3,)
     con.close()

@@ -111,3 +111,23 @@ def test_chart_text_keeps_formatting_and_escapes_other_markup():
     assert fmt.chart_text("1 > 0 <script>") == "1 &gt; 0 &lt;script&gt;"
     once = fmt.chart_text("<span style='x'>a</span><br>")
     assert fmt.chart_text(once) == once  # idempotent
+
+
+def test_french_date_times_in_tables():
+    import pandas as pd
+
+    from observatoire import fmt, ui
+
+    assert fmt.french_datetime(pd.Timestamp("2026-12-01 19:12:30")) == "01/12/2026 à 19:12"
+    assert fmt.french_datetime(None) == "–"
+    frame = pd.DataFrame(
+        {
+            "Chargé le": pd.to_datetime(["2026-12-01 19:12", "2026-11-30 08:05"]),
+            "Date": pd.to_datetime(["2026-12-01", "2026-11-30"]),
+            "n": [1, 2],
+        }
+    )
+    formats = ui._date_formats(frame)
+    assert formats == {"Chargé le": fmt.french_datetime, "Date": fmt.french_date}
+    html = ui._text_aware_view(frame, formats).to_html()
+    assert "01/12/2026 à 19:12" in html and "30/11/2026" in html

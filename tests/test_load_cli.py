@@ -22,17 +22,17 @@ def test_load_prints_counts_and_how_to_see_the_rejects(empty_db, capsys):
         "Fichier : distributions_rules.csv (CSV, UTF-8, séparateur « ; », en-tête ligne 1)" in out
     )
     assert (
-        "Chargement n° 2 (distributions, source « distributions_rules.csv ») : 22 lignes lues, "
+        "Chargement n° 3 (distributions, source « distributions_rules.csv ») : 22 lignes lues, "
         "2 chargées, 20 rejetées." in out
     )
-    assert "python -m etl rejects 2" in out
+    assert "python -m etl rejects 3" in out
 
     assert main(["load", "distributions", str(path), "--db", str(empty_db)]) == 0
-    assert "déjà chargé (chargement n° 2) ; rien n'a changé." in capsys.readouterr().out
+    assert "déjà chargé (chargement n° 3) ; rien n'a changé." in capsys.readouterr().out
 
     assert main(["rejects", "--db", str(empty_db)]) == 0
     listing = capsys.readouterr().out
-    assert "Chargement n° 2 (distributions_rules.csv" in listing
+    assert "Chargement n° 3 (distributions_rules.csv" in listing
     assert "20 lignes rejetées" in listing
     assert "12     quantite   -4" in listing and "quantité négative" in listing
 
@@ -51,7 +51,7 @@ def test_load_options_source_replace_sheet(empty_db, tmp_path, capsys):
     assert main(args) == 1
     assert "relancez avec --replace" in capsys.readouterr().err
     assert main([*args, "--replace"]) == 0
-    assert "Chargement(s) remplacé(s) : n° 2" in capsys.readouterr().out
+    assert "Chargement(s) remplacé(s) : n° 3" in capsys.readouterr().out
 
 
 def test_refused_file_exits_1_with_one_french_sentence(empty_db, capsys):

@@ -175,7 +175,7 @@ def test_map_renders_offline_in_image_export(tiny_db, chromium):  # noqa: F811
         "commune",
         warehouse.territories(),
     )
-    assert schematic and len(shapes) == 39 and len(outlines) == 4
+    assert not schematic and len(shapes) == 39 and len(outlines) == 4  # the committed contours
     figure = map_figure.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
     png = exports.render_image(figure, "png")
     image = Image.open(io.BytesIO(png)).convert("RGB")

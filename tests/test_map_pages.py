@@ -9,8 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED_REFERENCE
-
 MONTREUIL, EST_ENSEMBLE = "93048", "200057875"
 
 
@@ -39,8 +37,8 @@ def _legend(figure: dict) -> list[str]:
     ]
 
 
-def test_schematic_map_without_boundaries(app):
-    at = _map(app)
+def test_schematic_map_without_boundaries(schematic_app):
+    at = _map(schematic_app)
     assert at.title[0].value == "Carte"
     assert any("Carte schématique" in i.value for i in at.info)
     assert any("python -m etl boundaries" in i.value for i in at.info)
@@ -94,17 +92,8 @@ def test_missing_data_is_named_not_zero(app):
     assert (table["Classe"] == "pas de données").sum() == 10
 
 
-def test_with_official_boundaries(app, demo_db):
-    import duckdb
-
-    from core import store
-    from etl import boundaries
-
-    con = duckdb.connect(str(demo_db))
-    store.migrate(con)
-    boundaries.load_file(con, SHARED_REFERENCE / "communes-93.geojson")
-    con.close()
-    at = _map(app)
+def test_with_official_boundaries(app):
+    at = _map(app)  # init loaded the committed contours
     assert not any("Carte schématique" in i.value for i in at.info)
     figure = _figure(at)
     assert "schématique" not in figure["layout"]["title"]["text"]
@@ -169,9 +158,23 @@ def test_map_masks_small_counts_in_public_mode(small_app):
     assert table.loc["Coubron", "Classe"] == "< 5 (effectif masqué)"
     assert table.loc["Coubron", "Personnes touchées"] not in (3, 7)  # only its label is sent
     assert table.loc["Montreuil", "Personnes touchées"] == 120
-    # The export control: images and the data behind the map.
+    # The export control: the data behind the map (the images depend on Chromium, below).
     keys = {b.key for b in at.get("download_button")}
-    assert {"map_chart_png", "map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+    assert {"map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+
+
+@pytest.mark.parametrize("chromium_here", [True, False])
+def test_map_export_offers_images_only_with_chromium(small_app, monkeypatch, chromium_here):
+    """Whatever this machine has: with Chromium the PNG button, without it one sentence."""
+    from observatoire import exports
+
+    monkeypatch.setattr(exports, "image_export_available", lambda: chromium_here)
+    at = _map(small_app)
+    keys = {b.key for b in at.get("download_button")}
+    assert {"map_chart_data_csv", "map_chart_data_xlsx"} <= keys
+    assert ("map_chart_png" in keys) is chromium_here
+    said = any("Chromium absent" in i.value for i in at.info)
+    assert said is not chromium_here
 
 
 def test_map_shows_exact_values_in_internal_mode(small_app, monkeypatch):

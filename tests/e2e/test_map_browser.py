@@ -1,5 +1,5 @@
-"""The map in a real Chromium, offline: with the schematic tile map (no boundaries loaded) and
-with official boundaries. The map area is drawn (pixel variety), hovering a commune shows its
+"""The map in a real Chromium, offline: with the committed contours (loaded by init) and with
+the schematic tile map (a warehouse without contours). The map area is drawn (pixel variety), hovering a commune shows its
 figure, clicking anywhere on it (not only on its label) opens its sheet; the export control
 downloads a PNG; small counts are masked in the legend."""
 
@@ -9,29 +9,23 @@ import io
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from PIL import Image
 
-from core import store
-from etl import boundaries
 from observatoire import fmt, warehouse
 from observatoire.filters import Filters
-from tests.conftest import SHARED_REFERENCE
+from tests.conftest import drop_contours
 from tests.e2e.conftest import SCREENSHOTS, StreamlitServer, full_screenshot, wait_for_app
 
 MONTREUIL = "93048"
 
 
 @pytest.fixture(scope="module")
-def server_with_boundaries(e2e_db, tmp_path_factory):
-    db = tmp_path_factory.mktemp("e2e-boundaries") / "observatoire.duckdb"
+def schematic_server(e2e_db, tmp_path_factory):
+    """The dashboard on a copy of the demonstration warehouse without contours."""
+    db = tmp_path_factory.mktemp("e2e-schematic") / "observatoire.duckdb"
     shutil.copy(e2e_db, db)
-    con = duckdb.connect(str(db))
-    store.migrate(con)
-    boundaries.load_file(con, SHARED_REFERENCE / "communes-93.geojson")
-    con.close()
-    server = StreamlitServer(db)
+    server = StreamlitServer(drop_contours(db))
     yield server.url
     server.stop()
 
@@ -159,12 +153,12 @@ def _check_map(page, base_url: str, db, name: str, *, schematic: bool) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}-fiche.png"), full_page=True)
 
 
-def test_schematic_map_in_browser(streamlit_server, browser_page, e2e_db):
-    _check_map(browser_page, streamlit_server, e2e_db, "carte-schematique", schematic=True)
+def test_schematic_map_in_browser(schematic_server, browser_page, e2e_db):
+    _check_map(browser_page, schematic_server, e2e_db, "carte-schematique", schematic=True)
 
 
-def test_official_boundaries_in_browser(server_with_boundaries, browser_page, e2e_db):
-    _check_map(browser_page, server_with_boundaries, e2e_db, "carte-contours", schematic=False)
+def test_official_boundaries_in_browser(streamlit_server, browser_page, e2e_db):
+    _check_map(browser_page, streamlit_server, e2e_db, "carte-contours", schematic=False)
 
 
 def test_map_link_reproduces_the_view(streamlit_server, browser_page):
@@ -190,7 +184,7 @@ def test_export_control_downloads_the_map_image(streamlit_server, browser_page):
     with page.expect_download(timeout=60_000) as download_info:
         png_button.click()
     download = download_info.value
-    assert download.suggested_filename == "personnes-touchees-par-commune-carte-schematique.png"
+    assert download.suggested_filename == "personnes-touchees-par-commune.png"
     path = SCREENSHOTS / "carte-export.png"
     download.save_as(str(path))
     data = Path(path).read_bytes()
