@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl import demo, migrations, reference, target_shares
-from etl.need import reference as need_reference
 from etl.db import transaction, writer
+from etl.need import reference as need_reference
 
 
 @dataclass

@@ -116,7 +116,7 @@ def read_table(
             text = text.replace("\r", "\n")
         raw.encoding = encoding
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=raw.separator or ";")
-        for cells in reader:
+        for _cells in reader:
             if reader.line_num >= raw.skip_lines:
                 break
         number = raw.header_row
@@ -221,10 +221,8 @@ def resolve_communes(
     from etl import load as _load
 
     distinct = sorted({v for v in values if clean(v)})
-    temps = (
-        "stg2 r_commune d_commune k_commune k_postal k_ept k_programme k_item k_indicator "
-        "k_scope k_funder_type"
-    ).split()
+    temps = ["stg2", "r_commune", "d_commune", "k_commune", "k_postal", "k_ept", "k_programme"]
+    temps += ["k_item", "k_indicator", "k_scope", "k_funder_type"]
     for name in temps:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     if not distinct:

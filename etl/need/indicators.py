@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from etl.need import common, layouts
-from etl.need.common import BAD, OK, SECRET, Context, Parsed, Table, clean, code_of
+from etl.need.common import BAD, SECRET, Context, Parsed, Table, clean, code_of
 from etl.need.layouts import Layout
 from etl.schemas import header_key
 
@@ -218,9 +218,11 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
                 census.setdefault(m_c[1], {})[m_c[2] or "pop"] = i
             elif m_f:
                 direct[i] = ("taux_pauvrete", 2000 + int(m_f[1]))
-            elif layout.name == "arcep" and key in ("nbr", "elig_ftth"):
-                pass
-            elif key in layouts.NOT_INDICATORS or key in layouts.NAME_KEYS:
+            elif (
+                (layout.name == "arcep" and key in ("nbr", "elig_ftth"))
+                or key in layouts.NOT_INDICATORS
+                or key in layouts.NAME_KEYS
+            ):
                 pass
             elif key in ALIASES:
                 direct[i] = (ALIASES[key], None)

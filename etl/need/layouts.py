@@ -95,7 +95,9 @@ INDICATOR_HEADERS: dict[str, str] = {
 
 @dataclass
 class Layout:
-    name: str  # ifn | insee | arcep | long | wide (indicateurs); v1 | france_services | cnfs_2022 (lieux); anct | postes_2021 (conseillers)
+    # ifn | insee | arcep | long | wide (indicateurs); v1 | france_services | cnfs_2022
+    # (lieux); anct | postes_2021 (conseillers)
+    name: str
     label: str  # said to the user
     columns: dict[str, int] = field(default_factory=dict)  # field → column index
 
@@ -141,16 +143,12 @@ def recognise_indicators(table: Table, file_name: str) -> Layout:
                     raise _refuse_missing(file_name, layout.label, [f"P{y}_POP"])
     else:
         layout = Layout("wide", "un indicateur par colonne (Observatoire des territoires…)")
-    if code is None and layout.name != "long":
-        if layout.name == "wide" and name is None:
-            raise readers.refuse(
-                file_name,
-                "aucune colonne n'indique la commune (noms acceptés : "
-                + ", ".join(CODE_KEYS + NAME_KEYS)
-                + ")",
-            )
     if code is None and name is None:
-        raise _refuse_missing(file_name, layout.label, list(CODE_KEYS))
+        raise readers.refuse(
+            file_name,
+            f"il ressemble au format {layout.label} mais aucune colonne n'indique la commune "
+            "(noms acceptés : " + ", ".join(CODE_KEYS + NAME_KEYS) + ")",
+        )
     if code is not None:
         layout.columns["code"] = code
     if name is not None:
