@@ -183,7 +183,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
         else:
             services = common.split_list(cell(cells, "services"))
         programmes = []
-        given_programmes = common.split_list(cell(cells, "programmes"), r"\||;")
+        given_programmes = common.split_list(cell(cells, "programmes"), r"\||;|,")
         for prog in given_programmes:
             label = PROGRAMME_KEYS.get(_key(prog))
             if label is None:
