@@ -56,6 +56,10 @@ KIND_LABELS = {
     "funding": "financements",
     "targets": "objectifs",
     "programmes": "programmes",
+    # Need-side kinds, loaded by etl/need/ (issue #13).
+    "indicateurs": "indicateurs",
+    "lieux": "lieux",
+    "conseillers": "conseillers",
 }
 
 
@@ -68,6 +72,7 @@ class LoadResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_skipped: int = 0  # set aside without being errors (need-side kinds: outside the 93…)
     dropped_personal_columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     already_loaded: bool = False
@@ -89,15 +94,31 @@ def load_file(
     replace: bool = False,
     sheet: str | None = None,
     timeout_s: float = 30.0,
+    year: int | None = None,
 ) -> LoadResult:
     """Load one file into the warehouse, in one transaction; see the module docstring.
 
     Raises FileRefused (one French sentence) when the whole file is refused; the warehouse is
     then left exactly as it was. Rows breaking a rule are recorded in ``rejected_rows``.
+    ``year`` (--annee): the vintage of need-side indicators when the file does not say it.
     """
+    from etl import need  # the need-side kinds (issue #13) have their own loaders
+
+    if kind in need.KINDS:
+        return need.load_need_file(
+            db,
+            kind,
+            path_or_bytes,
+            file_name=file_name,
+            source_label=source_label,
+            replace=replace,
+            sheet=sheet,
+            year=year,
+            timeout_s=timeout_s,
+        )
     if kind not in schemas.CONTRACTS:
         raise EtlError(
-            f"Type de fichier inconnu : « {kind} » (attendu : {', '.join(schemas.KINDS)})."
+            f"Type de fichier inconnu : « {kind} » (attendu : {', '.join(KIND_LABELS)})."
         )
     db = Path(db)
     if not db.exists():
