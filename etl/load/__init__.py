@@ -26,7 +26,6 @@ three steps, each in its own module:
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.store import connect
@@ -37,6 +36,7 @@ from etl.load.columns import match_columns
 from etl.load.macros import create_macros
 from etl.load.read import read_input, scan
 from etl.load.rejects import neutralise_cell, rejects_of
+from etl.load.result import KIND_LABELS, LoadResult
 from etl.load.stage import bound_memory, spill_folder, stage
 from etl.load.write import PAUSE_ENV, write_load
 
@@ -49,40 +49,6 @@ __all__ = [
     "neutralise_cell",
     "rejects_of",
 ]
-
-
-KIND_LABELS = {
-    "distributions": "distributions",
-    "funding": "financements",
-    "targets": "objectifs",
-    "programmes": "programmes",
-    # Need-side kinds, loaded by etl/need/ (issue #13).
-    "indicateurs": "indicateurs",
-    "lieux": "lieux",
-    "conseillers": "conseillers",
-}
-
-
-@dataclass
-class LoadResult:
-    kind: str
-    file_name: str
-    source_label: str
-    load_id: int | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    rows_skipped: int = 0  # set aside without being errors (need-side kinds: outside the 93…)
-    dropped_personal_columns: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    already_loaded: bool = False
-    replaced_loads: list[int] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    format: str = ""
-    encoding: str | None = None
-    separator: str | None = None
-    sheet: str | None = None
-    header_row: int = 0
 
 
 def load_file(
