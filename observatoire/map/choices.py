@@ -247,6 +247,7 @@ class MapChoices:
             "norm": self.normalisations[0],
             "method": self.default_method,
             "classes": DEFAULT_CLASSES,
+            "key": NEED_DEFAULT if self.indicator == "besoin" else None,
         }
         for name in ("level", "indicator", "key", "norm", "method", "classes", "thresholds"):
             value = getattr(self, name)
