@@ -24,6 +24,8 @@ def _built(report) -> list[str]:
         parts.append("référentiel (39 communes, 4 EPT, programmes et objectifs des communiqués)")
     if report.contours_load:
         parts.append("contours des communes (IGN ADMIN EXPRESS)")
+    if report.need_reference_loads:
+        parts.append("besoins de référence (IFN de La MedNum, lieux France Services et CNFS 2022)")
     return parts
 
 

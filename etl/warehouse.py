@@ -11,6 +11,7 @@ import duckdb
 from core.settings import REFERENCE_DIR
 from core.store import migrate, transaction, writer
 from etl import boundaries, demo, reference, target_shares
+from etl.need import reference as need_reference
 
 # The commune contours committed with the project (data/reference/README.md), loaded when the
 # warehouse has none so that the first run draws the real map. `python -m etl boundaries`
@@ -26,6 +27,7 @@ class InitReport:
     migrations: list[str] = field(default_factory=list)
     reference_load: int | None = None
     contours_load: int | None = None
+    need_reference_loads: list[int] = field(default_factory=list)
     demo_load: int | None = None
     demo_removed: int = 0
 
@@ -55,6 +57,8 @@ def init_warehouse(
         report.migrations = migrate(con)
         with transaction(con):
             report.reference_load = reference.load_reference(con)
+            # Shipped need-side files (IFN, places): reference data, never demo data.
+            report.need_reference_loads = need_reference.load_shipped(con)
             if with_demo:
                 report.demo_load = demo.load_demo(con, seed)
             elif with_demo is False:

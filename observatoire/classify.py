@@ -58,9 +58,12 @@ def classify(
     k: int = DEFAULT_CLASSES,
     thresholds: Sequence[float] = (),
     masked: Sequence[bool] = (),
+    scale: tuple[float, float] | None = None,
 ) -> Classes:
     """Class bounds and the class of every value (None or NaN: missing). MASKED: True for
-    the values hidden by disclosure control (whatever they hold), left out of every class."""
+    the values hidden by disclosure control (whatever they hold), left out of every class.
+    SCALE: the (min, max) of a score's own scale (0–10): equal intervals then cut the scale,
+    not the range of the values, so that the classes mean the same on every map."""
     if method not in METHODS:
         raise ValueError(f"unknown classification method {method!r}")
     array = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
@@ -84,7 +87,11 @@ def classify(
         index = tuple(klass(v, h, None) for v, h in zip(array, hidden, strict=True))
         return Classes(method, (), index, missing, int(hidden.sum()))
     k = int(min(max(k, MIN_CLASSES), MAX_CLASSES))
-    bounds = _bounds(present, method, k, thresholds)
+    if method == "egal" and scale is not None:
+        low, high = min(scale[0], present.min()), max(scale[1], present.max())
+        bounds = np.linspace(low, high, k + 1)
+    else:
+        bounds = _bounds(present, method, k, thresholds)
     index = tuple(klass(v, h, bounds) for v, h in zip(array, hidden, strict=True))
     return Classes(method, tuple(float(b) for b in bounds), index, missing, int(hidden.sum()))
 

@@ -156,6 +156,10 @@ def public_note(where: str = "") -> str | None:
 
 # Map indicators that count people (or items handed to people): small counts are masked.
 PEOPLE_INDICATORS = ("personnes", "quantite")
+# Map indicators that never count people: money, posts, published indicators of need (scores,
+# rates and counts already published by their producer — INSEE, La MedNum, ARCEP — under
+# their own statistical secrecy) and places of digital mediation (places, not people).
+NOT_PEOPLE_INDICATORS = ("euros", "postes", "besoin", "lieux")
 # Key figures that count people (or items handed to people): masked when small.
 PEOPLE_FIGURES = ("items_distributed", "people_reached")
 
@@ -163,7 +167,10 @@ PEOPLE_FIGURES = ("items_distributed", "people_reached")
 def counts_people(indicator: str, target_indicator: str | None = None) -> bool:
     """Whether a map INDICATOR counts people or items handed to people (not euros, not
     posts); progress towards a target (« objectif ») counts people when the target counts
-    items (TARGET_INDICATOR « quantite »)."""
+    items (TARGET_INDICATOR « quantite »). Published need-side indicators and places of
+    digital mediation are not counts of people (NOT_PEOPLE_INDICATORS): never masked."""
+    if indicator in NOT_PEOPLE_INDICATORS:
+        return False
     if indicator == "objectif":
         return target_indicator == "quantite"
     return indicator in PEOPLE_INDICATORS

@@ -144,14 +144,18 @@ def press_figure(
     demo: bool,
     preset: str = "communique",
 ) -> go.Figure:
-    """A copy of the figure dressed for print: title and subtitle, source line and, when
-    demonstration records are included, the mention « Données de démonstration »."""
+    """A copy of the figure dressed for print: title and subtitle, source line, the figure's
+    own attribution (a map's « Contours : IGN – ADMIN EXPRESS, Licence Ouverte », carried in
+    layout.meta) and, when demonstration records are included, the mention « Données de
+    démonstration »."""
     size = PRESETS[preset]
     out = go.Figure(copy.deepcopy(fig.to_dict()))
     heading = f"<b>{_escape(title)}</b>"
     if subtitle:
         heading += f"<br><span style='font-size:15px;color:#444'>{_escape(subtitle)}</span>"
     footer_lines = [_escape(source)]
+    if attribution := figure_attribution(out):
+        footer_lines.append(_escape(attribution))
     if demo:
         footer_lines.append(f"<b>{DEMO_MENTION}</b> : chiffres fictifs, pour présentation.")
     has_legend = any(getattr(trace, "showlegend", None) is not False for trace in out.data) and (
@@ -159,6 +163,9 @@ def press_figure(
     )
     # Title, subtitle, then the legend above the plot; the footer stays clear of all of them.
     top = (110 if subtitle else 80) + (40 if has_legend else 0)
+    legend_title = out.layout.legend.title.text if has_legend else None
+    if legend_title and out.layout.legend.title.side == "top":
+        top += 22 * (legend_title.count("<br>") + 1)  # a map's legend title over its entries
     margin_bottom = 80 + 20 * len(footer_lines)
     out.update_layout(
         title={
@@ -196,6 +203,14 @@ def press_figure(
         font={"size": 13, "color": "#333"},
     )
     return out
+
+
+def figure_attribution(fig: go.Figure) -> str | None:
+    """The attribution a figure carries in layout.meta (the map's contours), if any."""
+    meta = fig.layout.meta
+    if isinstance(meta, dict) and meta.get("attribution"):
+        return str(meta["attribution"])
+    return None
 
 
 def _escape(text: str) -> str:

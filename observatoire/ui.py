@@ -213,6 +213,7 @@ def start_page() -> None:
     """Forget the previous page's figures (app.py calls it before each page runs)."""
     st.session_state[_KIT] = []
     st.session_state["_page_has_demo"] = False
+    st.session_state.pop("_page_source", None)
 
 
 def view_link() -> str:
@@ -230,19 +231,27 @@ def chart(
     data: pd.DataFrame,
     reading: str,
     subtitle: str | None = None,
+    source: str | None = None,
+    export_fig=None,
     **plotly_kwargs,
 ):
     """A Plotly chart with its export control: PNG (2×), SVG and PDF rendered server-side with
     an editable title and subtitle, the source line and the demonstration mention; the data as
     CSV and XLSX. The figure also joins the page's press kit. `reading` is one French sentence
-    stating the main reading (alternative text)."""
+    stating the main reading (alternative text). `source`: the source line when the figure
+    does not show the Département's records (a published indicator); `export_fig`: the
+    figure to export when it differs from the one on screen (the map's names, always
+    written in exported images)."""
     filters = current_filters()
     subtitle = subtitle if subtitle is not None else scope_caption(filters)
     name = exports.slug(title)
     fig = charts.safe_text(fig)
     state = st.plotly_chart(fig, key=key, config=exports.toolbar_config(name), **plotly_kwargs)
     demo = bool(st.session_state.get("_page_has_demo"))
-    source = source_text(filters)
+    if source:
+        st.session_state["_page_source"] = source  # the press kit's caption says it too
+    source = source or source_text(filters)
+    exported = fig if export_fig is None else charts.safe_text(export_fig)
     with st.popover("Exporter", icon=":material/download:"):
         title_text = st.text_input("Titre", value=title, key=f"{key}_title")
         subtitle_text = st.text_input("Sous-titre", value=subtitle, key=f"{key}_subtitle")
@@ -255,7 +264,7 @@ def chart(
         # Built only when a download is clicked: reruns stay cheap.
         dress = partial(
             exports.press_figure,
-            fig,
+            exported,
             title=title_text,
             subtitle=subtitle_text,
             source=source,
@@ -317,7 +326,7 @@ def press_kit_button(page_name: str) -> None:
         return
     filters = current_filters()
     caption = "\n".join(f"- {title} — {scope_caption(filters)}" for _, title, _ in entries)
-    caption += "\n" + source_text(filters)
+    caption += "\n" + st.session_state.get("_page_source", source_text(filters))
     alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
     figures = [figure for figure, _, _ in entries]
     link = view_link()

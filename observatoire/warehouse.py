@@ -397,3 +397,91 @@ def loads_list() -> pd.DataFrame:
 
 def load_rejects(load_id: int) -> pd.DataFrame:
     return query("load_rejects", load_id=int(load_id))
+
+
+# Besoins : indicateurs et lieux sur la carte (issue 13) ------------------------------------
+
+
+def need_indicators(filters: Filters) -> pd.DataFrame:
+    """The need-side indicators that have values (catalogue `indicators`): id, label, unit,
+    scale_min, scale_max, direction, measure, grp, source, vintage, year_min, year_max.
+    Empty on a warehouse without the need-side tables."""
+    import duckdb
+
+    try:
+        return query("need_indicators", filters.with_(programmes=()))
+    except duckdb.CatalogException:
+        return pd.DataFrame(
+            columns=["id", "label", "unit", "scale_min", "scale_max", "direction", "measure"]
+            + ["grp", "source", "vintage", "year_min", "year_max", "has_demo"]
+        )
+
+
+def need_values(filters: Filters, level: str, indicator: str) -> pd.DataFrame:
+    """One row per commune or EPT (map_values' columns, plus year): the value of the
+    need-side INDICATOR; at EPT level the sum of a count, the population-weighted mean of
+    a score or a rate."""
+    if level not in ("commune", "ept"):
+        raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
+    return query("need_values", filters, level=level, indicator=indicator)
+
+
+def _place_params(programmes: tuple[str, ...], services: tuple[str, ...]) -> dict:
+    return {"place_programmes": list(programmes), "place_services": list(services)}
+
+
+def place_counts(
+    filters: Filters, level: str, programmes: tuple[str, ...] = (), services: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Places of digital mediation per commune or EPT (map_values' columns), narrowed to
+    national PROGRAMMES and SERVICES (empty: all)."""
+    if level not in ("commune", "ept"):
+        raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
+    return query("place_counts", filters, level=level, **_place_params(programmes, services))
+
+
+PLACES_LIMIT = 200_000  # far above the country's ~20 000 places: a guard, not a sample
+
+
+def map_places(
+    filters: Filters,
+    bounds: tuple[float, float, float, float],
+    programmes: tuple[str, ...] = (),
+    services: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The places with coordinates inside BOUNDS (lon_min, lat_min, lon_max, lat_max, WGS84)
+    under the filters: nom, adresse, code_postal, commune, latitude, longitude, services,
+    programmes (text), date_maj."""
+    lon_min, lat_min, lon_max, lat_max = (float(b) for b in bounds)
+    return query(
+        "map_places",
+        filters,
+        lat_min=lat_min,
+        lat_max=lat_max,
+        lon_min=lon_min,
+        lon_max=lon_max,
+        limit=PLACES_LIMIT,
+        **_place_params(programmes, services),
+    )
+
+
+def place_totals(
+    filters: Filters, programmes: tuple[str, ...] = (), services: tuple[str, ...] = ()
+) -> dict:
+    """places, unplaced (without coordinates), has_demo under the filters."""
+    return query("place_totals", filters, **_place_params(programmes, services)).iloc[0].to_dict()
+
+
+def place_options(filters: Filters) -> pd.DataFrame:
+    """kind ('programme' | 'service'), value, places: the options of the places' filters."""
+    import duckdb
+
+    try:
+        return query("place_options", filters.with_(programmes=()))
+    except duckdb.CatalogException:
+        return pd.DataFrame(columns=["kind", "value", "places"])
+
+
+def place_sources(filters: Filters) -> pd.DataFrame:
+    """source_label, last_update of the loaded places."""
+    return query("place_sources", filters.with_(programmes=()))

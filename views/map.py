@@ -1,5 +1,8 @@
-"""Carte : where help reached and where it lags, commune by commune or EPT by EPT; a click
-(or the chooser below the map) opens the territory sheet. Every choice lives in the URL."""
+"""Carte : where help reached and where it lags, commune by commune or EPT by EPT, beside the
+published indicators of need (IFN…) and the places of digital mediation; a click (or the
+chooser below the map) opens the territory sheet. Every choice lives in the URL."""
+
+from datetime import date
 
 import streamlit as st
 
@@ -7,6 +10,7 @@ from observatoire import exports, fmt, ui, warehouse
 from observatoire.classify import MAX_CLASSES, METHODS, MIN_CLASSES
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
+from observatoire.map import places as map_places
 from observatoire.map import reading as map_reading
 from observatoire.map import shapes as map_shapes
 
@@ -19,13 +23,18 @@ def _open(code: str | None) -> None:
         state["_open_territory"] = code
 
 
+filters = ui.current_filters()
+catalogue = map_choices.need_catalogue(warehouse.need_indicators(filters))
+place_options = warehouse.place_options(filters)
+
 # Choices: from the URL on arrival, else as last left on this page; then the widgets.
 if any(k in st.query_params for k in MapChoices.QUERY_KEYS.values()) and "m_level" not in state:
-    state["map_choices"] = MapChoices.from_query(st.query_params.to_dict())
-for widget, value in state.get("map_choices", MapChoices()).widget_state().items():
+    state["map_choices"] = MapChoices.from_query(st.query_params.to_dict(), catalogue)
+for widget, value in (
+    state.get("map_choices", MapChoices().checked(catalogue)).widget_state().items()
+):
     state.setdefault(widget, value)
 
-filters = ui.current_filters()
 st.title("Carte")
 st.caption(ui.scope_caption(filters))
 top = st.columns([1.1, 1.6, 2.0, 1.4])
@@ -36,9 +45,10 @@ level = top[0].segmented_control(
     required=True,
     key="m_level",
 )
+indicators = [i for i in map_choices.INDICATORS if i != "besoin" or catalogue]
 indicator = top[1].selectbox(
     "Indicateur",
-    list(map_choices.INDICATORS),
+    indicators,
     format_func=map_choices.INDICATORS.get,
     key="m_indicator",
 )
@@ -69,18 +79,52 @@ elif indicator == "objectif":
     if state.get("m_target") not in options:
         state["m_target"] = next(iter(options))
     top[2].selectbox("Objectif", list(options), format_func=options.get, key="m_target")
+elif indicator == "besoin":
+    # Grouped: « Fragilité numérique » (the IFN and its sub-scores) first, then each group.
+    needs = [k for ids in map_choices.need_groups(catalogue).values() for k in ids]
+    if state.get("m_need") not in needs:
+        state["m_need"] = (
+            map_choices.NEED_DEFAULT if map_choices.NEED_DEFAULT in needs else needs[0]
+        )
+    top[2].selectbox(
+        "Indicateur publié",
+        needs,
+        format_func=lambda k: f"{catalogue[k].grp} — {catalogue[k].label}",
+        key="m_need",
+    )
+provisional = MapChoices.from_widgets(state, catalogue)
+# A score has its own scale: its default classes cut it in equal intervals. The method goes
+# back to the indicator's default when that default changes (score ↔ count).
+if state.get("_m_default_method", provisional.default_method) != provisional.default_method:
+    state["m_method"] = provisional.default_method
+state["_m_default_method"] = provisional.default_method
 if indicator == "objectif":
     top[3].markdown("**Normalisation**  \n% de la part de l'objectif du territoire")
+elif provisional.normalisations == ["brut"]:
+    top[3].markdown(
+        "**Normalisation**  \nValeur publiée (un score ou un taux ne se rapporte pas aux habitants)"
+    )
 else:
+    if state.get("m_norm") not in provisional.normalisations:
+        state["m_norm"] = provisional.normalisations[0]
     top[3].radio(
         "Normalisation",
-        ["brut", "habitants"],
+        provisional.normalisations,
         format_func=map_choices.NORMALISATIONS.get,
         horizontal=True,
         key="m_norm",
     )
 low = st.columns([1.6, 2.4, 2.4])
-method = low[0].selectbox("Classes", list(METHODS), format_func=METHODS.get, key="m_method")
+
+
+def _method_label(method: str) -> str:
+    if method == "egal" and provisional.scale is not None:
+        low_end, high_end = (fmt.number(v) for v in provisional.scale)
+        return f"Intervalles égaux sur l'échelle ({low_end} à {high_end})"
+    return METHODS[method]
+
+
+method = low[0].selectbox("Classes", list(METHODS), format_func=_method_label, key="m_method")
 if method == "manuel":
     low[1].text_input(
         "Seuils (séparés par des points-virgules)",
@@ -89,8 +133,38 @@ if method == "manuel":
     )
 else:
     low[1].slider("Nombre de classes", MIN_CLASSES, MAX_CLASSES, key="m_classes")
+low[2].toggle(
+    "Noms des communes",
+    key="m_names",
+    help="Écrits sur les contours officiels ; toujours présents dans les images exportées.",
+)
 
-choices = MapChoices.from_widgets(state)
+# The places of digital mediation: a layer over any map, and filters shared with the
+# « Lieux de médiation numérique » indicator.
+programme_options = list(place_options.loc[place_options["kind"] == "programme", "value"])
+service_options = list(place_options.loc[place_options["kind"] == "service", "value"])
+for widget, known in (
+    ("m_place_programmes", programme_options),
+    ("m_place_services", service_options),
+):
+    state[widget] = [v for v in state.get(widget, []) if v in known]
+places_row = st.columns([1.6, 2.4, 2.4])
+places_row[0].toggle("Lieux de médiation numérique", key="m_places", disabled=not programme_options)
+if state["m_places"] or indicator == "lieux":
+    places_row[1].multiselect(
+        "Dispositifs nationaux des lieux",
+        programme_options,
+        key="m_place_programmes",
+        placeholder="Tous les dispositifs",
+    )
+    places_row[2].multiselect(
+        "Services des lieux",
+        service_options,
+        key="m_place_services",
+        placeholder="Tous les services",
+    )
+
+choices = MapChoices.from_widgets(state, catalogue)
 state["map_choices"] = choices
 wanted = choices.to_query()
 for name in MapChoices.QUERY_KEYS.values():
@@ -112,6 +186,13 @@ try:
             target_unit=family["unit"],
             target_indicator=family["indicator"],
         )
+    elif indicator == "besoin":
+        view = map_choices.prepare(warehouse.need_values(filters, level, choices.key), choices)
+    elif indicator == "lieux":
+        counts = warehouse.place_counts(
+            filters, level, choices.place_programmes, choices.place_services
+        )
+        view = map_choices.prepare(counts, choices)
     else:
         view = map_choices.prepare(
             warehouse.map_values(filters, level, indicator, choices.key), choices
@@ -135,21 +216,66 @@ if schematic:
         "« python -m etl boundaries » (ou « python -m etl boundaries --from FICHIER » "
         "sans accès à internet)."
     )
+places = None
+if choices.places and schematic:
+    st.info(
+        "Les lieux de médiation numérique ne peuvent pas être placés sur la carte schématique "
+        "(ses cases ne sont pas à leur position réelle) : chargez les contours officiels pour "
+        "les voir."
+    )
+elif choices.places and shapes:
+    places = warehouse.map_places(
+        filters, map_places.bounds_of(shapes), choices.place_programmes, choices.place_services
+    )
 for note in map_reading.notes(view, warehouse.key_figures(filters)):
     st.caption(note)
-figure = map_figure.territory_map(view, shapes, outlines, labels=labels, schematic=schematic)
+figure = map_figure.territory_map(
+    view,
+    shapes,
+    outlines,
+    labels=labels,
+    schematic=schematic,
+    names=dict(zip(view.table["code"], view.table["name"], strict=True)),
+    show_names=choices.names,
+    places=places,
+    today=date.today(),
+)
 figures = map_reading.display_table(view)
 reading = map_reading.main_reading(view)
+places_source = None
+if choices.places or indicator == "lieux":
+    places_source = map_reading.places_source_text(warehouse.place_sources(filters))
+source = map_reading.source_text(view, ui.source_text(filters), places_source)
 ui.chart(
     figure,
     key="map_chart",
     title=figure.layout.title.text,
     data=figures,
     reading=reading,
+    source=source,
+    export_fig=map_figure.with_names(figure),
     theme=None,
     selection_mode="points",
     on_select=lambda: _open(map_figure.selected_code(state["map_chart"])),
 )
+st.caption(source)
+if not schematic:
+    st.caption(map_figure.CONTOURS_ATTRIBUTION)
+if choices.places or indicator == "lieux":
+    totals = warehouse.place_totals(filters, choices.place_programmes, choices.place_services)
+    drawn = 0 if places is None else len(places)
+    words = fmt.plural(totals["places"], "lieu", "lieux")
+    text = f"{words} de médiation numérique sous ces choix"
+    if places is not None:
+        text += f", {fmt.number(drawn)} sur la carte"
+    if totals["unplaced"]:
+        text += f" ; {fmt.plural(totals['unplaced'], 'lieu', 'lieux')} sans coordonnées, non " + (
+            "placé" if totals["unplaced"] == 1 else "placés"
+        )
+    st.caption(
+        text + ". Un losange signale un lieu à vérifier (mis à jour il y a plus de 12 "
+        "mois), une croix un lieu à actualiser (plus de 18 mois)."
+    )
 st.markdown(f"**Lecture** : {reading}")
 st.caption("Survolez un territoire pour ses chiffres ; cliquez dessus pour ouvrir sa fiche.")
 
@@ -169,5 +295,4 @@ st.selectbox(
 )
 if opened := state.pop("_open_territory", None):
     ui.switch_page("views/territory.py", {"code": opened})
-ui.source_line(filters)
 ui.press_kit_button("carte")

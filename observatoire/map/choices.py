@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -33,12 +33,18 @@ INDICATORS = {
     "euros": "Euros engagés",
     "postes": "Postes de conseillers numériques",
     "objectif": "Avancement vers un objectif",
+    "besoin": "Fragilité et besoins (indicateurs publiés)",
+    "lieux": "Lieux de médiation numérique",
 }
 NORMALISATIONS = {
     "brut": "Nombre brut",
     "habitants": "Pour 1 000 habitants",
+    "dix_mille": "Pour 10 000 habitants",
     "objectif": "% de la part de l'objectif",
 }
+NEED_DEFAULT = "ifn"  # the need-side indicator shown when none is chosen
+NEED_GROUP = "Fragilité numérique"  # the IFN and its sub-scores
+DIRECTIONS = {"fragile_haut": "plus haut = plus fragile", "fragile_bas": "plus bas = plus fragile"}
 NO_DATA = "pas de données"
 # Which records make a target's « achieved »: a territory without any is « pas de données ».
 TARGET_MEASURE = {
@@ -54,16 +60,106 @@ TARGET_FAMILY = ("programme_id", "indicator", "item", "public", "operator", "fun
 
 
 @dataclass(frozen=True)
+class NeedIndicator:
+    """One need-side indicator of the catalogue (table `indicators`, warehouse.need_indicators)."""
+
+    id: str
+    label: str
+    unit: str = "score"  # 'score' | '%' | 'nombre'
+    measure: str = "score"  # 'score' | 'taux' | 'effectif': only an effectif adds up
+    direction: str = "neutre"  # 'fragile_haut' | 'fragile_bas' | 'neutre'
+    grp: str = "Autres indicateurs"
+    source: str = ""
+    vintage: str | None = None  # « 2021-2023 »; else the years of the values
+    scale: tuple[float, float] | None = None  # (0, 10) for a score, (0, 100) for a %
+
+    @property
+    def per_inhabitant(self) -> bool:
+        """Only a count (effectif) may be shown per 1 000 inhabitants: a score or a rate
+        already is a ratio."""
+        return self.measure == "effectif"
+
+    @property
+    def is_score(self) -> bool:
+        return self.measure == "score" and self.scale is not None
+
+    @property
+    def direction_text(self) -> str:
+        """« plus haut = plus fragile », or "" for an indicator without a fragile end."""
+        return DIRECTIONS.get(self.direction, "")
+
+    @property
+    def year_text(self) -> str:
+        return self.vintage or ""
+
+    def source_text(self) -> str:
+        """« La MedNum – Indice de fragilité numérique, 2021-2023 »."""
+        return ", ".join(part for part in (self.source, self.year_text) if part)
+
+
+def need_catalogue(frame: pd.DataFrame) -> dict[str, NeedIndicator]:
+    """id → NeedIndicator from warehouse.need_indicators (in its order: IFN first)."""
+    out = {}
+    for row in frame.itertuples(index=False):
+        scale = None
+        if not pd.isna(row.scale_min) and not pd.isna(row.scale_max):
+            scale = (float(row.scale_min), float(row.scale_max))
+        vintage = row.vintage if isinstance(row.vintage, str) and row.vintage else None
+        if vintage is None and not pd.isna(row.year_min):
+            years = {int(row.year_min), int(row.year_max)}
+            vintage = "-".join(str(y) for y in sorted(years))
+        out[row.id] = NeedIndicator(
+            id=row.id,
+            label=row.label,
+            unit=row.unit,
+            measure=row.measure,
+            direction=row.direction,
+            grp=row.grp,
+            source=row.source,
+            vintage=vintage,
+            scale=scale,
+        )
+    return out
+
+
+def need_groups(catalogue: Mapping[str, NeedIndicator]) -> dict[str, list[str]]:
+    """Group → indicator ids, « Fragilité numérique » first (the chooser's sections)."""
+    groups: dict[str, list[str]] = {}
+    for indicator in catalogue.values():
+        groups.setdefault(indicator.grp, []).append(indicator.id)
+    return dict(sorted(groups.items(), key=lambda g: (g[0] != NEED_GROUP, g[0])))
+
+
+def _flag(value) -> bool:
+    return str(value).strip().lower() not in ("0", "false", "non", "")
+
+
+def _split(value) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value if v)
+    return tuple(v for v in str(value or "").split(",") if v)
+
+
+@dataclass(frozen=True)
 class MapChoices:
-    """Everything the map page lets the reader choose; lives in the URL query string."""
+    """Everything the map page lets the reader choose; lives in the URL query string.
+
+    norm and method "" mean « the indicator's default » (per 10 000 inhabitants for the
+    places, equal intervals on its own scale for a score), so that links stay short and an
+    old link keeps its meaning."""
 
     level: str = "commune"
     indicator: str = "personnes"
-    key: str | None = None  # item (quantite), funder (euros) or target key (objectif)
-    norm: str = "brut"
-    method: str = "quantiles"
+    key: str | None = None  # item (quantite), funder (euros), target key (objectif), need id
+    norm: str = ""
+    method: str = ""
     classes: int = DEFAULT_CLASSES
     thresholds: str = ""  # manual thresholds as typed, « 100 ; 500 »
+    places: bool = False  # the places of digital mediation drawn over the map
+    place_programmes: tuple[str, ...] = field(default=())  # national programmes (all: empty)
+    place_services: tuple[str, ...] = field(default=())
+    names: bool = True  # commune names written on the map
+    need: NeedIndicator | None = field(default=None, compare=False, repr=False)
 
     QUERY_KEYS = {
         "level": "niveau",
@@ -73,74 +169,156 @@ class MapChoices:
         "method": "classement",
         "classes": "classes",
         "thresholds": "seuils",
+        "places": "lieux",
+        "place_programmes": "lieux_programmes",
+        "place_services": "lieux_services",
+        "names": "noms",
     }
 
     @property
     def normalisations(self) -> list[str]:
-        """The normalisations that make sense for the indicator."""
-        return ["objectif"] if self.indicator == "objectif" else ["brut", "habitants"]
+        """The normalisations that make sense for the indicator, its default first: never
+        « pour 1 000 habitants » for a score or a rate."""
+        if self.indicator == "objectif":
+            return ["objectif"]
+        if self.indicator == "lieux":
+            return ["dix_mille", "brut"]
+        if self.indicator == "besoin" and not (self.need and self.need.per_inhabitant):
+            return ["brut"]
+        return ["brut", "habitants"]
 
-    def checked(self) -> MapChoices:
-        """Unknown or inconsistent values fall back to their defaults."""
+    @property
+    def scale(self) -> tuple[float, float] | None:
+        """The own scale of a mapped score (0–10), else None."""
+        return self.need.scale if self.indicator == "besoin" and self.need else None
+
+    @property
+    def default_method(self) -> str:
+        """Equal intervals on its own scale for a score; quantiles otherwise."""
+        return "egal" if self.scale is not None else "quantiles"
+
+    def checked(self, catalogue: Mapping[str, NeedIndicator] | None = None) -> MapChoices:
+        """Unknown or inconsistent values fall back to their defaults. CATALOGUE: the
+        need-side indicators the warehouse holds (None: keep the key as it is)."""
         default = MapChoices()
         level = self.level if self.level in LEVELS else default.level
         indicator = self.indicator if self.indicator in INDICATORS else default.indicator
-        fixed = replace(self, level=level, indicator=indicator)
+        key = self.key if indicator in ("quantite", "euros", "objectif", "besoin") else None
+        need = self.need
+        if indicator == "besoin":
+            if catalogue is not None:
+                if not catalogue:
+                    indicator, key, need = default.indicator, None, None
+                else:
+                    key = (
+                        key
+                        if key in catalogue
+                        else next(iter(k for k in (NEED_DEFAULT, *catalogue) if k in catalogue))
+                    )
+                    need = catalogue[key]
+            else:
+                key = key or NEED_DEFAULT
+        else:
+            need = None
+        fixed = replace(self, level=level, indicator=indicator, key=key or None, need=need)
         norm = self.norm if self.norm in fixed.normalisations else fixed.normalisations[0]
-        method = self.method if self.method in METHODS else default.method
+        method = self.method if self.method in METHODS else fixed.default_method
         try:
             classes = min(max(int(self.classes), MIN_CLASSES), MAX_CLASSES)
         except (TypeError, ValueError):
             classes = default.classes
-        key = self.key if indicator in ("quantite", "euros", "objectif") else None
-        return replace(fixed, norm=norm, method=method, classes=classes, key=key or None)
+        return replace(
+            fixed,
+            norm=norm,
+            method=method,
+            classes=classes,
+            places=bool(self.places),
+            place_programmes=_split(self.place_programmes),
+            place_services=_split(self.place_services),
+            names=bool(self.names),
+        )
 
     def to_query(self) -> dict[str, str]:
         """Only what differs from the defaults, so that links stay short."""
-        default = asdict(MapChoices())
-        return {
-            self.QUERY_KEYS[name]: str(value)
-            for name, value in asdict(self).items()
-            if value != default[name] and value not in (None, "")
+        query: dict[str, str] = {}
+        defaults = {
+            "level": "commune",
+            "indicator": "personnes",
+            "norm": self.normalisations[0],
+            "method": self.default_method,
+            "classes": DEFAULT_CLASSES,
+            "key": NEED_DEFAULT if self.indicator == "besoin" else None,
         }
+        for name in ("level", "indicator", "key", "norm", "method", "classes", "thresholds"):
+            value = getattr(self, name)
+            if value not in (None, "") and value != defaults.get(name):
+                query[self.QUERY_KEYS[name]] = str(value)
+        if self.places:
+            query["lieux"] = "1"
+        for name in ("place_programmes", "place_services"):
+            if getattr(self, name):
+                query[self.QUERY_KEYS[name]] = ",".join(getattr(self, name))
+        if not self.names:
+            query["noms"] = "0"
+        return query
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> MapChoices:
-        values = {name: query[key] for name, key in cls.QUERY_KEYS.items() if query.get(key)}
-        return cls(**values).checked()
+    def from_query(
+        cls, query: Mapping[str, str], catalogue: Mapping[str, NeedIndicator] | None = None
+    ) -> MapChoices:
+        values: dict = {name: query[key] for name, key in cls.QUERY_KEYS.items() if query.get(key)}
+        for name in ("places", "names"):
+            if name in values:
+                values[name] = _flag(values[name])
+        return cls(**values).checked(catalogue)
 
     # The page's widgets hold these values under these session-state keys.
-    KEY_WIDGETS = {"quantite": "m_item", "euros": "m_funder", "objectif": "m_target"}
+    KEY_WIDGETS = {
+        "quantite": "m_item",
+        "euros": "m_funder",
+        "objectif": "m_target",
+        "besoin": "m_need",
+    }
     ALL = "tous"  # the « all items / all funders » option
 
     def widget_state(self) -> dict:
         state = {
             "m_level": self.level,
             "m_indicator": self.indicator,
-            "m_norm": self.norm if self.norm != "objectif" else "brut",
-            "m_method": self.method,
+            "m_norm": self.norm or self.normalisations[0],
+            "m_method": self.method or self.default_method,
             "m_classes": self.classes,
             "m_thresholds": self.thresholds,
             "m_item": self.ALL,
             "m_funder": self.ALL,
+            "m_places": self.places,
+            "m_place_programmes": list(self.place_programmes),
+            "m_place_services": list(self.place_services),
+            "m_names": self.names,
         }
         if self.indicator in self.KEY_WIDGETS and self.key:
             state[self.KEY_WIDGETS[self.indicator]] = self.key
         return state
 
     @classmethod
-    def from_widgets(cls, state: Mapping) -> MapChoices:
+    def from_widgets(
+        cls, state: Mapping, catalogue: Mapping[str, NeedIndicator] | None = None
+    ) -> MapChoices:
         indicator = state.get("m_indicator", "personnes")
         key = state.get(cls.KEY_WIDGETS[indicator]) if indicator in cls.KEY_WIDGETS else None
         return cls(
             level=state.get("m_level") or "commune",
             indicator=indicator,
             key=None if key == cls.ALL else key,
-            norm="objectif" if indicator == "objectif" else state.get("m_norm", "brut"),
-            method=state.get("m_method", "quantiles"),
+            norm="objectif" if indicator == "objectif" else state.get("m_norm", ""),
+            method=state.get("m_method", ""),
             classes=state.get("m_classes", DEFAULT_CLASSES),
             thresholds=state.get("m_thresholds", ""),
-        ).checked()
+            places=bool(state.get("m_places", False)),
+            place_programmes=tuple(state.get("m_place_programmes") or ()),
+            place_services=tuple(state.get("m_place_services") or ()),
+            names=bool(state.get("m_names", True)),
+        ).checked(catalogue)
 
 
 # Values -----------------------------------------------------------------------------------
@@ -192,6 +370,8 @@ def normalise(values: pd.DataFrame, norm: str) -> pd.DataFrame:
     frame = values.copy()
     if norm == "habitants":
         frame["shown"] = frame["value"] * 1000 / frame["population"]
+    elif norm == "dix_mille":
+        frame["shown"] = frame["value"] * 10_000 / frame["population"]
     elif norm == "objectif":
         share = frame["target_share"].where(frame["target_share"] > 0)
         frame["shown"] = frame["value"] / share
@@ -208,10 +388,16 @@ class Units:
     noun: str  # « ordinateurs », « personnes touchées », « postes », « € »
     singular: str = ""  # « ordinateur » (French: 0 and 1 take the singular)
     decimals: int = 1  # of the per-1 000 figures and the legend bounds, set by the data
+    kind: str = "count"  # 'count', 'score' (« 6,3 sur 10 ») or 'percent' (« 12,4 % »)
+    scale_max: float = 10.0
 
     def raw(self, value: float) -> str:
         if pd.isna(value):
             return NO_DATA
+        if self.kind == "score":
+            return f"{fmt.number(value, 1)} sur {fmt.number(self.scale_max)}"
+        if self.kind == "percent":
+            return f"{fmt.number(value, 1)} %"
         if self.noun == "€":
             return fmt.money(value)
         noun = self.singular if abs(value) < 2 and self.singular else self.noun
@@ -222,6 +408,8 @@ class Units:
             return NO_DATA
         if norm == "habitants":
             return f"{fmt.number(value, self.decimals)} {self.noun} pour 1 000 habitants"
+        if norm == "dix_mille":
+            return f"{fmt.number(value, self.decimals)} {self.noun} pour 10 000 habitants"
         if norm == "objectif":
             return f"{fmt.percent(value)} de sa part de l'objectif"
         return self.raw(value)
@@ -230,13 +418,14 @@ class Units:
         """A legend bound: short, French."""
         if norm == "objectif":
             return fmt.percent(value)
-        if norm == "habitants":
+        if norm in ("habitants", "dix_mille") or self.kind != "count":
             return fmt.number(value, self.decimals)
         return fmt.money(value) if self.noun == "€" else fmt.number(value)
 
     def fitted(self, classes: Classes, norm: str) -> Units:
-        """Enough decimals for the per-1 000 figures that the class bounds differ."""
-        if norm != "habitants":
+        """Enough decimals for the per-1 000 figures (and scores, rates) that the class
+        bounds differ."""
+        if norm not in ("habitants", "dix_mille") and self.kind == "count":
             return self
         return replace(self, decimals=_decimals_for(classes.bounds))
 
@@ -256,6 +445,16 @@ SINGULARS = {
 
 
 def units_for(choices: MapChoices, target_unit: str | None = None) -> Units:
+    if choices.indicator == "lieux":
+        return Units("lieux", "lieux", "lieu")
+    if choices.indicator == "besoin":
+        need = choices.need
+        if need is not None and need.measure == "score":
+            top = need.scale[1] if need.scale else 10.0
+            return Units("besoin", "", "", kind="score", scale_max=top)
+        if need is not None and need.measure == "taux":
+            return Units("besoin", "", "", kind="percent")
+        return Units("besoin", (need.label if need else "").lower(), "")
     nouns = {
         "personnes": "personnes touchées",
         "euros": "€",
@@ -287,9 +486,20 @@ def indicator_title(choices: MapChoices, detail: str | None = None) -> str:
         what = "Euros engagés" + (f" par {detail or choices.key}" if choices.key else "")
     elif choices.indicator == "objectif":
         what = f"Avancement : {detail}" if detail else "Avancement vers un objectif"
+    elif choices.indicator == "besoin":
+        what = choices.need.label if choices.need else (detail or "Indicateur")
+    elif choices.indicator == "lieux":
+        what = "Lieux de médiation numérique"
+        if choices.place_programmes:
+            what += f" ({', '.join(choices.place_programmes)})"
     else:
         what = INDICATORS[choices.indicator]
-    norm = {"brut": "", "habitants": ", pour 1 000 habitants", "objectif": ""}[choices.norm]
+    norm = {
+        "brut": "",
+        "habitants": ", pour 1 000 habitants",
+        "dix_mille": ", pour 10 000 habitants",
+        "objectif": "",
+    }[choices.norm]
     where = ", par commune" if choices.level == "commune" else ", par EPT"
     return f"{what}{norm}{where}"
 
@@ -306,6 +516,7 @@ def classes_for(frame: pd.DataFrame, choices: MapChoices) -> Classes:
         choices.classes,
         thresholds,
         masked=frame["masked"].tolist() if "masked" in frame else (),
+        scale=choices.scale,
     )
 
 

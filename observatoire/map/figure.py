@@ -10,6 +10,7 @@ observatoire.disclosure) have their own legend entry, « < 5 (effectif masqué) 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,12 @@ from observatoire import fmt
 from observatoire.charts import FONT, base_layout
 from observatoire.classify import MASKED, MAX_CLASSES
 from observatoire.disclosure import MASKED_NOTE
+from observatoire.map import labels as map_labels
+from observatoire.map import places as map_places
 from observatoire.map.choices import NO_DATA, MapView, Units
+
+# Under the map and in its exported images whenever the official contours are drawn.
+CONTOURS_ATTRIBUTION = "Contours : IGN – ADMIN EXPRESS, Licence Ouverte"
 
 NO_DATA_COLOUR = "#d9d9d9"
 # Masked territories: white, cross-hatched in purple, apart from the classes (yellow, green,
@@ -65,10 +71,21 @@ def territory_map(
     labels: Mapping[str, str] | None = None,
     schematic: bool = False,
     height: int = 640,
+    names: Mapping[str, str] | None = None,
+    show_names: bool = True,
+    places: pd.DataFrame | None = None,
+    today: date | None = None,
 ) -> go.Figure:
     """The choropleth of VIEW over SHAPES (code → shape), with the EPT OUTLINES drawn
     over it. A click anywhere on a territory selects one of its invisible points (see
-    click_targets), whose customdata[0] is its code."""
+    click_targets), whose customdata[0] is its code.
+
+    NAMES (code → name): territory names written on the official contours (labels.py),
+    visible when SHOW_NAMES (with_names turns them on for exports). PLACES (map_places
+    rows): the places of digital mediation drawn over the territories, flagged by the
+    freshness of their information on TODAY (places.py); never on the schematic map, where
+    a point has no true position. The figure's layout.meta carries the attribution of the
+    official contours, which exports.press_figure writes in the image's footer."""
     table, classes, units = view.table, view.classes, view.units
     norm, level = view.choices.norm, view.choices.level
     title = view.title + (" (carte schématique)" if schematic else "")
@@ -103,15 +120,15 @@ def territory_map(
         drawn.add(klass)
     # The legend: square swatches (legend-only bars, which show a fill pattern), every
     # class even when empty, then the masked territories and those without data if drawn.
-    names = {
+    entries = {
         klass: f"{label} ({fmt.plural(count, word, _plural(word))})"
         for klass, (label, count) in enumerate(zip(bound_labels, classes.counts, strict=True))
     }
-    names[MASKED] = (
+    entries[MASKED] = (
         f"{fmt.chart_text(view.mask_label)} ({MASKED_NOTE}, "
         f"{fmt.plural(classes.masked, word, _plural(word))})"
     )
-    names[-1] = f"{NO_DATA} ({fmt.plural(classes.missing, word, _plural(word))})"
+    entries[-1] = f"{NO_DATA} ({fmt.plural(classes.missing, word, _plural(word))})"
     for klass in [*range(classes.count), MASKED, -1]:
         if klass < 0 and klass not in drawn:
             continue
@@ -119,7 +136,7 @@ def territory_map(
         fig.add_bar(
             x=[None],
             y=[None],
-            name=names[klass],
+            name=entries[klass],
             marker={"color": colour, "pattern": pattern, "line": {"color": "#999", "width": 1}},
             legendgroup=f"class{klass}",
             legendrank=100 + (klass if klass >= 0 else MAX_CLASSES - klass),
@@ -143,7 +160,14 @@ def territory_map(
         if klass >= 0 and klass >= classes.count / 2
     }
     _add_markers(fig, view, shapes, labels or {}, dark)
+    if places is not None and not schematic:
+        map_places.add_places(fig, places, today or date.today())
     base_layout(fig, title, height=height)
+    if names and not schematic:
+        placed = map_labels.place_labels(shapes, names)
+        fig.update_layout(annotations=map_labels.annotations(placed, dark, visible=show_names))
+    if not schematic:
+        fig.update_layout(meta={"attribution": CONTOURS_ATTRIBUTION})
     fig.update_layout(
         legend={
             "orientation": "v",
@@ -151,7 +175,7 @@ def territory_map(
             "xanchor": "left",
             "y": 1.0,
             "yanchor": "top",
-            "title": {"text": _legend_title(norm, units)},
+            "title": {"text": legend_title(view), "side": "top"},
             "itemclick": False,
             "itemdoubleclick": False,
         },
@@ -169,7 +193,31 @@ def _plural(word: str) -> str:
     return "EPT" if word == "EPT" else word + "s"
 
 
-def _legend_title(norm: str, units: Units) -> str:
+def legend_title(view: MapView) -> str:
+    """The legend's title: the unit, and for a need-side indicator its scale and which end is
+    fragile (« Score de 0 à 10<br>plus haut = plus fragile »)."""
+    need, norm, units = view.choices.need, view.choices.norm, view.units
+    if view.choices.indicator == "besoin" and need is not None:
+        if units.kind == "score" and need.scale:
+            head = f"Score de {fmt.number(need.scale[0])} à {fmt.number(need.scale[1])}"
+        elif units.kind == "percent":
+            head = "En %"
+        else:
+            head = _unit_title(norm, units)
+        return head + (f"<br>{need.direction_text}" if need.direction_text else "")
+    return _unit_title(norm, units)
+
+
+def with_names(fig: go.Figure) -> go.Figure:
+    """A copy of the map with its territory names shown (exported images always have them)."""
+    out = go.Figure(fig)
+    out.update_annotations(visible=True, selector={"name": map_labels.LABEL_NAME})
+    return out
+
+
+def _unit_title(norm: str, units: Units) -> str:
+    if norm == "dix_mille":
+        return f"{units.noun} pour 10 000 hab."
     if norm == "objectif":
         return "% de la part de l'objectif"
     if norm == "habitants":

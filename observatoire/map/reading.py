@@ -36,6 +36,37 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
             out.append("Les financements versés à un EPT sont visibles au niveau EPT.")
     if choices.norm == "habitants":
         out.append("Pour 1 000 habitants : population municipale 2023 (INSEE).")
+    if choices.indicator == "besoin" and (need := choices.need) is not None:
+        out.append(f"{need.label} : {need.source_text()}.")
+        if need.is_score:
+            out.append(
+                f"Score de {fmt.number(need.scale[0])} à {fmt.number(need.scale[1])}"
+                + (f", {need.direction_text}" if need.direction_text else "")
+                + " ; classes par défaut : intervalles égaux sur cette échelle, les mêmes "
+                "d'une carte à l'autre."
+            )
+        if choices.level == "ept":
+            out.append(
+                "Niveau EPT : somme des communes."
+                if need.per_inhabitant
+                else "Niveau EPT : moyenne des valeurs de ses communes pondérée par leur "
+                "population municipale 2023 (INSEE)."
+            )
+        out.append(
+            "Indicateur publié par son producteur, pas un effectif de personnes aidées : "
+            "il n'est pas masqué."
+        )
+    if choices.indicator == "lieux":
+        programmes = ", ".join(choices.place_programmes) or "tous les dispositifs"
+        out.append(
+            f"Lieux de médiation numérique ({programmes}) comptés par commune, avec ou sans "
+            "coordonnées"
+            + (
+                " ; pour 10 000 habitants : population municipale 2023 (INSEE)."
+                if choices.norm == "dix_mille"
+                else "."
+            )
+        )
     drawn = " ; sur la carte, ils ont leur propre motif (croisillons violets), hors des classes"
     if view.people and (note := disclosure.public_note(drawn)):
         out.append(note)
@@ -43,7 +74,38 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
 
 
 def value_header(view: MapView) -> str:
+    if view.choices.indicator == "besoin" and view.choices.need is not None:
+        return view.choices.need.label
     return view.units.noun.capitalize() if view.units.noun != "€" else "Euros"
+
+
+def source_text(view: MapView, records_source: str, places_source: str | None) -> str:
+    """The map's source line (under it and in its exports): the indicator's producer and
+    year for a published indicator, else the Département's records (RECORDS_SOURCE); then
+    the places' sources when they are drawn or counted (PLACES_SOURCE)."""
+    choices = view.choices
+    if choices.indicator == "besoin" and choices.need is not None:
+        text = f"Source : {choices.need.source_text()}"
+    elif choices.indicator == "lieux":
+        text = "Source : "
+    else:
+        text = records_source
+    if places_source and (choices.places or choices.indicator == "lieux"):
+        text += ("" if text.endswith(": ") else " ; ") + f"lieux : {places_source}"
+    return text
+
+
+def places_source_text(sources: pd.DataFrame) -> str | None:
+    """« ANCT – France services 2020-2022, ANCT – lieux des conseillers numériques 2022 »
+    (informations mises à jour jusqu'au 15/11/2022)."""
+    if sources.empty:
+        return None
+    labels = [str(label).replace(" (référentiel)", "") for label in sources["source_label"]]
+    last = sources["last_update"].max()
+    text = ", ".join(labels)
+    if not pd.isna(last):
+        text += f" (informations mises à jour jusqu'au {fmt.french_date(last)})"
+    return text
 
 
 def display_table(view: MapView) -> pd.DataFrame:
@@ -61,6 +123,10 @@ def display_table(view: MapView) -> pd.DataFrame:
     derived = disclosure.DERIVED_LABEL
     if choices.norm == "habitants":
         out["Pour 1 000 habitants"] = disclosure.labelled(table["shown"].round(1), masked, derived)
+    if choices.norm == "dix_mille":
+        out["Pour 10 000 habitants"] = table["shown"].round(2).to_numpy()
+    if choices.indicator == "besoin" and "year" in table and table["year"].notna().any():
+        out["Année"] = table["year"].to_numpy()
     if choices.norm == "objectif":
         out["Part de l'objectif"] = table["target_share"].round(1).to_numpy()
         out["Avancement (%)"] = disclosure.labelled(
@@ -78,9 +144,13 @@ def display_table(view: MapView) -> pd.DataFrame:
 def table_formats(view: MapView) -> dict:
     """How display_table's numbers are written on screen (French)."""
     one_decimal = lambda v: fmt.number(v, 1)  # noqa: E731
+    value = fmt.money if view.units.noun == "€" else fmt.number
+    if view.units.kind != "count":
+        value = one_decimal
     return {
-        value_header(view): fmt.money if view.units.noun == "€" else fmt.number,
+        value_header(view): value,
         "Pour 1 000 habitants": one_decimal,
+        "Pour 10 000 habitants": lambda v: fmt.number(v, 2),
         "Part de l'objectif": one_decimal,
         "Avancement (%)": one_decimal,
         "Population 2023": fmt.number,
