@@ -11,9 +11,11 @@ from core.settings import get_settings
 from core.store import connect
 from etl.cli_common import EXIT_OK, EXIT_REFUSED
 from etl.load import KIND_LABELS, load_file, neutralise_cell, rejects_of
+from etl.need import KINDS as NEED_KINDS
 from etl.schemas import KINDS
 
-_USER_KINDS = ", ".join(f"'{k}'" for k in KINDS)
+ALL_KINDS = (*KINDS, *NEED_KINDS)
+_USER_KINDS = ", ".join(f"'{k}'" for k in ALL_KINDS)
 
 
 def cmd_load(args: argparse.Namespace, db_of) -> int:
@@ -26,6 +28,7 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
         replace=args.replace,
         sheet=args.sheet,
         timeout_s=get_settings().lock_timeout_s,
+        year=args.annee,
     )
     if result.already_loaded:
         print(
@@ -44,7 +47,9 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
     print(
         f"Chargement n° {result.load_id} ({KIND_LABELS[result.kind]}, source "
         f"« {result.source_label} ») : {result.rows_read} lignes lues, "
-        f"{result.rows_loaded} chargées, {result.rows_rejected} rejetées."
+        f"{result.rows_loaded} chargées, {result.rows_rejected} rejetées"
+        + (f", {result.rows_skipped} ignorées" if result.rows_skipped else "")
+        + "."
     )
     if result.rows_rejected:
         print(
@@ -110,7 +115,8 @@ def cmd_rejects(args: argparse.Namespace, db_of) -> int:
 def register(sub, db_arg, db_of) -> None:
     load = sub.add_parser(
         "load",
-        help="charge un fichier CSV ou XLSX (distributions, financements, objectifs, programmes)",
+        help="charge un fichier CSV ou XLSX (distributions, financements, objectifs, "
+        "programmes, indicateurs, lieux, conseillers)",
         description="Charge un fichier CSV (UTF-8 ou Windows-1252, séparateur , ; ou tabulation) "
         "ou XLSX. Les lignes valides sont chargées, les autres rejetées avec leur motif "
         "(voir « rejects »). Le même contenu chargé deux fois ne change rien. Colonnes, "
@@ -118,10 +124,11 @@ def register(sub, db_arg, db_of) -> None:
     )
     load.add_argument(
         "kind",
-        choices=KINDS,
+        choices=ALL_KINDS,
         metavar="TYPE",
-        help="type de fichier : distributions, funding (financements), targets (objectifs) "
-        "ou programmes",
+        help="type de fichier : distributions, funding (financements), targets (objectifs), "
+        "programmes, indicateurs (IFN, INSEE, ARCEP…), lieux (lieux de médiation numérique) "
+        "ou conseillers (structures de conseillers numériques, ANCT)",
     )
     load.add_argument("file", type=Path, metavar="FICHIER", help="fichier CSV ou XLSX à charger")
     db_arg(load)
@@ -142,6 +149,13 @@ def register(sub, db_arg, db_of) -> None:
         default=None,
         metavar="FEUILLE",
         help="feuille du classeur XLSX à lire (défaut : la première)",
+    )
+    load.add_argument(
+        "--annee",
+        type=int,
+        default=None,
+        metavar="AAAA",
+        help="indicateurs : millésime des valeurs quand le fichier ne le dit pas",
     )
     load.set_defaults(func=lambda args: cmd_load(args, db_of))
 

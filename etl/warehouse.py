@@ -7,12 +7,14 @@ from pathlib import Path
 
 from core.store import migrate, transaction, writer
 from etl import demo, reference, target_shares
+from etl.need import reference as need_reference
 
 
 @dataclass
 class InitReport:
     migrations: list[str] = field(default_factory=list)
     reference_load: int | None = None
+    need_reference_loads: list[int] = field(default_factory=list)
     demo_load: int | None = None
     demo_removed: int = 0
 
@@ -34,6 +36,8 @@ def init_warehouse(
         report.migrations = migrate(con)
         with transaction(con):
             report.reference_load = reference.load_reference(con)
+            # Shipped need-side files (IFN, places): reference data, never demo data.
+            report.need_reference_loads = need_reference.load_shipped(con)
             if with_demo:
                 report.demo_load = demo.load_demo(con, seed)
             elif with_demo is False:

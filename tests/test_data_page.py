@@ -44,7 +44,8 @@ def test_wrong_password_changes_nothing(app, monkeypatch, demo_db):
     at = _upload(at, "distributions_rules.csv", "mauvais")
     assert "Mot de passe de dépôt incorrect" in at.error[0].value
     con = duckdb.connect(str(demo_db), read_only=True)
-    assert con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+    # reference, demo, and the three shipped need-side files (IFN, places)
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (5,)
     con.close()
 
 
@@ -73,5 +74,26 @@ def test_refused_file_says_why_in_french(app, monkeypatch, demo_db):
     at = _upload(at, "empty.csv", "secret")
     assert at.error[0].value.startswith("Fichier refusé : ")
     con = duckdb.connect(str(demo_db), read_only=True)
-    assert con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+    # reference, demo, and the three shipped need-side files (IFN, places)
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (5,)
+    con.close()
+
+
+def test_upload_of_an_indicators_file_with_a_vintage(app, monkeypatch, demo_db):
+    at = _open(app, monkeypatch, "secret")
+    kind = next(s for s in at.selectbox if s.label == "Type de fichier")
+    kind.set_value("indicateurs")
+    data = (DATA.parent / "need" / "odt_part_75_ans.csv").read_bytes()
+    at.file_uploader[0].set_value(("odt_part_75_ans.csv", data, "text/csv"))
+    at.text_input[-2].input("2020")  # « Millésime des indicateurs »
+    at.text_input[-1].input("secret")
+    at.button[-1].click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "ignorées" in at.success[0].value
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute(
+        "SELECT count(*) FROM indicator_values v JOIN loads l USING (load_id) "
+        "WHERE l.file_name = 'odt_part_75_ans.csv'"
+    ).fetchone() == (6,)
     con.close()

@@ -135,7 +135,8 @@ def test_init_is_idempotent(demo_db):
     assert report.migrations == []
     assert report.reference_load is None and report.demo_load is None
     assert _q(demo_db, "SELECT count(*), sum(quantity) FROM distributions") == before
-    assert _q(demo_db, "SELECT count(*) FROM loads WHERE replaced_at IS NULL") == [(2,)]
+    # reference, demo, and the three shipped need-side files (IFN, places)
+    assert _q(demo_db, "SELECT count(*) FROM loads WHERE replaced_at IS NULL") == [(5,)]
 
 
 def test_no_demo_removes_demonstration_records(demo_db):

@@ -91,6 +91,7 @@ with st.form("upload"):
     uploaded = st.file_uploader("Fichier CSV ou Excel", type=["csv", "txt", "xlsx"])
     label = st.text_input("Source (par défaut : le nom du fichier)")
     sheet = st.text_input("Feuille Excel (par défaut : la première)")
+    annee = st.text_input("Millésime des indicateurs, quand le fichier ne le dit pas (AAAA)")
     replace = st.checkbox("Remplacer le chargement précédent de cette source (correction)")
     given = st.text_input("Mot de passe de dépôt", type="password")
     submitted = st.form_submit_button("Charger")
@@ -100,6 +101,8 @@ if submitted:
         st.error("Mot de passe de dépôt incorrect.")
     elif uploaded is None:
         st.error("Choisissez un fichier à charger.")
+    elif annee.strip() and not (annee.strip().isdigit() and len(annee.strip()) == 4):
+        st.error("Millésime invalide : indiquez une année sur quatre chiffres (ex. 2021).")
     else:
         warehouse.READER.release()  # this process's kept read connection would block the load
         try:
@@ -112,6 +115,7 @@ if submitted:
                 replace=replace,
                 sheet=sheet or None,
                 timeout_s=get_settings().lock_timeout_s,
+                year=int(annee) if annee.strip() else None,
             )
         except EtlError as error:
             st.error(f"Fichier refusé : {fmt.md(error)}")
@@ -126,7 +130,14 @@ if submitted:
                     f"Chargement n° {result.load_id} : "
                     f"{fmt.number(result.rows_read)} lignes lues, "
                     f"{fmt.number(result.rows_loaded)} chargées, "
-                    f"{fmt.number(result.rows_rejected)} rejetées."
+                    f"{fmt.number(result.rows_rejected)} rejetées"
+                    + (
+                        f", {fmt.number(result.rows_skipped)} ignorées (hors du département, "
+                        "autre niveau géographique ou secret statistique)"
+                        if result.rows_skipped
+                        else ""
+                    )
+                    + "."
                 )
             for message in result.messages:
                 st.caption(fmt.md(message))
