@@ -26,7 +26,6 @@ three steps, each in its own module:
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.store import connect
@@ -37,6 +36,7 @@ from etl.load.columns import match_columns
 from etl.load.macros import create_macros
 from etl.load.read import read_input, scan
 from etl.load.rejects import neutralise_cell, rejects_of
+from etl.load.result import LoadResult
 from etl.load.stage import bound_memory, spill_folder, stage
 from etl.load.write import PAUSE_ENV, write_load
 
@@ -56,28 +56,11 @@ KIND_LABELS = {
     "funding": "financements",
     "targets": "objectifs",
     "programmes": "programmes",
+    # Need-side kinds, loaded by etl/need/ (issue #13).
+    "indicateurs": "indicateurs",
+    "lieux": "lieux",
+    "conseillers": "conseillers",
 }
-
-
-@dataclass
-class LoadResult:
-    kind: str
-    file_name: str
-    source_label: str
-    load_id: int | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    dropped_personal_columns: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    already_loaded: bool = False
-    replaced_loads: list[int] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    format: str = ""
-    encoding: str | None = None
-    separator: str | None = None
-    sheet: str | None = None
-    header_row: int = 0
 
 
 def load_file(
@@ -89,15 +72,31 @@ def load_file(
     replace: bool = False,
     sheet: str | None = None,
     timeout_s: float = 30.0,
+    year: int | None = None,
 ) -> LoadResult:
     """Load one file into the warehouse, in one transaction; see the module docstring.
 
     Raises FileRefused (one French sentence) when the whole file is refused; the warehouse is
     then left exactly as it was. Rows breaking a rule are recorded in ``rejected_rows``.
+    ``year`` (--annee): the vintage of need-side indicators when the file does not say it.
     """
+    from etl import need  # the need-side kinds (issue #13) have their own loaders
+
+    if kind in need.KINDS:
+        return need.load_need_file(
+            db,
+            kind,
+            path_or_bytes,
+            file_name=file_name,
+            source_label=source_label,
+            replace=replace,
+            sheet=sheet,
+            year=year,
+            timeout_s=timeout_s,
+        )
     if kind not in schemas.CONTRACTS:
         raise EtlError(
-            f"Type de fichier inconnu : « {kind} » (attendu : {', '.join(schemas.KINDS)})."
+            f"Type de fichier inconnu : « {kind} » (attendu : {', '.join(KIND_LABELS)})."
         )
     db = Path(db)
     if not db.exists():

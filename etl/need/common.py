@@ -5,7 +5,7 @@ Each kind (indicators.py, places.py, conseillers.py) declares the header names i
 (for the header-row search of etl/readers.py), recognises its layout from the header
 (layouts.py), and parses the rows into a :class:`Parsed`: the rows to insert, the rejected
 rows with their reasons, the rows skipped (not errors) and the messages. This module writes
-a Parsed in one transaction, with the guarantees of etl/load.py.
+a Parsed in one transaction, with the guarantees of etl/load/.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from core.store import connect
 from etl import readers
-from etl.db import connect
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, update_counts
 from etl.schemas import header_key
@@ -215,10 +215,10 @@ def resolve_communes(
     con: duckdb.DuckDBPyConnection, values: list[str | None]
 ) -> dict[str, tuple[str | None, str | None]]:
     """value → (current code, None) or (None, French reason), for INSEE codes (current or
-    former), postal codes and names of the 93's communes: the resolution of etl/load.py,
-    called, not copied (its helpers are private there; the integrator will give them a
-    public home)."""
-    from etl import load as _load
+    former), postal codes and names of the 93's communes: the resolution of etl/load/resolve.py,
+    called, not copied."""
+    from etl.load.macros import create_macros
+    from etl.load.resolve import reference_keys, resolve_commune
 
     distinct = sorted({v for v in values if clean(v)})
     temps = ["stg2", "r_commune", "d_commune", "k_commune", "k_postal", "k_ept", "k_programme"]
@@ -227,10 +227,10 @@ def resolve_communes(
         con.execute(f"DROP TABLE IF EXISTS {name}")
     if not distinct:
         return {}
-    _load._macros(con)
-    _load._reference_keys(con)
+    create_macros(con)
+    reference_keys(con)
     con.execute("CREATE TEMP TABLE stg2 AS SELECT unnest($v::VARCHAR[]) AS f", {"v": distinct})
-    _load._resolve_commune(con, "s.f")
+    resolve_commune(con, "s.f")
     found = {
         raw: (code, err)
         for raw, code, err in con.execute("SELECT raw, code, err FROM r_commune").fetchall()
@@ -371,15 +371,16 @@ def load_need_file(
     year: int | None = None,
     timeout_s: float = 30.0,
 ):
-    """Load one need-side file with the guarantees of etl/load.py's load_file: the file is
+    """Load one need-side file with the guarantees of etl/load/'s load_file: the file is
     read and its layout recognised before the warehouse is touched (a refusal leaves it as
     it was), same content → « déjà chargé », --replace, one transaction."""
-    from etl.load import LoadResult, _read_input
+    from etl.load.read import read_input
+    from etl.load.result import LoadResult
 
     db = Path(db)
     if not db.exists():
         raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
-    source, name = _read_input(path_or_bytes, file_name)
+    source, name = read_input(path_or_bytes, file_name)
     explicit = (source_label or "").strip() or None
     label = explicit or name
     result = LoadResult(kind=kind, file_name=name, source_label=label)

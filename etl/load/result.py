@@ -1,0 +1,28 @@
+"""What a load reports: ``LoadResult``, filled by ``load_file`` (etl/load/) and by the
+need-side loaders (etl/need/), shown by ``python -m etl load`` and the upload page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LoadResult:
+    kind: str
+    file_name: str
+    source_label: str
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0  # set aside without being errors (need-side kinds: outside the 93…)
+    dropped_personal_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    already_loaded: bool = False
+    replaced_loads: list[int] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    format: str = ""
+    encoding: str | None = None
+    separator: str | None = None
+    sheet: str | None = None
+    header_row: int = 0
