@@ -388,6 +388,36 @@ def territory_records(
     return query("territory_records", filters, **narrowed, limit=int(limit))
 
 
+# Aide et besoins, besoins de la fiche territoire (issue #13) -----------------------------
+
+NEED_LEVELS = ("commune", "ept", "departement")
+
+
+def need_indicators(include_demo: bool = True) -> pd.DataFrame:
+    """The need indicators with values: id, label, unit, scale_min, scale_max, direction,
+    measure, grp, source, vintage, year (the latest, used everywhere)."""
+    return query("need_indicators", include_demo=include_demo)
+
+
+def need_values(
+    level: str, indicator: str | None = None, include_demo: bool = True
+) -> pd.DataFrame:
+    """Need indicators by commune, EPT or for the département (level): code, name,
+    indicator, label, unit, scale_min, scale_max, direction, measure, grp, source, vintage,
+    year, value, population, communes, merged_from, has_demo. An EPT's or the département's
+    value is the population-weighted mean of its communes' values (counts: per 1 000
+    inhabitants). All indicators, or only `indicator`."""
+    if level not in NEED_LEVELS:
+        raise ValueError(f"level must be one of {NEED_LEVELS}, not {level!r}")
+    return query("need_values", level=level, indicator=indicator, include_demo=include_demo)
+
+
+def territory_places(filters: Filters) -> pd.DataFrame:
+    """The places of digital mediation of the filters' territory: name, commune, address,
+    programmes, services, date_maj, source, is_demo."""
+    return query("territory_places", filters)
+
+
 # Données page ------------------------------------------------------------------------------
 
 
