@@ -32,7 +32,7 @@ for widget, value in state.get("need_choices", NeedChoices()).checked(ids).widge
 if state.get("n_indicator") not in ids:
     state["n_indicator"] = NeedChoices().checked(ids).indicator
 
-top = st.columns([1.1, 1.8, 1.8, 2.4])
+top = st.columns([1.4, 1.8, 1.8, 2.6])
 level = top[0].segmented_control(
     "Niveau", list(need_view.LEVELS), format_func=need_view.LEVELS.get, required=True, key="n_level"
 )

@@ -30,6 +30,10 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
     fig = go.Figure()
     colours = ept_colours(list(view.table["ept_name"]))
     need_fmt = f".{view.need_decimals}f"
+    # Names alternately above and below their point, in order of need: neighbours along the
+    # need axis do not write over each other as often.
+    order = placed["need"].rank(method="first")
+    positions = order.map(lambda r: "top center" if r % 2 else "bottom center")
     for i, (ept, rows) in enumerate(placed.groupby("ept_name", sort=True)):
         fig.add_scatter(
             x=rows["need"],
@@ -37,8 +41,8 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
             mode="markers+text",
             name=ept if view.level == "commune" else "EPT",
             text=rows["name"],
-            textposition="top center",
-            textfont={"size": 11, "color": "#333333"},
+            textposition=list(positions[rows.index]),
+            textfont={"size": 10, "color": "#333333"},
             marker={
                 "color": colours[ept],
                 "size": 11,
@@ -56,9 +60,13 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
     if not placed.empty and not math.isnan(view.need_median):
         _medians_and_quadrant(fig, view)
     fig.update_xaxes(title=view.need_label + _direction_hint(view.direction), tickformat=need_fmt)
-    fig.update_yaxes(title=view.help_label, tickformat=",.0f", rangemode="tozero")
-    fig = base_layout(fig, title, height=620)
-    fig.update_layout(legend={"y": -0.16, "title": {"text": "EPT "}})
+    fig.update_yaxes(title=view.help_label, tickformat=",.0f", rangemode="tozero", automargin=True)
+    fig.update_xaxes(automargin=True)
+    fig = base_layout(fig, title, height=680)
+    fig.update_layout(
+        legend={"y": -0.14, "title": {"text": "EPT "}},
+        margin={"l": 70, "r": 20, "t": 70, "b": 60},
+    )
     return fig
 
 
