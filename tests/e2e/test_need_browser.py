@@ -4,12 +4,23 @@ needs table, the sub-scores chart and the places."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import full_screenshot, wait_for_app
+from tests.e2e.conftest import full_screenshot
 
 SAINT_DENIS = "93066"
+SLOW_MS = 120_000  # a shared machine under load: the scatter page runs five queries
+
+
+def wait_for_app(page) -> None:
+    """tests/e2e/conftest.wait_for_app with more patience."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=SLOW_MS)
+    page.wait_for_selector("h1", timeout=SLOW_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=SLOW_MS
+    )
 
 
 def _open(page, base_url: str, path: str) -> None:
+    page.set_default_timeout(SLOW_MS)
     page.goto(base_url)  # the first visit lets Streamlit register the pages
     wait_for_app(page)
     page.goto(f"{base_url}/{path}")
@@ -19,7 +30,7 @@ def _open(page, base_url: str, path: str) -> None:
 def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     page = browser_page
     _open(page, streamlit_server, "aide-et-besoins")
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=90_000)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=SLOW_MS)
     page.wait_for_timeout(500)
     labels = page.locator(".js-plotly-plot .scatterlayer .textpoint text").all_text_contents()
     assert len(labels) == 39
@@ -30,7 +41,7 @@ def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     full_screenshot(page, "need-page.png", height=2000)
     page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=90_000)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=SLOW_MS)
     page.wait_for_timeout(500)
     labels = page.locator(".js-plotly-plot .scatterlayer .textpoint text").all_text_contents()
     assert sorted(labels) == [
