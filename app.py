@@ -15,6 +15,7 @@ ui.declare_french()
 PAGES = [
     ("views/overview.py", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
     ("views/map.py", "Carte", "map", "carte"),
+    ("views/need.py", "Aide et besoins", "compare_arrows", "aide-et-besoins"),
     ("views/territory.py", "Fiche territoire", "location_city", "territoire"),
     ("views/targets.py", "Objectifs", "flag", "objectifs"),
     ("views/funding.py", "Financements", "paid", "financements"),

@@ -15,7 +15,8 @@ only (no Python row is built, so 10 000 000 rows take seconds):
   proportion to its population (La Courneuve only for its own programme), with a small
   quantity (1 for most records: one accompaniment, one device);
 - ``rows / 100`` funding lines from the funding plan (département-wide, per commune, per EPT
-  or per post) and ``rows / 1000`` conseiller numérique posts;
+  or per post), ``rows / 1000`` conseiller numérique posts and ``rows / 10`` places of
+  digital mediation (``--places``; 100 000 at 1 000 000 rows), on top of the shipped ones;
 - every commune and every programme appear in the distributions (the first rows go through
   them in turn, whatever the size).
 
@@ -146,7 +147,8 @@ JOIN com c ON c.code = coalesce(m.only_commune, (SELECT code FROM com WHERE k = 
 """
 
 CONSEILLERS_SQL = f"""
-INSERT INTO conseillers
+INSERT INTO conseillers (date, commune_code, programme_id, posts, structure_type, is_demo,
+                         load_id)
 SELECT DATE '2021-03-24' + ({_h("i", 21)} % (DATE '{OPEN_END}' - DATE '2021-03-24' + 1))::INTEGER,
        c.code, 'conseillers-numeriques', 1,
        CASE WHEN {_u("i", 22)} < 0.7 THEN 'publique' ELSE 'privée' END, true, $load_id
@@ -154,6 +156,29 @@ FROM range($rows) t(i)
 JOIN com_slots cs ON cs.slot = {_h("i", 23)} % $com_slots
 JOIN com c ON c.k = CASE WHEN i < $n_com THEN i ELSE cs.k END
 """
+
+# Places of digital mediation (issue #13), each in a commune drawn in proportion to its
+# population, with one or two national programmes, a few services, and a date of update
+# spread over 2019–2025 (so that « à vérifier » and « à actualiser » both occur).
+PLACES_SQL = f"""
+INSERT INTO lieux (id, nom, commune_code, adresse, code_postal, latitude, longitude, services,
+                   programmes, typologie, qpv, date_maj, source, is_demo, load_id)
+SELECT 'L' || i, 'Lieu de médiation ' || i, c.code,
+       (1 + {_h("i", 31)} % 200) || ' rue de l''Exemple', NULL, NULL, NULL,
+       list_slice(['Prendre en main un ordinateur', 'Accéder à internet',
+                   'Réaliser des démarches administratives', 'Utiliser la messagerie'],
+                  1, 1 + ({_h("i", 32)} % 4)::INTEGER),
+       CASE {_h("i", 33)} % 3 WHEN 0 THEN ['Conseillers numériques']
+            WHEN 1 THEN ['France Services'] ELSE ['Conseillers numériques', 'Aidants Connect']
+       END,
+       [], {_u("i", 34)} < 0.3,
+       DATE '2019-01-01' + ({_h("i", 35)} % 2500)::INTEGER,
+       'banc d''essai', true, $load_id
+FROM range($rows) t(i)
+JOIN com_slots cs ON cs.slot = {_h("i", 36)} % $com_slots
+JOIN com c ON c.k = CASE WHEN i < $n_com THEN i ELSE cs.k END
+"""
+PLACES_PER_RECORDS = 10
 
 # The loader's format: documented header names (docs/chargement.md), ISO dates, and a record
 # identifier as real logs have (without one, identical rows are rejected as duplicates).
@@ -171,14 +196,18 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def generate(db: Path, rows: int, seed: int = 93, csv: Path | None = None) -> dict:
-    """Build the warehouse `db` (replacing any file there) with `rows` distributions."""
+def generate(
+    db: Path, rows: int, seed: int = 93, csv: Path | None = None, places: int | None = None
+) -> dict:
+    """Build the warehouse `db` (replacing any file there) with `rows` distributions and
+    `places` places of digital mediation (default: rows / 10)."""
     started = time.perf_counter()
     for suffix in ("", ".wal"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     init_warehouse(db, with_demo=False)
     funding_rows = max(rows // FUNDING_PER_RECORDS, 1)
     post_rows = max(rows // POSTS_PER_RECORDS, 1)
+    place_rows = max(rows // PLACES_PER_RECORDS, 1) if places is None else places
     with writer(db) as con:
         con.execute("SET preserve_insertion_order = false")
         with transaction(con):
@@ -189,8 +218,8 @@ def generate(db: Path, rows: int, seed: int = 93, csv: Path | None = None) -> di
                     file_name=f"banc d'essai ({rows} distributions, graine {seed})",
                     source_label="Données de démonstration (banc d'essai)",
                     sha256=f"bench:{rows}:{seed}",
-                    rows_read=rows + funding_rows + post_rows,
-                    rows_loaded=rows + funding_rows + post_rows,
+                    rows_read=rows + funding_rows + post_rows + place_rows,
+                    rows_loaded=rows + funding_rows + post_rows + place_rows,
                     is_demo=True,
                 ),
             )
@@ -217,6 +246,7 @@ def generate(db: Path, rows: int, seed: int = 93, csv: Path | None = None) -> di
                 (DISTRIBUTIONS_SQL, rows),
                 (FUNDING_SQL, funding_rows),
                 (CONSEILLERS_SQL, post_rows),
+                (PLACES_SQL, place_rows),
             ):
                 con.execute(sql, _used(sql, common | {"rows": count}))
             summary.refresh(con, loads=[load_id])
@@ -226,7 +256,7 @@ def generate(db: Path, rows: int, seed: int = 93, csv: Path | None = None) -> di
             con.execute(CSV_SQL.format(load_id=load_id, path=str(csv).replace("'", "''")))
         counts = {
             table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("distributions", "funding", "conseillers")
+            for table in ("distributions", "funding", "conseillers", "lieux")
         }
     return counts | {
         "seconds": time.perf_counter() - started,
@@ -241,12 +271,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=93)
     parser.add_argument("--db", type=Path, required=True, help="warehouse file to (re)build")
     parser.add_argument("--csv", type=Path, help="also write the distributions as a CSV")
+    parser.add_argument("--places", type=int, help="places of digital mediation (rows / 10)")
     args = parser.parse_args(argv)
-    report = generate(args.db, args.rows, args.seed, args.csv)
+    report = generate(args.db, args.rows, args.seed, args.csv, args.places)
     print(
         f"{args.db} : {report['distributions']} distributions, {report['funding']} "
-        f"financements, {report['conseillers']} postes, {report['bytes'] / 2**20:.0f} Mio, "
-        f"{report['seconds']:.1f} s"
+        f"financements, {report['conseillers']} postes, {report['lieux']} lieux, "
+        f"{report['bytes'] / 2**20:.0f} Mio, {report['seconds']:.1f} s"
     )
 
 

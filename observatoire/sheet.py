@@ -1,5 +1,6 @@
 """The territory sheet's tables, charts and readings: its key figures beside its EPT and
-the département, its records, the monthly distributions per programme and the funders.
+the département, its records, the monthly distributions per programme and the funders; its
+needs beside its EPT and the département, and its places of digital mediation with their age.
 Small counts of people are masked by observatoire.disclosure.
 """
 
@@ -7,12 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire import disclosure, fmt
 from observatoire.charts import base_layout, series_marker
+from observatoire.need import vintage_text
 
 COMPARED = (
     ("items_distributed", "Équipements distribués"),
@@ -139,4 +142,148 @@ def funders_reading(frame: pd.DataFrame) -> str:
     return (
         f"{top['funder']} : {fmt.money(top['amount_eur'])}, premier des {len(frame)} "
         f"financeurs ; {fmt.money(frame['amount_eur'].sum())} au total."
+    )
+
+
+# Besoins (issue #13) -----------------------------------------------------------------------
+
+NEED_METHOD = (
+    "Valeurs de l'EPT et de la Seine-Saint-Denis : moyenne des valeurs de leurs communes "
+    "pondérée par la population municipale de chacune (les effectifs sont rapportés à "
+    "1 000 habitants)."
+)
+IFN_TOTAL = "ifn"
+
+
+def _unit(row: Mapping) -> str:
+    if row["measure"] == "effectif":
+        return "pour 1 000 habitants"
+    if row["unit"] == "score" and row["scale_max"] == row["scale_max"]:
+        return f"score de {fmt.number(row['scale_min'])} à {fmt.number(row['scale_max'])}"
+    return str(row["unit"])
+
+
+def _fragile_end(direction: str) -> str:
+    return {
+        "fragile_haut": "plus haut = plus fragile",
+        "fragile_bas": "plus bas = plus fragile",
+    }.get(direction, "sans sens de fragilité")
+
+
+def needs_table(
+    territory: tuple[str, pd.DataFrame],
+    ept: tuple[str, pd.DataFrame] | None,
+    departement: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each need indicator of the territory beside its EPT (None on an EPT's sheet) and the
+    département: (column name, warehouse.need_by_territory rows) each; with the unit, which end
+    is fragile, the year (or vintage) and the source. Indicators the territory lacks are
+    shown « – » for it."""
+    name, rows = territory
+    catalogue = departement.set_index("indicator")
+    own = rows.set_index("indicator")["value"]
+    theirs = ept[1].set_index("indicator")["value"] if ept is not None else None
+    out = []
+    for indicator, meta in catalogue.iterrows():
+        row = {"Indicateur": meta["label"], name: own.get(indicator, math.nan)}
+        if ept is not None:
+            row[ept[0]] = theirs.get(indicator, math.nan)
+        row["Seine-Saint-Denis"] = meta["value"]
+        row["Unité"] = _unit(meta)
+        row["Lecture"] = _fragile_end(meta["direction"])
+        row["Année"] = vintage_text(meta).removeprefix("données ").removeprefix("millésime ")
+        row["Source"] = meta["source"]
+        out.append(row)
+    frame = pd.DataFrame(out)
+    compared = [name, *([ept[0]] if ept is not None else []), "Seine-Saint-Denis"]
+    frame[compared] = frame[compared].astype(float).round(2)
+    return frame
+
+
+def needs_formats(table: pd.DataFrame) -> dict:
+    numbers = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    return {column: (lambda v: fmt.number(v, 1)) for column in numbers}
+
+
+def subscores(
+    territory: pd.DataFrame, ept: pd.DataFrame | None, departement: pd.DataFrame
+) -> pd.DataFrame:
+    """The IFN sub-scores (scores on 0–10 of the group « Fragilité numérique », the total
+    left out): label, value, ept (NaN on an EPT's sheet), departement; in catalogue order."""
+    scores = departement[
+        (departement["grp"] == "Fragilité numérique")
+        & (departement["unit"] == "score")
+        & (departement["scale_min"] == 0)
+        & (departement["scale_max"] == 10)
+        & (departement["indicator"] != IFN_TOTAL)
+    ]
+    own = territory.set_index("indicator")["value"]
+    theirs = ept.set_index("indicator")["value"] if ept is not None else pd.Series(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "indicator": scores["indicator"],
+            "label": scores["label"].str.removeprefix("IFN – ").str.capitalize(),
+            "value": scores["indicator"].map(own).astype(float),
+            "ept": scores["indicator"].map(theirs).astype(float),
+            "departement": scores["value"].astype(float),
+        }
+    )
+    return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+# A place's date of update: older than this many months, it should be checked, then updated.
+PLACE_CHECK_MONTHS, PLACE_UPDATE_MONTHS = 12, 18
+PLACE_STATES = ("à jour", "à vérifier", "à actualiser", "date inconnue")
+
+
+def place_state(updated, today: date) -> str:
+    """« à jour », « à vérifier » (updated more than 12 months before TODAY), « à
+    actualiser » (more than 18 months) or « date inconnue »."""
+    if updated is None or pd.isna(updated):
+        return PLACE_STATES[3]
+    updated, now = pd.Timestamp(updated).normalize(), pd.Timestamp(today)
+    if updated < now - pd.DateOffset(months=PLACE_UPDATE_MONTHS):
+        return PLACE_STATES[2]
+    if updated < now - pd.DateOffset(months=PLACE_CHECK_MONTHS):
+        return PLACE_STATES[1]
+    return PLACE_STATES[0]
+
+
+def places_table(places: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The places of a territory (warehouse.territory_places) as shown and downloaded."""
+    return pd.DataFrame(
+        {
+            "Lieu": places["name"],
+            "Commune": places["commune"],
+            "Adresse": places["address"],
+            "Programmes": places["programmes"],
+            "Services": places["services"],
+            "Mise à jour": places["date_maj"],
+            "État": [place_state(d, today) for d in places["date_maj"]],
+            "Source": places["source"],
+        }
+    ).reset_index(drop=True)
+
+
+PLACES_FORMATS = {"Mise à jour": fmt.french_date}
+
+
+def places_caption(places: pd.DataFrame, today: date) -> str:
+    """How old the places are: « 6 lieux, mis à jour du 01/02/2020 au 01/07/2022 (sources :
+    …) ; 6 à actualiser (mise à jour de plus de 18 mois), 0 à vérifier (plus de 12 mois). »"""
+    if places.empty:
+        return "Aucun lieu de médiation numérique connu sur ce territoire."
+    states = pd.Series([place_state(d, today) for d in places["date_maj"]])
+    dates = pd.to_datetime(places["date_maj"]).dropna()
+    span = (
+        f", mis à jour du {fmt.french_date(dates.min())} au {fmt.french_date(dates.max())}"
+        if not dates.empty
+        else ""
+    )
+    sources = ", ".join(sorted(set(places["source"].dropna())))
+    return (
+        f"{fmt.plural(len(places), 'lieu', 'lieux')}{span} (sources : {sources}) ; "
+        f"{fmt.number((states == 'à actualiser').sum())} à actualiser (mise à jour de plus "
+        f"de {PLACE_UPDATE_MONTHS} mois), {fmt.number((states == 'à vérifier').sum())} à "
+        f"vérifier (plus de {PLACE_CHECK_MONTHS} mois)."
     )

@@ -388,6 +388,37 @@ def territory_records(
     return query("territory_records", filters, **narrowed, limit=int(limit))
 
 
+# Aide et besoins, besoins de la fiche territoire (issue #13) -----------------------------
+
+NEED_LEVELS = ("commune", "ept", "departement")
+
+
+def need_indicators(include_demo: bool = True) -> pd.DataFrame:
+    """The need indicators with values: id, label, unit, scale_min, scale_max, direction,
+    measure, grp, source, vintage, year_min, year_max, year (the latest, used everywhere),
+    has_demo; the IFN group first."""
+    return query("need_indicators", include_demo=include_demo)
+
+
+def need_by_territory(
+    level: str, indicator: str | None = None, include_demo: bool = True
+) -> pd.DataFrame:
+    """Need indicators by commune, EPT or for the département (level): code, name,
+    indicator, label, unit, scale_min, scale_max, direction, measure, grp, source, vintage,
+    year, value, population, communes, merged_from, has_demo. An EPT's or the département's
+    value is the population-weighted mean of its communes' values (counts: per 1 000
+    inhabitants). All indicators, or only `indicator`."""
+    if level not in NEED_LEVELS:
+        raise ValueError(f"level must be one of {NEED_LEVELS}, not {level!r}")
+    return query("need_by_territory", level=level, indicator=indicator, include_demo=include_demo)
+
+
+def territory_places(filters: Filters) -> pd.DataFrame:
+    """The places of digital mediation of the filters' territory: name, commune, address,
+    programmes, services, date_maj, source, is_demo."""
+    return query("territory_places", filters)
+
+
 # Données page ------------------------------------------------------------------------------
 
 
@@ -400,21 +431,6 @@ def load_rejects(load_id: int) -> pd.DataFrame:
 
 
 # Besoins : indicateurs et lieux sur la carte (issue 13) ------------------------------------
-
-
-def need_indicators(filters: Filters) -> pd.DataFrame:
-    """The need-side indicators that have values (catalogue `indicators`): id, label, unit,
-    scale_min, scale_max, direction, measure, grp, source, vintage, year_min, year_max.
-    Empty on a warehouse without the need-side tables."""
-    import duckdb
-
-    try:
-        return query("need_indicators", filters.with_(programmes=()))
-    except duckdb.CatalogException:
-        return pd.DataFrame(
-            columns=["id", "label", "unit", "scale_min", "scale_max", "direction", "measure"]
-            + ["grp", "source", "vintage", "year_min", "year_max", "has_demo"]
-        )
 
 
 def need_values(filters: Filters, level: str, indicator: str) -> pd.DataFrame:

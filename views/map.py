@@ -24,7 +24,7 @@ def _open(code: str | None) -> None:
 
 
 filters = ui.current_filters()
-catalogue = map_choices.need_catalogue(warehouse.need_indicators(filters))
+catalogue = map_choices.need_catalogue(warehouse.need_indicators(filters.include_demo))
 place_options = warehouse.place_options(filters)
 
 # Choices: from the URL on arrival, else as last left on this page; then the widgets.

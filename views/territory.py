@@ -1,9 +1,13 @@
 """Fiche territoire: one commune or EPT (?code=93048) — key figures beside its EPT and the
-département, progress per target, what was distributed and funded, and the records."""
+département, progress per target, what was distributed and funded, its needs and places of
+digital mediation, and the records."""
+
+from datetime import date
 
 import streamlit as st
 
 from observatoire import disclosure, fmt, sheet, ui, warehouse
+from observatoire.charts import need as need_charts
 
 filters = ui.current_filters()
 communes = warehouse.territories()
@@ -137,6 +141,51 @@ if not funders.empty:
         title="Euros engagés par financeur",
         data=funders,
         reading=sheet.funders_reading(funders),
+    )
+
+st.subheader("Besoins")
+needs = {
+    level: warehouse.need_by_territory(level, include_demo=filters.include_demo)
+    for level in ("commune", "ept", "departement")
+}
+own = needs["ept" if is_ept else "commune"].query("code == @code")
+if own.empty:
+    st.info("Aucun indicateur de besoin n'est chargé pour ce territoire.")
+else:
+    sheet_name = f"EPT {ept_name}" if is_ept else row["name"]
+    ept_needs = None if is_ept else needs["ept"].query("code == @ept_code")
+    st.caption(sheet.NEED_METHOD)
+    needs_table = sheet.needs_table(
+        (sheet_name, own),
+        None if is_ept else (f"EPT {ept_name}", ept_needs),
+        needs["departement"],
+    )
+    ui.table_with_downloads(
+        needs_table,
+        f"besoins-{code}",
+        key="sheet_needs",
+        formats=sheet.needs_formats(needs_table),
+    )
+    scores = sheet.subscores(own, ept_needs, needs["departement"])
+    if not scores.empty:
+        title = "Sous-scores de l'indice de fragilité numérique (0 à 10, 10 = plus fragile)"
+        ui.chart(
+            need_charts.subscore_bars(scores, title, sheet_name),
+            key="sheet_subscores",
+            title=title,
+            data=scores.drop(columns="indicator"),
+            reading=need_charts.subscores_reading(scores, sheet_name),
+        )
+st.markdown("**Lieux de médiation numérique**")
+places = warehouse.territory_places(scoped)
+today = date.today()
+st.caption(sheet.places_caption(places, today))
+if not places.empty:
+    ui.table_with_downloads(
+        sheet.places_table(places, today),
+        f"lieux-{code}",
+        key="sheet_places",
+        formats=sheet.PLACES_FORMATS,
     )
 
 st.subheader("Les enregistrements")

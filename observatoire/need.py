@@ -1,0 +1,351 @@
+"""« Aide et besoins » (issue #13): does help go where the need is? The help per 1 000
+inhabitants of each commune or EPT (a measure of the map: warehouse.map_values) against a
+need indicator (warehouse.need_by_territory), their two medians, the « communes prioritaires »
+(need beyond its median, help below its median) and the one-sentence reading.
+
+Pure functions on data frames; the page (views/need.py) queries, this module computes,
+observatoire/charts/need.py draws.
+
+Small counts of people (help measured in people or in items handed to people) are masked by
+observatoire.disclosure exactly as on the map (mask_map_values): a masked territory is not
+placed on the chart at all — neither at its value nor anywhere else — and is left out of the
+medians and of the priority set; the reading and the table name it « aide masquée ». A
+territory without any help record (« pas de données », as on the map) or without a value
+of the need indicator is not placed either, and is named too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from observatoire import disclosure, fmt
+
+LEVELS = {"commune": "Communes", "ept": "EPT"}
+HELP_MEASURES = {
+    "personnes": "Personnes touchées",
+    "quantite": "Quantités distribuées",
+    "euros": "Euros engagés",
+    "postes": "Postes de conseillers numériques",
+}
+HELP_NOUNS = {
+    "personnes": "personnes touchées",
+    "quantite": "équipements",
+    "euros": "€",
+    "postes": "postes",
+}
+DEFAULT_INDICATOR = "ifn"
+ALL = "tous"  # the « all items / all funders » option
+
+# Why a territory is not on the chart.
+PLACED = "placé"
+MASKED = "aide masquée"
+NO_HELP = "pas de données d'aide"
+NO_NEED = "pas de valeur de besoin"
+
+
+# The reader's choices ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedChoices:
+    """What the page lets the reader choose; lives in the URL query string."""
+
+    level: str = "commune"
+    measure: str = "personnes"
+    key: str | None = None  # an item (quantite) or a funder (euros)
+    indicator: str = DEFAULT_INDICATOR
+
+    QUERY_KEYS = {"level": "niveau", "measure": "aide", "key": "detail", "indicator": "besoin"}
+    # The page's widgets hold these values under these session-state keys.
+    WIDGETS = {
+        "level": "n_level",
+        "measure": "n_measure",
+        "indicator": "n_indicator",
+    }
+    KEY_WIDGETS = {"quantite": "n_item", "euros": "n_funder"}
+
+    def checked(self, indicators: list[str] | None = None) -> NeedChoices:
+        """Unknown values fall back to their defaults (the indicator: to the IFN, or to the
+        first of INDICATORS when the IFN is not loaded)."""
+        default = NeedChoices()
+        level = self.level if self.level in LEVELS else default.level
+        measure = self.measure if self.measure in HELP_MEASURES else default.measure
+        key = self.key if measure in self.KEY_WIDGETS and self.key not in ("", ALL) else None
+        indicator = self.indicator
+        if indicators is not None and indicator not in indicators:
+            indicator = (
+                DEFAULT_INDICATOR
+                if DEFAULT_INDICATOR in indicators or not indicators
+                else indicators[0]
+            )
+        return replace(self, level=level, measure=measure, key=key, indicator=indicator)
+
+    def to_query(self) -> dict[str, str]:
+        """Only what differs from the defaults, so that links stay short."""
+        default = asdict(NeedChoices())
+        return {
+            self.QUERY_KEYS[name]: str(value)
+            for name, value in asdict(self).items()
+            if value != default[name] and value not in (None, "")
+        }
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> NeedChoices:
+        values = {name: query[key] for name, key in cls.QUERY_KEYS.items() if query.get(key)}
+        return cls(**values).checked()
+
+    def widget_state(self) -> dict:
+        state = {widget: getattr(self, name) for name, widget in self.WIDGETS.items()}
+        state |= {"n_item": ALL, "n_funder": ALL}
+        if self.measure in self.KEY_WIDGETS and self.key:
+            state[self.KEY_WIDGETS[self.measure]] = self.key
+        return state
+
+    @classmethod
+    def from_widgets(cls, state: Mapping, indicators: list[str]) -> NeedChoices:
+        measure = state.get("n_measure") or "personnes"
+        key = state.get(cls.KEY_WIDGETS[measure]) if measure in cls.KEY_WIDGETS else None
+        return cls(
+            level=state.get("n_level") or "commune",
+            measure=measure,
+            key=None if key == ALL else key,
+            indicator=state.get("n_indicator") or DEFAULT_INDICATOR,
+        ).checked(indicators)
+
+
+def help_label(choices: NeedChoices) -> str:
+    """« Personnes touchées pour 1 000 habitants », « Ordinateurs distribués pour 1 000
+    habitants », « Euros engagés par l'État pour 1 000 habitants »."""
+    if choices.measure == "quantite" and choices.key:
+        what = f"{fmt.item_label(choices.key)} distribués"
+        if choices.key in ("carte_sim", "recharge", "tablette"):
+            what = f"{fmt.item_label(choices.key)} distribuées"
+        if choices.key == "accompagnement":
+            what = "Accompagnements réalisés"
+    elif choices.measure == "quantite":
+        what = "Équipements distribués"
+    elif choices.measure == "euros" and choices.key:
+        what = f"Euros engagés ({choices.key})"
+    else:
+        what = HELP_MEASURES[choices.measure]
+    return f"{what} pour 1 000 habitants"
+
+
+def territory_word(level: str, count: int) -> str:
+    """« commune »/« communes », « EPT » (invariable)."""
+    return "EPT" if level == "ept" else ("commune" if abs(count) < 2 else "communes")
+
+
+def vintage_text(meta: Mapping) -> str:
+    """« données 2021 » from the values' year, else « millésime 2021-2023 » from the
+    catalogue."""
+    year = meta.get("year")
+    if year is not None and not pd.isna(year):
+        return f"données {int(year)}"
+    vintage = meta.get("vintage")
+    return f"millésime {vintage}" if vintage and not pd.isna(vintage) else "millésime non précisé"
+
+
+def need_source(meta: Mapping) -> str:
+    """« Besoin : Indice de fragilité numérique (total) — La MedNum – …, millésime
+    2021-2023. »"""
+    return f"Besoin : {meta['label']} — {meta['source']}, {vintage_text(meta)}."
+
+
+# The table the chart, its export and the reading share -------------------------------------
+
+
+def scatter_table(help_values: pd.DataFrame, need: pd.DataFrame, people: bool) -> pd.DataFrame:
+    """One row per territory of HELP_VALUES (warehouse.map_values: code, name, ept_code,
+    ept_name, population, value, has_demo) with its need (NEED: warehouse.need_by_territory of
+    one indicator at the same level; code, value): columns code, name, ept_code, ept_name,
+    population, help (the raw count), help_rate (per 1 000 inhabitants), need, masked,
+    mask_text, status (PLACED, MASKED, NO_HELP or NO_NEED), has_demo.
+
+    PEOPLE: the help counts people (disclosure.counts_people): small counts are masked by
+    disclosure.mask_map_values, as on the map; their help and help_rate are NaN."""
+    table = help_values[
+        ["code", "name", "ept_code", "ept_name", "population", "value", "has_demo"]
+    ].copy()
+    table["shown"] = table["value"] * 1000 / table["population"].where(table["population"] > 0)
+    table, _ = disclosure.mask_map_values(table.reset_index(drop=True), people)
+    table = table.rename(columns={"value": "help", "shown": "help_rate"})
+    needs = dict(zip(need["code"], need["value"], strict=True)) if not need.empty else {}
+    table["need"] = table["code"].map(needs).astype(float)
+    table["status"] = np.select(
+        [table["masked"], table["help"].isna(), table["need"].isna()],
+        [MASKED, NO_HELP, NO_NEED],
+        PLACED,
+    )
+    columns = ["code", "name", "ept_code", "ept_name", "population", "help", "help_rate"]
+    return table[[*columns, "need", "masked", "mask_text", "status", "has_demo"]]
+
+
+@dataclass(frozen=True)
+class NeedView:
+    """What the figure, the tables and the sentence need, computed once."""
+
+    table: pd.DataFrame  # scatter_table, with `priority`
+    level: str
+    direction: str  # of the need indicator: 'fragile_haut', 'fragile_bas' or 'neutre'
+    need_median: float
+    help_median: float
+    need_label: str
+    help_label: str
+    need_decimals: int = 1
+
+    @property
+    def placed(self) -> pd.DataFrame:
+        return self.table[self.table["status"] == PLACED]
+
+    @property
+    def priority(self) -> pd.DataFrame:
+        return self.table[self.table["priority"]]
+
+    @property
+    def high_need_below(self) -> bool:
+        """Need is « high » below its median (an indicator where lower is more fragile)."""
+        return self.direction == "fragile_bas"
+
+
+def priority_mask(
+    table: pd.DataFrame, need_median: float, help_median: float, direction: str
+) -> pd.Series:
+    """The « communes prioritaires »: placed, need above its median (below when the
+    indicator is 'fragile_bas') and help below its median, both strictly."""
+    placed = table["status"] == PLACED
+    if direction == "fragile_bas":
+        needy = table["need"] < need_median
+    else:
+        needy = table["need"] > need_median
+    return (placed & needy & (table["help_rate"] < help_median)).astype(bool)
+
+
+def analyse(
+    table: pd.DataFrame,
+    *,
+    level: str,
+    direction: str,
+    need_label: str,
+    help_label: str,
+    need_decimals: int = 1,
+) -> NeedView:
+    """The medians of the placed territories (masked ones and those without data left out)
+    and the priority set of TABLE (scatter_table)."""
+    placed = table[table["status"] == PLACED]
+    need_median = float(placed["need"].median()) if not placed.empty else float("nan")
+    help_median = float(placed["help_rate"].median()) if not placed.empty else float("nan")
+    table = table.copy()
+    table["priority"] = priority_mask(table, need_median, help_median, direction)
+    return NeedView(
+        table, level, direction, need_median, help_median, need_label, help_label, need_decimals
+    )
+
+
+def _names(frame: pd.DataFrame) -> str:
+    names = list(frame["name"])
+    return ", ".join(names[:-1]) + " et " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def main_reading(view: NeedView) -> str:
+    """« 7 communes sur 39 ont un besoin supérieur à la médiane et une aide inférieure à la
+    médiane : A, B et C. » and, when some are not placed, which and why."""
+    total = len(view.table)
+    side = "inférieur" if view.high_need_below else "supérieur"
+    what = f"un besoin {side} à la médiane et une aide inférieure à la médiane"
+    count = int(view.table["priority"].sum())
+    if view.placed.empty:
+        sentence = (
+            f"Aucun des {fmt.number(total)} territoires ne peut être placé : "
+            "il faut à la fois une aide et une valeur de besoin."
+        )
+    elif count == 0:
+        none = "Aucun EPT" if view.level == "ept" else "Aucune commune"
+        sentence = f"{none} sur {fmt.number(total)} n'a {what}."
+    else:
+        verb = "a" if count == 1 else "ont"
+        sentence = (
+            f"{fmt.number(count)} {territory_word(view.level, count)} sur {fmt.number(total)} "
+            f"{verb} {what} : {_names(view.priority.sort_values('name'))}."
+        )
+    if view.high_need_below:
+        sentence += " Pour cet indicateur, une valeur basse signale une fragilité."
+    elif view.direction == "neutre":
+        sentence += " Cet indicateur n'a pas de sens de fragilité : « besoin » = au-dessus."
+    unplaced = view.table[view.table["status"] != PLACED]
+    if not unplaced.empty:
+        parts = [
+            f"{reason} : {_names(rows.sort_values('name'))}"
+            for reason, rows in unplaced.groupby("status", sort=True)
+        ]
+        sentence += (
+            f" Non {'placé' if len(unplaced) == 1 else 'placés'} "
+            f"({fmt.number(len(unplaced))} sur {fmt.number(total)}, hors des médianes) : "
+            + " ; ".join(parts)
+            + "."
+        )
+    return sentence
+
+
+# Tables ------------------------------------------------------------------------------------
+
+HELP_RATE_COLUMN = "Aide pour 1 000 habitants"
+
+
+def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame:
+    """Every territory (the chart's data, for its export and the sortable table): masked
+    help reads « < 5 » (or « secret ») and its rate « masqué »."""
+    t = view.table
+    label = t["mask_text"].fillna(mask_label or disclosure.current_label())
+    frame = pd.DataFrame(
+        {
+            "Territoire": t["name"],
+            "EPT": t["ept_name"],
+            "Population": t["population"],
+            view.need_label: t["need"].round(2),
+            "Aide (nombre)": disclosure.labelled(t["help"], t["masked"], label),
+            HELP_RATE_COLUMN: disclosure.labelled(
+                t["help_rate"].round(2), t["masked"], disclosure.DERIVED_LABEL
+            ),
+            "Prioritaire": np.where(t["priority"], "oui", "non"),
+            "Sur le graphique": np.where(t["status"] == PLACED, "oui", "non – " + t["status"]),
+        }
+    )
+    if view.level == "ept":
+        frame = frame.drop(columns="EPT")
+    return frame
+
+
+def priority_table(view: NeedView) -> pd.DataFrame:
+    """The « communes prioritaires », the neediest first."""
+    rows = view.priority.sort_values("need", ascending=view.high_need_below)
+    frame = pd.DataFrame(
+        {
+            "Territoire": rows["name"],
+            "EPT": rows["ept_name"],
+            view.need_label: rows["need"].round(2),
+            "Médiane du besoin": round(view.need_median, 2),
+            HELP_RATE_COLUMN: rows["help_rate"].round(2),
+            "Médiane de l'aide": round(view.help_median, 2),
+            "Population": rows["population"],
+        }
+    )
+    if view.level == "ept":
+        frame = frame.drop(columns="EPT")
+    return frame.reset_index(drop=True)
+
+
+def table_formats(view: NeedView) -> dict:
+    decimals = view.need_decimals
+    return {
+        "Population": fmt.number,
+        view.need_label: lambda v: fmt.number(v, decimals),
+        "Médiane du besoin": lambda v: fmt.number(v, decimals),
+        "Aide (nombre)": fmt.number,
+        HELP_RATE_COLUMN: lambda v: fmt.number(v, 1),
+        "Médiane de l'aide": lambda v: fmt.number(v, 1),
+    }

@@ -1,0 +1,12 @@
+-- Places of digital mediation (lieux, issue #13) in the territory of the global filters
+-- ($ept, $communes), with their date of update; by commune, then name.
+SELECT l.nom AS name, c.name AS commune,
+       nullif(trim(concat_ws(' ', nullif(trim(l.adresse), ''), l.code_postal)), '') AS address,
+       array_to_string(l.programmes, ', ') AS programmes,
+       array_to_string(l.services, ', ') AS services,
+       l.date_maj, l.source, l.is_demo
+FROM lieux l JOIN communes c ON c.code = l.commune_code
+WHERE ($ept IS NULL OR c.ept_code = $ept)
+  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
+  AND ($include_demo OR NOT l.is_demo)
+ORDER BY c.name, l.nom, l.id

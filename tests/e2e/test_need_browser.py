@@ -1,0 +1,67 @@
+"""« Aide et besoins » and the sheet's « Besoins » in a real Chromium: the scatter is drawn
+with one name per commune as SVG text, its two labelled medians, and the sheet shows the
+needs table, the sub-scores chart and the places."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import full_screenshot
+
+SAINT_DENIS = "93066"
+SLOW_MS = 120_000  # a shared machine under load: the scatter page runs five queries
+
+
+def wait_for_app(page) -> None:
+    """tests/e2e/conftest.wait_for_app with more patience."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=SLOW_MS)
+    page.wait_for_selector("h1", timeout=SLOW_MS)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=SLOW_MS
+    )
+
+
+def _open(page, base_url: str, path: str) -> None:
+    page.set_default_timeout(SLOW_MS)
+    page.goto(base_url)  # the first visit lets Streamlit register the pages
+    wait_for_app(page)
+    page.goto(f"{base_url}/{path}")
+    wait_for_app(page)
+
+
+def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
+    page = browser_page
+    _open(page, streamlit_server, "aide-et-besoins")
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=SLOW_MS)
+    page.wait_for_timeout(500)
+    labels = page.locator(".js-plotly-plot .scatterlayer .textpoint text").all_text_contents()
+    assert len(labels) == 39
+    assert "Saint-Denis" in labels and "Pierrefitte-sur-Seine" not in labels
+    annotations = " ".join(page.locator(".js-plotly-plot .annotation-text").all_text_contents())
+    assert "Médiane du besoin" in annotations and "Médiane de l'aide" in annotations
+    assert page.get_by_text("Communes prioritaires").count() >= 1
+    full_screenshot(page, "need-page.png", height=2000)
+    page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=SLOW_MS)
+    page.wait_for_timeout(500)
+    labels = page.locator(".js-plotly-plot .scatterlayer .textpoint text").all_text_contents()
+    assert sorted(labels) == [
+        "Est Ensemble",
+        "Grand Paris Grand Est",
+        "Paris Terres d'Envol",
+        "Plaine Commune",
+    ]
+    full_screenshot(page, "need-page-ept.png", height=1600)
+
+
+def test_sheet_needs_section_in_browser(streamlit_server, browser_page):
+    page = browser_page
+    _open(page, streamlit_server, f"territoire?code={SAINT_DENIS}")
+    heading = page.get_by_role("heading", name="Besoins")
+    heading.wait_for()
+    heading.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
+    assert any("Sous-scores" in t for t in titles)
+    assert page.get_by_text("pondérée par la population").count() >= 1
+    assert page.get_by_text("Lieux de médiation numérique").count() >= 1
+    full_screenshot(page, "sheet-needs.png", height=5200)
