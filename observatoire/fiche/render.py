@@ -54,7 +54,7 @@ TILE_FILL = "#f1f4f7"
 TRACK = "#e9e9e9"
 MAP_OTHER = "#e4e4e4"
 MAP_SAME_EPT = "#a9c9df"
-TARGET_ROW_H = 8.4
+TARGET_ROW_H = 6.8
 MIN_TARGET_ROWS = 4
 PRODUCER = "Observatoire de l'inclusion numérique de la Seine-Saint-Denis"
 
@@ -184,8 +184,7 @@ def render_pdf(fiche: Fiche, created: datetime | None = None) -> bytes:
     pdf.add_page()
 
     y = _header(pdf, fiche)
-    y = _tiles(pdf, fiche, y)
-    y = _comparison_and_map(pdf, fiche, y)
+    y = _figures_and_map(pdf, fiche, y)
 
     footer_top = _footer(pdf, fiche, measure_only=True)
     block_h = _bottom_block_height(fiche)
@@ -210,8 +209,11 @@ def _header(pdf: _Page, fiche: Fiche) -> float:
     pdf.style(9.5, colour=INK)
     pdf.at(LEFT, TOP + 17, WIDTH, 5, pdf.fit(fiche.subtitle, WIDTH))
     pdf.style(8, colour=MUTED)
-    pdf.at(LEFT, TOP + 22, WIDTH, 4.5, pdf.fit(f"Filtres : {fiche.filters_text}", WIDTH))
-    y = TOP + 28
+    y = TOP + 22
+    for line in pdf.lines(f"Filtres : {fiche.filters_text}", WIDTH, 2):
+        pdf.at(LEFT, y, WIDTH, 4, line)
+        y += 4
+    y += 2
     if fiche.has_demo:
         pdf.fill(DEMO_FILL)
         pdf.stroke(DEMO_EDGE, 0.5)
@@ -234,29 +236,36 @@ def _header(pdf: _Page, fiche: Fiche) -> float:
     return y
 
 
-def _tiles(pdf: _Page, fiche: Fiche, y: float) -> float:
-    gap = 3.0
-    width = (WIDTH - gap * (len(fiche.tiles) - 1)) / len(fiche.tiles)
+def _tiles(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> float:
+    """The key figures, two by two."""
+    gap, height = 3.0, 14.5
+    tile_w = (width - gap) / 2
     for i, (label, value) in enumerate(fiche.tiles):
-        x = LEFT + i * (width + gap)
+        tx = x + (i % 2) * (tile_w + gap)
+        ty = y + (i // 2) * (height + gap)
         pdf.fill(TILE_FILL)
-        pdf.rect(x, y, width, 17.5, style="F")
+        pdf.rect(tx, ty, tile_w, height, style="F")
         pdf.fill(ACCENT)
-        pdf.rect(x, y, 1.2, 17.5, style="F")
-        pdf.style(15, bold=True)
-        pdf.at(x + 2.5, y + 1.8, width - 3, 8, pdf.fit(value, width - 3))
-        pdf.style(7.5, colour=MUTED)
-        for n, line in enumerate(pdf.lines(label, width - 4, 2)):
-            pdf.at(x + 2.5, y + 10 + n * 3.2, width - 3, 3.2, line)
-    return y + 17.5 + 4
+        pdf.rect(tx, ty, 1.2, height, style="F")
+        pdf.style(14, bold=True)
+        pdf.at(tx + 2.5, ty + 1.2, tile_w - 3, 7.5, pdf.fit(value, tile_w - 3))
+        pdf.style(7.3, colour=MUTED)
+        pdf.at(tx + 2.5, ty + 9, tile_w - 3, 3.6, pdf.fit(label, tile_w - 3))
+    rows = (len(fiche.tiles) + 1) // 2
+    return y + rows * (height + gap) + 1
 
 
-def _comparison_and_map(pdf: _Page, fiche: Fiche, y: float) -> float:
-    map_w = 60.0
-    table_w = WIDTH - map_w - 6
-    map_x = LEFT + table_w + 6
-    top = y
-    y = pdf.heading(LEFT, y, table_w, "Comparaison, pour 1 000 habitants")
+def _figures_and_map(pdf: _Page, fiche: Fiche, y: float) -> float:
+    """Left: the key figures and their comparison; right: the locator map."""
+    map_w = 64.0
+    left_w = WIDTH - map_w - 6
+    bottom_left = _comparison(pdf, fiche, LEFT, _tiles(pdf, fiche, LEFT, y, left_w), left_w)
+    bottom_right = _locator(pdf, fiche, LEFT + left_w + 6, y, map_w)
+    return max(bottom_left, bottom_right) + 2
+
+
+def _comparison(pdf: _Page, fiche: Fiche, left: float, y: float, table_w: float) -> float:
+    y = pdf.heading(left, y, table_w, "Comparaison, pour 1 000 habitants")
     columns = len(fiche.comparison_header)
     first, count_w = 36.0, 21.0
     rate_w = (table_w - first - count_w) / columns
@@ -277,7 +286,7 @@ def _comparison_and_map(pdf: _Page, fiche: Fiche, y: float) -> float:
     y += 9.8
     pdf.stroke(RULE, 0.2)
     pdf.line(LEFT, y, LEFT + table_w, y)
-    row_h = 6.4
+    row_h = 6.0
     for r, row in enumerate(fiche.comparison_rows):
         if r % 2 == 0:
             pdf.fill("#f6f6f6")
@@ -294,16 +303,13 @@ def _comparison_and_map(pdf: _Page, fiche: Fiche, y: float) -> float:
     pdf.line(LEFT, y, LEFT + table_w, y)
     pdf.style(6.3, colour=MUTED)
     pdf.at(LEFT, y + 0.5, table_w, 3.2, "Population municipale 2023 (INSEE).")
-    table_bottom = y + 4
-
-    map_bottom = _locator(pdf, fiche, map_x, top, map_w)
-    return max(table_bottom, map_bottom) + 2
+    return y + 4
 
 
 def _locator(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> float:
     y = pdf.heading(x, y, width, "Situation dans le département")
     locator = fiche.map
-    box_h = 44.0
+    box_h = 50.0
     minx, miny, maxx, maxy = locator.bounds()
     scale = min(width / (maxx - minx), box_h / (maxy - miny))
     off_x = x + (width - (maxx - minx) * scale) / 2
@@ -343,22 +349,24 @@ def _locator(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> floa
                 "C",
             )
     y += box_h + 1.5
-    # Legend: the colours are also said in words.
-    entries = [(ACCENT, fiche.name)]
+    # Legend, in two columns: the colours are also said in words.
+    entries: list[tuple[str | None, str]] = [(ACCENT, fiche.name)]
     if locator.same_ept:
-        entries.append((MAP_SAME_EPT, "autres communes de l'EPT"))
-    entries.append((MAP_OTHER, "autres communes"))
-    pdf.style(6.5)
-    for colour, text in entries:
-        pdf.fill(colour)
-        pdf.stroke("#888888", 0.15)
-        pdf.rect(x, y + 0.7, 2.6, 2.2, style="DF")
-        pdf.at(x + 3.2, y, width - 3.2, 3.6, pdf.fit(text, width - 3.2))
-        y += 3.4
-    pdf.stroke("#222222", 0.55)
-    pdf.line(x, y + 1.8, x + 2.6, y + 1.8)
-    pdf.at(x + 3.2, y, width - 3.2, 3.6, "limites des EPT")
-    y += 3.6
+        entries.append((MAP_SAME_EPT, "reste de l'EPT"))
+    entries += [(MAP_OTHER, "autres communes"), (None, "limites des EPT")]
+    pdf.style(6.2)
+    column_w = width / 2
+    for i, (colour, text) in enumerate(entries):
+        ex, ey = x + (i % 2) * column_w, y + (i // 2) * 3.4
+        if colour is None:
+            pdf.stroke("#222222", 0.55)
+            pdf.line(ex, ey + 1.8, ex + 2.6, ey + 1.8)
+        else:
+            pdf.fill(colour)
+            pdf.stroke("#888888", 0.15)
+            pdf.rect(ex, ey + 0.7, 2.6, 2.2, style="DF")
+        pdf.at(ex + 3, ey, column_w - 3, 3.6, pdf.fit(text, column_w - 3))
+    y += ((len(entries) + 1) // 2) * 3.4 + 0.4
     pdf.style(5.8, colour=MUTED)
     where = (
         "Carte schématique : une case par commune (contours officiels non chargés)."
@@ -398,8 +406,8 @@ def _targets(pdf: _Page, fiche: Fiche, y: float, bottom: float) -> None:
     y += 0.6
     rows = max(MIN_TARGET_ROWS, int((bottom - y) // TARGET_ROW_H))
     shown = fiche.targets
-    if len(shown) > rows:
-        shown = shown[: rows - 1]
+    if len(shown) > rows:  # the last row's room goes to « et N autres objectifs »
+        shown = shown[: max(MIN_TARGET_ROWS, int((bottom - y - 4.5) // TARGET_ROW_H))]
     label_w, bar_w = 96.0, 36.0
     bar_x = LEFT + label_w + 2
     text_x = bar_x + bar_w + 2.5
@@ -409,13 +417,13 @@ def _targets(pdf: _Page, fiche: Fiche, y: float, bottom: float) -> None:
         if i % 2 == 0:
             pdf.fill("#f7f7f7")
             pdf.rect(LEFT, top, WIDTH, TARGET_ROW_H, style="F")
-        pdf.style(7.2, bold=True)
-        pdf.at(LEFT, top + 0.6, label_w, 3.6, pdf.fit(target.title, label_w))
-        pdf.style(6.2, colour=MUTED)
-        pdf.at(LEFT, top + 4.2, label_w, 3.2, pdf.fit(target.programme, label_w))
+        pdf.style(7, bold=True)
+        pdf.at(LEFT, top + 0.4, label_w, 3.3, pdf.fit(target.title, label_w))
+        pdf.style(5.8, colour=MUTED)
+        pdf.at(LEFT, top + 3.6, label_w, 2.8, pdf.fit(target.programme, label_w))
         # The bar: its length is the progress (none when masked), its colour the status,
         # which is also written beside it.
-        bar_y, bar_h = top + 2.2, 4.0
+        bar_y, bar_h = top + 1.6, 3.6
         pdf.fill(TRACK)
         pdf.stroke("#9e9e9e", 0.15)
         pdf.rect(bar_x, bar_y, bar_w, bar_h, style="DF")
@@ -429,16 +437,16 @@ def _targets(pdf: _Page, fiche: Fiche, y: float, bottom: float) -> None:
             mark = bar_x + bar_w * min(max(target.expected, 0.0), 1.0)
             pdf.stroke("#000000", 0.6)
             pdf.line(mark, bar_y - 0.9, mark, bar_y + bar_h + 0.9)
-        pdf.style(7.5, bold=True)
+        pdf.style(7, bold=True)
         # A masked count says nothing of its progress, nor of its status.
         status = (
             target.progress_text
             if target.progress is None
             else f"{target.progress_text} · {target.status}"
         )
-        pdf.at(text_x, top + 0.6, text_w, 3.6, pdf.fit(status, text_w))
-        pdf.style(6.5)
-        pdf.at(text_x, top + 4.2, text_w, 3.2, pdf.fit(target.figures, text_w))
+        pdf.at(text_x, top + 0.4, text_w, 3.3, pdf.fit(status, text_w))
+        pdf.style(6.3)
+        pdf.at(text_x, top + 3.6, text_w, 2.8, pdf.fit(target.figures, text_w))
     left = len(fiche.targets) - len(shown)
     if left:
         pdf.style(7, colour=MUTED)
@@ -455,7 +463,7 @@ def _targets(pdf: _Page, fiche: Fiche, y: float, bottom: float) -> None:
 # Bottom ------------------------------------------------------------------------------------
 
 FUNDER_ROW_H = 4.6
-NEED_ROW_H = 4.6
+NEED_ROW_H = 4.3
 
 
 def _funding_height(fiche: Fiche) -> float:
@@ -468,7 +476,7 @@ def _needs_height(fiche: Fiche) -> float:
     if fiche.needs:
         height += 7.5 + len(fiche.needs) * NEED_ROW_H + 7
     if fiche.places is not None:
-        height += 9 if fiche.needs else 16
+        height += 11 if fiche.needs else 18
     return height
 
 
@@ -525,7 +533,7 @@ def _funding(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None
 def _needs(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None:
     if fiche.needs:
         y = pdf.heading(x, y, width, "Besoins : fragilité numérique")
-        label_w, value_w = width * 0.47, 12.0
+        label_w, value_w = width * 0.56, 12.0
         bar_w = width - label_w - value_w - 1
         for i, need in enumerate(fiche.needs):
             row_y = y + i * NEED_ROW_H
@@ -572,12 +580,18 @@ def _needs(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None:
         detail = ""
         if places.per_10000 is not None:
             detail = (
-                f"{fmt.number(places.per_10000, 1)} pour 10 000 habitants "
-                f"({DEPARTEMENT} : {fmt.number(places.departement_per_10000, 1)})"
+                f"{_rate(places.per_10000)} pour 10 000 habitants "
+                f"({DEPARTEMENT} : {_rate(places.departement_per_10000)})"
             )
         if places.updated:
             detail += f" ; mise à jour la plus récente : {places.updated}"
-        pdf.at(x, y + 4, width, 3.4, pdf.fit(detail, width))
+        for n, line in enumerate(pdf.lines(detail, width, 2)):
+            pdf.at(x, y + 4 + n * 3, width, 3, line)
+
+
+def _rate(value: float | None) -> str:
+    """« 0,55 », « 1,2 »: two decimals below one, so that a small rate never reads « 0,0 »."""
+    return fmt.number(value, 2 if value is not None and value < 1 else 1)
 
 
 def _footer(pdf: _Page, fiche: Fiche, measure_only: bool = False) -> float:

@@ -31,6 +31,6 @@ SELECT i.id, i.label, i.unit, i.scale_min, i.scale_max, i.direction, i.source, i
 FROM indicators i
 JOIN placed p ON p.indicator = i.id
 WHERE i.measure = 'score'
-GROUP BY ALL
+GROUP BY i.id, i.label, i.unit, i.scale_min, i.scale_max, i.direction, i.source, i.vintage
 HAVING count(*) FILTER (WHERE p.chosen) > 0
 ORDER BY i.id <> 'ifn', i.label
