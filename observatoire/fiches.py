@@ -56,6 +56,11 @@ def write_zip(
     names = []
     partial = target.with_name(target.name + ".partiel")
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Keep the read-only connection open between two fiches (a writer waiting for the file
+    # still makes it let go at once): reopening the file for each fiche costs more than
+    # the queries themselves.
+    idle = warehouse.READER.IDLE_S
+    warehouse.READER.IDLE_S = max(idle, 30.0)
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for i, code in enumerate(codes, start=1):
@@ -68,6 +73,8 @@ def write_zip(
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+        warehouse.READER.IDLE_S = idle
+        warehouse.READER.release()
     return names
 
 

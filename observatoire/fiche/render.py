@@ -28,18 +28,18 @@ from observatoire.settings import PROJECT_ROOT
 FONTS = PROJECT_ROOT / "data" / "fonts"
 FONT = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-# The characters a fiche may need (Latin with its extensions, Greek, Cyrillic, punctuation
-# with « » – … and the no-break spaces, €, arrows, mathematical signs, geometric shapes):
-# the fonts are cut down to them once, which makes each PDF several times faster to build.
+# The characters a fiche may need (Latin with its extensions, punctuation with « » – … and
+# the no-break spaces, €, arrows, common mathematical signs, geometric shapes): the fonts are
+# cut down to them once, which makes each PDF several times faster to build. A character
+# outside (a name in Greek or Cyrillic letters) is left out of the page, with a warning.
 UNICODES = (
     *range(0x20, 0x250),
-    *range(0x370, 0x500),
-    *range(0x1E00, 0x1F00),
     *range(0x2000, 0x2070),
-    *range(0x20A0, 0x20D0),
-    *range(0x2100, 0x2160),
-    *range(0x2190, 0x2300),
-    *range(0x25A0, 0x2600),
+    *range(0x20A0, 0x20C1),
+    *range(0x2100, 0x2150),
+    *range(0x2190, 0x21A0),
+    *range(0x2200, 0x2270),
+    *range(0x25A0, 0x25D0),
 )
 PAGE_W, PAGE_H = 210.0, 297.0
 LEFT, RIGHT, TOP, BOTTOM = 12.0, 12.0, 10.0, 9.0
@@ -67,14 +67,15 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 @cache
 def font_paths() -> dict[str, Path]:
     """Style → TTF file: the shipped DejaVu Sans cut down to UNICODES, made once per machine
-    (in the temporary folder, named after the source font's digest) and reused."""
+    (in the temporary folder, named after the digest of the font and of UNICODES) and
+    reused."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
     paths = {}
     for style, name in FONT_FILES.items():
         source = FONTS / name
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+        digest = hashlib.sha256(source.read_bytes() + repr(UNICODES).encode()).hexdigest()[:16]
         target = Path(tempfile.gettempdir()) / "observatoire-fiche-fonts" / f"{digest}-{name}"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
