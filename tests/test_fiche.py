@@ -273,6 +273,7 @@ def test_needs_and_places_when_the_tables_hold_rows(demo):
     # An EPT: the population-weighted mean of its communes that have a value.
     ept = fiche.gather(PLAINE_COMMUNE, today=TODAY)
     assert 5.2 < ept.needs[0].value < 5.26 and ept.places.count == 3
+    assert "(2 sur 8)" in ept.needs_note
     # A commune without values: no « Besoins », but the places count (0).
     montreuil = fiche.gather(MONTREUIL, today=TODAY)
     assert montreuil.needs == [] and montreuil.places.count == 0

@@ -362,6 +362,12 @@ def gather(
 
     needs_frame, places_row = needs_and_places(scoped)
     needs, needs_note = need_lines(needs_frame)
+    if needs and is_ept:
+        known = int(needs_frame["communes"].max())
+        needs_note = (
+            f"EPT : moyenne de ses communes renseignées ({known} sur {len(members)}), pondérée "
+            "par la population. " + needs_note
+        )
     places = None
     has_demo = any(
         [

@@ -475,7 +475,7 @@ def _funding_height(fiche: Fiche) -> float:
 def _needs_height(fiche: Fiche) -> float:
     height = 0.0
     if fiche.needs:
-        height += 7.5 + len(fiche.needs) * NEED_ROW_H + 7
+        height += 7.5 + len(fiche.needs) * NEED_ROW_H + 10
     if fiche.places is not None:
         height += 11 if fiche.needs else 18
     return height
@@ -499,7 +499,7 @@ def _funding(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None
         pdf.style(7.5, colour=MUTED)
         pdf.at(x, y, width, 4, "Aucun financement rattaché au territoire sous ces filtres.")
         return
-    name_w, amount_w = width * 0.36, 25.0
+    name_w, amount_w = width * (0.46 if width < WIDTH else 0.3), 25.0
     bar_w = width - name_w - amount_w - 2
     top = max(amount for _, amount in fiche.funders) or 1.0
     for i, (funder, amount) in enumerate(fiche.funders):
@@ -562,7 +562,7 @@ def _needs(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None:
             )
         y += len(fiche.needs) * NEED_ROW_H + 0.5
         pdf.style(5.8, colour=MUTED)
-        for line in pdf.lines(fiche.needs_note, width, 2):
+        for line in pdf.lines(fiche.needs_note, width, 3):
             pdf.at(x, y, width, 2.8, line)
             y += 2.8
         y += 1
