@@ -188,7 +188,7 @@ def render_pdf(fiche: Fiche, created: datetime | None = None) -> bytes:
     y = _figures_and_map(pdf, fiche, y)
 
     footer_top = _footer(pdf, fiche, measure_only=True)
-    block_h = _bottom_block_height(fiche)
+    block_h = _bottom_block_height(pdf, fiche)
     block_top = footer_top - block_h - 3
     _targets(pdf, fiche, y + 1, block_top - 2)
     _bottom_block(pdf, fiche, block_top)
@@ -472,17 +472,19 @@ def _funding_height(fiche: Fiche) -> float:
     return 7.5 + rows * FUNDER_ROW_H + 8
 
 
-def _needs_height(fiche: Fiche) -> float:
+def _needs_height(pdf: _Page, fiche: Fiche) -> float:
     height = 0.0
     if fiche.needs:
-        height += 7.5 + len(fiche.needs) * NEED_ROW_H + 10
+        pdf.style(5.8)
+        note = len(pdf.lines(fiche.needs_note, (WIDTH - 6) / 2, 3))
+        height += 7.5 + len(fiche.needs) * NEED_ROW_H + 1.5 + note * 2.8
     if fiche.places is not None:
         height += 11 if fiche.needs else 18
     return height
 
 
-def _bottom_block_height(fiche: Fiche) -> float:
-    return max(_funding_height(fiche), _needs_height(fiche))
+def _bottom_block_height(pdf: _Page, fiche: Fiche) -> float:
+    return max(_funding_height(fiche), _needs_height(pdf, fiche))
 
 
 def _bottom_block(pdf: _Page, fiche: Fiche, y: float) -> None:
