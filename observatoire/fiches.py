@@ -21,8 +21,14 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from observatoire import fiche, warehouse
-from observatoire.filters import Filters
+from streamlit.runtime.caching import cache_data_api
+
+# Outside a Streamlit server the query cache keeps its results in memory, and says so on
+# every cached function: expected here, so not printed.
+logging.getLogger(cache_data_api.__name__).setLevel(logging.ERROR)
+
+from observatoire import fiche, warehouse  # noqa: E402  (after the logger is quiet)
+from observatoire.filters import Filters  # noqa: E402
 
 
 def fiche_codes(ept: str | None = None) -> list[str]:
@@ -120,13 +126,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # Outside a Streamlit server the query cache says it keeps results in memory: expected.
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
-    for name in (
-        "streamlit.runtime.caching.cache_data_api",
-        "streamlit.runtime.scriptrunner_utils",
-    ):
-        logging.getLogger(name).setLevel(logging.ERROR)
     filters = Filters(
         programmes=tuple(args.programme),
         date_from=args.du,
