@@ -2,7 +2,7 @@
 `make bench SCALE=full` / `bench/run.py --full` (adds 10 000 000 records).
 
     .venv/bin/python bench/run.py [--full] [--scales 10000,1000000] [--repeats 5]
-                                  [--skip load,queries,app] [--no-write]
+                                  [--skip load,queries,app,fiches] [--no-write]
 
 For each scale: a seeded warehouse and CSV (bench/generate.py); the load of that CSV by the
 ETL against DuckDB alone (bench/bench_load.py's measurements, each in its own subprocess,
@@ -10,7 +10,8 @@ peak memory from the child); every page query against a typical pandas dashboard
 (bench/bench_queries.py, in a subprocess); the app in Chromium (bench/bench_app.py: start
 against an empty app, server memory after every page, and on 1 000 000 records the filter
 change). Raw results go to bench/out/echelle/resultats.json; the « Échelle » section of
-bench/README.md is rewritten from them (the other sections are left as they are).
+bench/README.md is rewritten from them (the other sections are left as they are). Then the 43
+territory fiches in a ZIP (bench/bench_fiches.py, its own « Fiches PDF » section).
 """
 
 from __future__ import annotations
@@ -702,7 +703,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="add 10 000 000 records")
     parser.add_argument("--scales", help="comma-separated sizes, instead of the defaults")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--skip", default="", help="load,queries,app")
+    parser.add_argument("--skip", default="", help="load,queries,app,fiches")
     parser.add_argument("--no-write", action="store_true", help="leave bench/README.md alone")
     parser.add_argument(
         "--merge", action="store_true", help="keep the other scales of the last results file"
@@ -726,6 +727,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_write:
         write_section(section)
         print(f"Section « Échelle » écrite dans {README.relative_to(ROOT)}.")
+    if not args.render and "fiches" not in set(args.skip.split(",")):
+        # The 43 territory fiches in a ZIP (issue 14): its own « Fiches PDF » section.
+        import bench_fiches
+
+        print("Fiches PDF…", flush=True)
+        bench_fiches.main(["--no-write"] if args.no_write else [])
 
 
 if __name__ == "__main__":

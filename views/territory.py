@@ -3,10 +3,11 @@ département, progress per target, what was distributed and funded, its needs an
 digital mediation, and the records."""
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, sheet, ui, warehouse
+from observatoire import disclosure, fiche, fmt, sheet, ui, warehouse
 from observatoire.charts import need as need_charts
 
 filters = ui.current_filters()
@@ -51,7 +52,21 @@ st.caption(
     )
     + f" · {fmt.number(population)} habitants (population municipale 2023)"
 )
-st.page_link("views/map.py", label="Retour à la carte", icon=":material/map:")
+links, download = st.columns([3, 1])
+links.page_link("views/map.py", label="Retour à la carte", icon=":material/map:")
+# One A4 page to print, built only when clicked (the page itself stays as fast).
+download.download_button(
+    "Fiche PDF (A4)",
+    data=partial(fiche.build, code, filters, base_url=st.context.url),
+    file_name=fiche.file_name(code, f"EPT {ept_name}" if is_ept else row["name"]),
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    key="sheet_fiche_pdf",
+    on_click="ignore",
+    help="Une page A4 à imprimer ou à distribuer : chiffres clés comparés à l'EPT et au "
+    "département, carte de situation, objectifs, financements, sous les filtres choisis, "
+    "petits effectifs masqués comme à l'écran.",
+)
 
 figures = warehouse.key_figures(scoped)
 ui.demo_notice(figures["has_demo"])

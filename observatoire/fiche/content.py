@@ -1,0 +1,428 @@
+"""What a territory fiche says, gathered from the query layer with the sheet's disclosure rules
+already applied: every figure is French text, small counts of people read « < 5 » (public
+mode) exactly as on screen, and no masked number is kept anywhere in the result.
+
+No Streamlit here: the sheet's button and the `python -m observatoire.fiches` CLI both call
+`gather`, then `render.render_pdf`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode, urlsplit
+
+import pandas as pd
+
+from observatoire import disclosure, fmt, sheet, ui, warehouse
+from observatoire.charts.targets import progress_text
+from observatoire.fiche import locator
+from observatoire.filters import Filters
+
+DEPARTEMENT = "Seine-Saint-Denis"
+TERRITORY_PAGE = "territoire"  # the sheet's url path (app.py)
+DEFAULT_BASE_URL = "http://localhost:8501/"
+# Key figures of the tiles and the comparison (sheet.COMPARED), in order.
+TILES = (
+    ("items_distributed", "Équipements distribués"),
+    ("people_reached", "Personnes touchées"),
+    ("euros_committed", "Euros engagés"),
+    ("conseiller_posts", "Postes de conseillers numériques"),
+)
+NEED_TABLES = {"indicators", "indicator_values"}
+PLACES_TABLE = "lieux"
+IFN_PREFIX = "IFN – "
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One target of the progress section; `progress` and `expected` are ratios (None when
+    masked or unknown), the texts are already masked."""
+
+    title: str
+    programme: str
+    figures: str  # « 44 sur 96 personnes équipées » or « < 5 sur 13 … »
+    progress_text: str  # « 46 % » or « masqué »
+    status: str
+    progress: float | None
+    expected: float | None
+
+
+@dataclass(frozen=True)
+class NeedLine:
+    label: str
+    value: float
+    departement: float
+    scale_min: float
+    scale_max: float
+    total: bool
+
+
+@dataclass(frozen=True)
+class Places:
+    count: int
+    per_10000: float | None
+    departement_per_10000: float | None
+    updated: str | None
+
+
+@dataclass
+class Fiche:
+    code: str
+    name: str
+    is_ept: bool
+    subtitle: str
+    filters_text: str
+    tiles: list[tuple[str, str]]
+    comparison_header: list[tuple[str, str]]  # (column name, its population)
+    comparison_rows: list[list[str]]  # indicator, count, then one rate per column
+    map: locator.LocatorMap
+    targets: list[TargetLine]  # every headline target: the page shows those that fit
+    share_rules: str
+    funders: list[tuple[str, float]]
+    funders_left: int
+    funders_left_amount: float
+    funders_total: float
+    needs: list[NeedLine] = field(default_factory=list)
+    needs_note: str = ""
+    places: Places | None = None
+    notes: list[str] = field(default_factory=list)
+    source: str = ""
+    has_demo: bool = False
+    link: str = ""
+    generated: str = ""
+
+    def file_name(self) -> str:
+        return file_name(self.code, self.name)
+
+    @property
+    def title(self) -> str:
+        return f"Fiche territoire – {self.name}"
+
+
+def file_name(code: str, name: str) -> str:
+    """« fiche-saint-denis-93066.pdf »."""
+    from observatoire.exports import slug
+
+    return f"fiche-{slug(name)}-{code}.pdf"
+
+
+# The territory ---------------------------------------------------------------------------
+
+
+def territory_codes(communes: pd.DataFrame) -> list[str]:
+    """Every fiche: the 39 communes (by name) then the 4 EPTs (by name)."""
+    epts = communes.drop_duplicates("ept_code").sort_values("ept_name")["ept_code"]
+    return [*communes.sort_values("name")["code"], *epts]
+
+
+def scope(code: str, filters: Filters, communes: pd.DataFrame) -> tuple[bool, pd.Series, Filters]:
+    """(is an EPT, its row in `communes`, the filters narrowed to it), as the sheet does."""
+    is_ept = code in set(communes["ept_code"])
+    rows = communes[communes["ept_code" if is_ept else "code"] == code]
+    if rows.empty:
+        raise ValueError(f"territoire inconnu : {code}")
+    scoped = (
+        filters.with_(ept=code, communes=())
+        if is_ept
+        else filters.with_(ept=None, communes=(code,))
+    )
+    return is_ept, rows.iloc[0], scoped
+
+
+def view_link(code: str, filters: Filters, base_url: str | None = None) -> str:
+    """The territory sheet's address with the filters' query string, which reproduces the
+    view. BASE_URL: the dashboard's address (any page of it; only its root is kept unless it
+    already ends with the sheet's path)."""
+    parts = urlsplit(base_url or DEFAULT_BASE_URL)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/" + TERRITORY_PAGE):
+        path = path.rsplit("/", 1)[0] if path.count("/") > 1 else ""
+        path = f"{path}/{TERRITORY_PAGE}"
+    query = urlencode({"code": code, **filters.to_query()})
+    return parts._replace(path=path, query=query, fragment="").geturl()
+
+
+def filters_text(filters: Filters) -> str:
+    """« Tous les programmes · toute la période · données de démonstration incluses »."""
+    if filters.programmes:
+        names = dict(
+            zip(
+                warehouse.programme_list()["id"],
+                warehouse.programme_list()["name"],
+                strict=True,
+            )
+        )
+        chosen = [names.get(p, p) for p in filters.programmes]
+        shown = ", ".join(f"« {n} »" for n in chosen[:2])
+        if len(chosen) > 2:
+            shown += f" et {len(chosen) - 2} autres"
+        programmes = ("Programme " if len(chosen) == 1 else "Programmes ") + shown
+    else:
+        programmes = "Tous les programmes"
+    start, end = filters.date_from, filters.date_to
+    if start and end:
+        period = f"du {fmt.french_date(start)} au {fmt.french_date(end)}"
+    elif start:
+        period = f"depuis le {fmt.french_date(start)}"
+    elif end:
+        period = f"jusqu'au {fmt.french_date(end)}"
+    else:
+        period = "toute la période"
+    demo = (
+        "données de démonstration incluses"
+        if filters.include_demo
+        else "sans les données de démonstration"
+    )
+    return f"{programmes} · {period} · {demo}"
+
+
+# The sections ----------------------------------------------------------------------------
+
+
+def _rate_text(key: str, value) -> str:
+    if isinstance(value, str):  # « masqué »
+        return value
+    if value is None or pd.isna(value):
+        return "–"
+    # Two decimals as on the sheet (sheet.comparison_formats); euros to the euro.
+    return fmt.money(value) if key == "euros_committed" else fmt.number(value, 2)
+
+
+def comparison(
+    is_ept: bool, row: pd.Series, figures: dict, filters: Filters
+) -> tuple[list[tuple[str, str]], list[list[str]]]:
+    """The key figures of the territory (count, per 1 000 inhabitants) beside its EPT and the
+    département (per 1 000 inhabitants), masked by sheet.comparison_table as on the sheet."""
+    name = f"EPT {row['ept_name']}" if is_ept else row["name"]
+    compared = [(name, figures)]
+    if not is_ept:
+        compared.append(
+            (
+                f"EPT {row['ept_name']}",
+                warehouse.key_figures(filters.with_(ept=row["ept_code"], communes=())),
+            )
+        )
+    compared.append((DEPARTEMENT, warehouse.key_figures(filters.with_(ept=None, communes=()))))
+    table = sheet.comparison_table(compared)
+    header = [(column, fmt.number(fig.get("population"))) for column, fig in compared]
+    rows = []
+    for (key, _), (_, line) in zip(sheet.COMPARED, table.iterrows(), strict=False):
+        count = line[name]
+        count_text = (
+            count
+            if isinstance(count, str)
+            else (fmt.money(count) if key == "euros_committed" else fmt.number(count))
+        )
+        rates = [_rate_text(key, line[column + sheet.PER_THOUSAND]) for column, _ in compared]
+        rows.append([line["Indicateur"], count_text, *rates])
+    return header, rows
+
+
+def target_lines(headline: pd.DataFrame) -> list[TargetLine]:
+    """The headline targets with small achieved counts masked by disclosure.mask_progress, as the
+    sheet's chart and its export do: the bar loses its length, the text reads « < 5 »."""
+    if headline.empty:
+        return []
+    shown, exported = disclosure.mask_progress(headline)
+    lines = []
+    for drawn, text in zip(shown.itertuples(), exported.itertuples(), strict=True):
+        masked = isinstance(text.achieved, str)
+        unit = drawn.unit or ""
+        if unit == "€":
+            target = fmt.money(drawn.target_share)
+            achieved = text.achieved if masked else fmt.money(drawn.achieved)
+            figures = f"{achieved} sur {target}"
+        else:
+            achieved = text.achieved if masked else fmt.number(drawn.achieved)
+            figures = f"{achieved} sur {_share_text(drawn.target_share)} {unit}".rstrip()
+        progress = None if pd.isna(drawn.progress) else float(drawn.progress)
+        expected = getattr(drawn, "elapsed", None)
+        lines.append(
+            TargetLine(
+                title=str(drawn.label),
+                programme=str(drawn.programme_name),
+                figures=figures,
+                progress_text=disclosure.DERIVED_LABEL if masked else progress_text(progress),
+                status=str(drawn.status),
+                progress=progress,
+                expected=None if expected is None or pd.isna(expected) else float(expected),
+            )
+        )
+    return lines
+
+
+def _share_text(share: float) -> str:
+    """A territory's share of a target: a small pro rata share keeps one decimal (« 0,4 »),
+    never « 0 »."""
+    if pd.isna(share):
+        return "–"
+    return fmt.number(share, 1) if share < 10 and share != round(share) else fmt.number(share)
+
+
+def need_lines(needs: pd.DataFrame) -> tuple[list[NeedLine], str]:
+    """The scores and the sentence that says how to read them."""
+    lines = [
+        NeedLine(
+            label=_need_label(row.label, row.id),
+            value=float(row.value),
+            departement=float(row.departement),
+            scale_min=float(0 if pd.isna(row.scale_min) else row.scale_min),
+            scale_max=float(10 if pd.isna(row.scale_max) else row.scale_max),
+            total=row.id == "ifn",
+        )
+        for row in needs.itertuples()
+    ]
+    if not lines:
+        return [], ""
+    first = needs.iloc[0]
+    low, high = lines[0].scale_min, lines[0].scale_max
+    direction = {
+        "fragile_haut": "plus haut = plus fragile",
+        "fragile_bas": "plus bas = plus fragile",
+    }.get(str(first["direction"]), "")
+    vintage = f", {first['vintage']}" if isinstance(first["vintage"], str) else ""
+    note = (
+        f"Scores de {fmt.number(low)} à {fmt.number(high)}"
+        + (f", {direction}" if direction else "")
+        + f" ; trait vertical : {DEPARTEMENT} (moyenne des communes pondérée par la population)."
+        + f" Source : {first['source']}{vintage}."
+    )
+    return lines, note
+
+
+def _need_label(label: str, ident: str) -> str:
+    if ident == "ifn":
+        return "Indice total"
+    text = label.removeprefix(IFN_PREFIX)
+    return text[:1].upper() + text[1:]
+
+
+def need_tables() -> set[str]:
+    return set(warehouse.query("fiche_need_tables")["table_name"])
+
+
+def needs_and_places(scoped: Filters) -> tuple[pd.DataFrame, dict | None]:
+    """The need scores and the places count of the territory, when the tables of issue #13
+    exist and hold rows (otherwise an empty frame and None)."""
+    tables = need_tables()
+    needs = pd.DataFrame()
+    if tables >= NEED_TABLES:
+        needs = warehouse.query("fiche_needs", scoped)
+    places = None
+    if PLACES_TABLE in tables:
+        counted = warehouse.query("fiche_places", scoped).iloc[0].to_dict()
+        if counted["departement"]:
+            places = counted
+    return needs, places
+
+
+def _per_10000(count, population) -> float | None:
+    return count * 10_000 / population if population else None
+
+
+# Everything ------------------------------------------------------------------------------
+
+
+def gather(
+    code: str,
+    filters: Filters | None = None,
+    *,
+    base_url: str | None = None,
+    today: date | None = None,
+    funder_limit: int = 5,
+) -> Fiche:
+    """The fiche of commune or EPT CODE under FILTERS (the sheet's global filters)."""
+    filters = filters or Filters()
+    today = today or date.today()
+    communes = warehouse.territories()
+    is_ept, row, scoped = scope(code, filters, communes)
+    members = communes[communes["ept_code"] == row["ept_code"]]
+    population = members["population"].sum() if is_ept else row["population"]
+    name = f"EPT {row['ept_name']}" if is_ept else str(row["name"])
+    subtitle = (
+        f"Établissement public territorial · {fmt.plural(len(members), 'commune')}"
+        if is_ept
+        else f"Commune de l'EPT {row['ept_name']}"
+    ) + f" · {fmt.number(population)} habitants (population municipale 2023)"
+
+    figures = warehouse.key_figures(scoped)
+    tiles = [(label, disclosure.figure_text(figures, key)) for key, label in TILES]
+    header, rows = comparison(is_ept, row, figures, filters)
+
+    progress = warehouse.target_progress(scoped, today=today)
+    headline = progress[progress["headline"]].reset_index(drop=True)
+    targets = target_lines(headline)
+    rules = ", ".join(sorted(set(headline["share_rule"].dropna()))) if len(headline) else ""
+
+    funders = warehouse.territory_funding_by_funder(scoped)
+    funders = funders.sort_values(["amount_eur", "funder"], ascending=[False, True])
+    kept = funders.head(funder_limit)
+    rest = funders.iloc[funder_limit:]
+
+    needs_frame, places_row = needs_and_places(scoped)
+    needs, needs_note = need_lines(needs_frame)
+    if needs and is_ept:
+        known = int(needs_frame["communes"].max())
+        needs_note = (
+            f"EPT : moyenne de ses communes renseignées ({known} sur {len(members)}), pondérée "
+            "par la population. " + needs_note
+        )
+    places = None
+    has_demo = any(
+        [
+            bool(figures.get("has_demo")),
+            bool(progress["has_demo"].any()),
+            bool(funders["has_demo"].any()),
+            bool(len(needs_frame) and needs_frame["has_demo"].any()),
+        ]
+    )
+    if places_row is not None:
+        places = Places(
+            count=int(places_row["places"]),
+            per_10000=_per_10000(places_row["places"], population),
+            departement_per_10000=_per_10000(
+                places_row["departement"], communes["population"].sum()
+            ),
+            updated=(
+                fmt.french_date(places_row["updated"])
+                if not pd.isna(places_row["updated"])
+                else None
+            ),
+        )
+        has_demo = has_demo or bool(places_row["has_demo"])
+
+    notes = []
+    if note := disclosure.public_note():
+        notes.append(note)
+    if figures.get("euros_departement_wide"):
+        notes.append(
+            "Euros engagés : financements rattachés au territoire ; ceux du département "
+            "entier n'y figurent pas."
+        )
+
+    return Fiche(
+        code=code,
+        name=name,
+        is_ept=is_ept,
+        subtitle=subtitle,
+        filters_text=filters_text(filters),
+        tiles=tiles,
+        comparison_header=header,
+        comparison_rows=rows,
+        map=locator.locator_map(code, is_ept, communes),
+        targets=targets,
+        share_rules=rules,
+        funders=list(zip(kept["funder"], kept["amount_eur"].astype(float), strict=True)),
+        funders_left=len(rest),
+        funders_left_amount=float(rest["amount_eur"].sum()),
+        funders_total=float(funders["amount_eur"].sum()),
+        needs=needs,
+        needs_note=needs_note,
+        places=places,
+        notes=notes,
+        source=ui.source_text(scoped),
+        has_demo=has_demo,
+        link=view_link(code, filters, base_url),
+        generated=fmt.french_date(today),
+    )
