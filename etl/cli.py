@@ -83,7 +83,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = con.execute(
             """SELECT load_id, kind, source_label, file_name, strftime(loaded_at, '%d/%m/%Y %H:%M'),
                       rows_read, rows_loaded, rows_rejected,
-                      CASE WHEN replaced_at IS NULL THEN '' ELSE 'remplacé' END
+                      CASE WHEN removed_at IS NOT NULL THEN 'retiré'
+                           WHEN replaced_at IS NOT NULL THEN 'remplacé' ELSE '' END
                FROM loads ORDER BY load_id"""
         ).fetchall()
         by_month, by_day, summed = summary.counts(con)
@@ -163,11 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_registrations():
-    """Commands defined beside their code: `load`/`rejects` and `boundaries`. Imported here,
-    when the parser is built, because those modules import this one."""
-    from etl import boundaries, load_cli
+    """Commands defined beside their code: `load`/`rejects`, `unload` and `boundaries`.
+    Imported here, when the parser is built, because those modules import this one."""
+    from etl import boundaries, load_cli, unload
 
-    return (load_cli.register, boundaries.register)
+    return (load_cli.register, unload.register, boundaries.register)
 
 
 def main(argv: list[str] | None = None) -> int:

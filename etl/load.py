@@ -1001,8 +1001,10 @@ def load_file(
     replace: bool = False,
     sheet: str | None = None,
     timeout_s: float = 30.0,
+    loaded_by: str | None = None,
 ) -> LoadResult:
     """Load one file into the warehouse, in one transaction; see the module docstring.
+    LOADED_BY: who loads it, recorded in the ledger (signed-in e-mail, or « cli »).
 
     Raises FileRefused (one French sentence) when the whole file is refused; the warehouse is
     then left exactly as it was. Rows breaking a rule are recorded in ``rejected_rows``.
@@ -1060,7 +1062,7 @@ def load_file(
             row[0]
             for row in con.execute(
                 "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-                "AND replaced_at IS NULL ORDER BY load_id",
+                "AND replaced_at IS NULL AND removed_at IS NULL ORDER BY load_id",
                 [kind, label],
             ).fetchall()
         ]
@@ -1088,7 +1090,14 @@ def load_file(
                 con.execute(f"DELETE FROM {contract.table} WHERE load_id IN ({marks})")
                 result.replaced_loads = previous
             load_id = record(
-                con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
+                con,
+                LoadRecord(
+                    kind=kind,
+                    file_name=name,
+                    source_label=label,
+                    sha256=digest,
+                    loaded_by=loaded_by,
+                ),
             )
             # Lookups, distinct values and per-row checks are all keyed by row number: the
             # order in which their rows are stored does not matter (less memory, parallel).

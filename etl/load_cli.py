@@ -26,6 +26,7 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
         replace=args.replace,
         sheet=args.sheet,
         timeout_s=get_settings().lock_timeout_s,
+        loaded_by="cli",
     )
     if result.already_loaded:
         print(

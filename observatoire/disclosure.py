@@ -1,21 +1,26 @@
 """Disclosure control: small counts of people can identify them.
 
-In public mode (the default), counts of people per territory below the threshold
-(OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5) are replaced by « < 5 » on screen and in every
-export, and left out of colour classes. So that a masked value cannot be recomputed by
-subtracting the others from a total of the same table, a column with a single masked cell
-gets its next smallest value masked too (secondary suppression).
+For a lecteur (anyone but the internes: see observatoire/auth.py), counts of people per
+territory below the threshold (OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5) are replaced
+by « < 5 » on screen and in every export, and left out of colour classes. So that a masked
+value cannot be recomputed by subtracting the others from a total of the same table, a
+column with a single masked cell gets its next smallest value masked too (secondary
+suppression).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from observatoire import auth
 from observatoire.settings import get_settings
 
 
 def masking_active() -> bool:
-    return not get_settings().internal_mode
+    """True unless this session may see exact counts: resolved from the signed-in person's
+    role on every call (observatoire/auth.py: an interne, or everyone with
+    OBSERVATOIRE_INTERNAL_MODE=1), never from widget state or the address."""
+    return not auth.sees_exact_counts()
 
 
 def mask_label(threshold: int) -> str:
