@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from observatoire import fmt
 from observatoire.settings import Settings, get_settings
 
 LECTEUR, GESTIONNAIRE, INTERNE = "lecteur", "gestionnaire", "interne"
@@ -158,7 +159,7 @@ def sidebar() -> Identity:
         return who
     with st.sidebar:
         if who.signed_in:
-            st.markdown(f"Connecté : **{_escape(who.shown_name)}** — rôle : {who.role_label}")
+            st.markdown(f"Connecté : **{fmt.md(who.shown_name)}** — rôle : {who.role_label}")
             if who.email_unverified:
                 st.caption(
                     "Votre fournisseur d'identité n'a pas vérifié votre adresse : elle ne "
@@ -172,13 +173,6 @@ def sidebar() -> Identity:
                 st.login()
         st.divider()
     return who
-
-
-def _escape(text: str) -> str:
-    """A name from the provider shown as text, never as Markdown."""
-    for char in "\\`*_{}[]()<>#+-.!|~$":
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 class PasswordGuard:
