@@ -229,11 +229,13 @@ def test_gestionnaire_loads_sees_their_name_and_removes(signed_in_server, contex
 
     # « Se déconnecter »: back to a reader.
     page.get_by_role("button", name="Se déconnecter").click()
-    end_session = page.get_by_role("button", name="End session")
-    page.wait_for_timeout(500)
-    if end_session.count():  # the provider asks to confirm the end of its own session
-        end_session.click()
-    page.wait_for_url(lambda url: url.startswith(base))
+    # Streamlit ends the provider's session too (its end_session_endpoint), which asks to
+    # confirm, then comes back through /oauth2callback to the home page.
+    page.wait_for_url(lambda url: "end_session" in url, timeout=180_000)
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(
+        lambda url: url.startswith(base) and "oauth2callback" not in url, timeout=180_000
+    )
     _ready(page)
     page.get_by_role("button", name="Se connecter").wait_for()
     assert "rôle : lecteur" in _sidebar(page)
