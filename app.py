@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatoire import ui, warehouse
+from observatoire import auth, ui, warehouse
 
 st.set_page_config(
     page_title="Observatoire de l'inclusion numérique – Seine-Saint-Denis",
@@ -27,6 +27,7 @@ pages = [
     for i, (path, title, icon, url) in enumerate(PAGES)
 ]
 navigation = st.navigation(pages)
+auth.sidebar()  # who is signed in, with which role; « Se connecter » / « Se déconnecter »
 
 try:
     warehouse.require_current_schema()

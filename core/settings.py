@@ -24,22 +24,41 @@ class Settings:
     writes to it, before giving up with a clear message (default 30)."""
 
     upload_password: str | None
-    """OBSERVATOIRE_UPLOAD_PASSWORD: enables file uploads on the « Données » page, protected
-    by this password; uploads are off when unset (default: unset)."""
+    """OBSERVATOIRE_UPLOAD_PASSWORD: fallback for a deployment without sign-in (no [auth] in
+    .streamlit/secrets.toml): whoever gives this password may load and remove files on the
+    « Données » page; 5 wrong attempts lock it for 15 minutes (per server process). Ignored
+    once sign-in is configured: the gestionnaires then do it (default: unset, uploads off)."""
+
+    gestionnaires: tuple[str, ...]
+    """OBSERVATOIRE_GESTIONNAIRES: comma-separated e-mail addresses (a@x.fr) or domains
+    (@seinesaintdenis.fr) of the signed-in people who may load, replace and remove files
+    and see the rejected rows; only a verified e-mail counts (default: nobody)."""
+
+    internes: tuple[str, ...]
+    """OBSERVATOIRE_INTERNES: comma-separated e-mail addresses or @domains of the signed-in
+    people who see exact small counts, on screen and in exports (default: nobody)."""
+
+    upload_max_mb: int
+    """OBSERVATOIRE_UPLOAD_MAX_MB: largest file accepted by the « Données » page, in Mo;
+    a larger one is refused before it is read (default 50)."""
 
     small_count_threshold: int
     """OBSERVATOIRE_SMALL_COUNT_THRESHOLD: counts of people below this value are masked
     as « < N » on public views (default 5)."""
 
     internal_mode: bool
-    """OBSERVATOIRE_INTERNAL_MODE: 1 for an internal deployment that shows exact small counts;
-    default 0 (public: small counts masked on screen and in every export)."""
+    """OBSERVATOIRE_INTERNAL_MODE: 1 for an internal deployment that shows exact small counts
+    to everyone, signed in or not (« everyone is interne »: for a deployment without sign-in
+    on a closed network); default 0 (small counts masked except for the internes)."""
 
 
 ENV_NAMES = {
     "db": "OBSERVATOIRE_DB",
     "lock_timeout_s": "OBSERVATOIRE_LOCK_TIMEOUT",
     "upload_password": "OBSERVATOIRE_UPLOAD_PASSWORD",
+    "gestionnaires": "OBSERVATOIRE_GESTIONNAIRES",
+    "internes": "OBSERVATOIRE_INTERNES",
+    "upload_max_mb": "OBSERVATOIRE_UPLOAD_MAX_MB",
     "small_count_threshold": "OBSERVATOIRE_SMALL_COUNT_THRESHOLD",
     "internal_mode": "OBSERVATOIRE_INTERNAL_MODE",
 }
@@ -51,9 +70,17 @@ def get_settings() -> Settings:
         db=Path(env.get(ENV_NAMES["db"]) or PROJECT_ROOT / "data" / "observatoire.duckdb"),
         lock_timeout_s=float(env.get(ENV_NAMES["lock_timeout_s"]) or 30),
         upload_password=env.get(ENV_NAMES["upload_password"]) or None,
+        gestionnaires=_address_list(env.get(ENV_NAMES["gestionnaires"])),
+        internes=_address_list(env.get(ENV_NAMES["internes"])),
+        upload_max_mb=int(env.get(ENV_NAMES["upload_max_mb"]) or 50),
         small_count_threshold=int(env.get(ENV_NAMES["small_count_threshold"]) or 5),
         internal_mode=(env.get(ENV_NAMES["internal_mode"]) or "0").lower() in ("1", "true", "oui"),
     )
+
+
+def _address_list(value: str | None) -> tuple[str, ...]:
+    """« a@x.fr, @y.fr » → ("a@x.fr", "@y.fr"): lower case, blanks dropped."""
+    return tuple(part.strip().lower() for part in (value or "").split(",") if part.strip())
 
 
 def setting_names() -> list[str]:

@@ -7,7 +7,7 @@ import sys
 
 from core.settings import get_settings
 from core.store import connect, transaction, writer
-from etl import boundaries, load_cli, summary
+from etl import boundaries, load_cli, summary, unload
 from etl.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, db_arg, db_of, existing_db
 from etl.errors import EtlError
 from etl.warehouse import init_warehouse
@@ -75,7 +75,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows = con.execute(
             """SELECT load_id, kind, source_label, file_name, strftime(loaded_at, '%d/%m/%Y %H:%M'),
                       rows_read, rows_loaded, rows_rejected,
-                      CASE WHEN replaced_at IS NULL THEN '' ELSE 'remplacé' END
+                      CASE WHEN removed_at IS NOT NULL THEN 'retiré'
+                           WHEN replaced_at IS NOT NULL THEN 'remplacé' ELSE '' END
                FROM loads ORDER BY load_id"""
         ).fetchall()
         by_month, by_day, summed = summary.counts(con)
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     # Commands defined beside their code: `load`/`rejects` and `boundaries`.
-    for register in (load_cli.register, boundaries.register):
+    for register in (load_cli.register, unload.register, boundaries.register):
         register(sub, db_arg, db_of)
     return parser
 

@@ -32,13 +32,15 @@ class LoadRecord:
     rows_loaded: int = 0
     rows_rejected: int = 0
     is_demo: bool = False
+    loaded_by: str | None = None  # signed-in e-mail, 'cli'; None for built-in loads
 
 
 def find_active(con: duckdb.DuckDBPyConnection, kind: str, sha256: str) -> int | None:
-    """The load id of a live load of this kind with this exact content, if any."""
+    """The load id of a live load of this kind with this exact content, if any (a replaced
+    or removed load is not live: its file can be loaded again)."""
     row = con.execute(
         "SELECT load_id FROM loads WHERE kind = ? AND sha256 = ? AND replaced_at IS NULL "
-        "ORDER BY load_id DESC LIMIT 1",
+        "AND removed_at IS NULL ORDER BY load_id DESC LIMIT 1",
         [kind, sha256],
     ).fetchone()
     return row[0] if row else None
@@ -49,7 +51,8 @@ def record(con: duckdb.DuckDBPyConnection, load: LoadRecord) -> int:
     load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
     con.execute(
         "INSERT INTO loads (load_id, kind, file_name, source_label, sha256, rows_read, "
-        "rows_loaded, rows_rejected, loaded_at, is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_loaded, rows_rejected, loaded_at, is_demo, loaded_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             load.kind,
@@ -61,6 +64,7 @@ def record(con: duckdb.DuckDBPyConnection, load: LoadRecord) -> int:
             load.rows_rejected,
             datetime.now().replace(microsecond=0),
             load.is_demo,
+            load.loaded_by,
         ],
     )
     return load_id

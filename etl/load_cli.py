@@ -29,6 +29,7 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
         sheet=args.sheet,
         timeout_s=get_settings().lock_timeout_s,
         year=args.annee,
+        loaded_by="cli",
     )
     if result.already_loaded:
         print(

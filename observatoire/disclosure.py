@@ -1,11 +1,12 @@
 """Disclosure control: small counts of people can identify them. Every masking rule and
 every masking helper that the pages and the exports call lives here.
 
-In public mode (the default), counts of people per territory below the threshold
-(OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5) are replaced by « < 5 » on screen and in every
-export, and left out of colour classes. So that a masked value cannot be recomputed by
-subtracting the others from a total of the same table, a column with a single masked cell
-gets its next smallest value masked too (secondary suppression).
+For a lecteur (anyone but the internes: see observatoire/auth.py), counts of people per
+territory below the threshold (OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5) are replaced
+by « < 5 » on screen and in every export, and left out of colour classes. So that a masked
+value cannot be recomputed by subtracting the others from a total of the same table, a
+column with a single masked cell gets its next smallest value masked too (secondary
+suppression).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.settings import get_settings
-from observatoire import charts, fmt
+from observatoire import auth, charts, fmt
 from observatoire.charts import targets as charts_targets
 
 
 def masking_active() -> bool:
-    return not get_settings().internal_mode
+    """True unless this session may see exact counts: resolved from the signed-in person's
+    role on every call (observatoire/auth.py: an interne, or everyone with
+    OBSERVATOIRE_INTERNAL_MODE=1), never from widget state or the address."""
+    return not auth.sees_exact_counts()
 
 
 def mask_label(threshold: int) -> str:

@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> None:
     script = str(APP)
     if args[:1] == ["--script"]:
         script, args = args[1], args[2:]
+    if not any(a.startswith("--server.maxUploadSize") for a in args):
+        # Streamlit's ceiling follows the page's limit (observatoire/uploads.py).
+        from core.settings import get_settings
+        from observatoire.uploads import server_max_upload_mb
+
+        limit = server_max_upload_mb(get_settings().upload_max_mb)
+        args = [*args, "--server.maxUploadSize", str(limit)]
     _warm_up()
     sys.argv = ["streamlit", "run", script, *args]
     cli.main()

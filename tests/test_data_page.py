@@ -24,8 +24,8 @@ def _open(app, monkeypatch, password: str | None):
 def _upload(at, name: str, password: str, kind: str = "distributions"):
     at.selectbox[-1].set_value(kind)  # the form's « Type de fichier »
     at.file_uploader[0].set_value((name, (DATA / name).read_bytes(), "text/csv"))
-    at.text_input[-1].input(password)
-    at.button[-1].click().run()  # « Charger »
+    at.text_input(key="upload_password").input(password)
+    next(b for b in at.button if b.label == "Charger").click().run()
     assert not at.exception
     return at
 

@@ -1,13 +1,13 @@
-"""Données : what was loaded, when, from which file, what was refused and why; and, when the
-deployment allows it, loading a file through the same code path as `python -m etl load`."""
-
-import hmac
+"""Données : what was loaded, when, from which file and by whom, what was refused and why;
+and, for the gestionnaires (observatoire/auth.py), loading, replacing and removing a file
+through the same code as `python -m etl load` and `unload`. Who may do what is resolved again
+on every run, on the server, from the signed-in identity: never from widget state."""
 
 import streamlit as st
 
 from core.settings import get_settings
-from etl.api import KIND_LABELS, EtlError, load_file
-from observatoire import fmt, ui, warehouse
+from etl.api import KIND_LABELS, PROTECTED_KINDS, EtlError, describe_unload, load_file, unload
+from observatoire import auth, fmt, ui, uploads, warehouse
 
 KIND_NAMES = {
     "reference": "référentiel",
@@ -24,11 +24,43 @@ st.markdown(
     "naissance, adresses, NIR) sont supprimées avant tout enregistrement."
 )
 
+# Who may do what, for this run: a gestionnaire when signed in; without sign-in, whoever
+# gives the shared password (checked on each action); nobody else.
+settings = get_settings()
+who = auth.current()
+sign_in = auth.sign_in_configured()
+password = None if sign_in else settings.upload_password
+may_manage = who.gestionnaire if sign_in else bool(password)
+# The rejects hold values from the files: the gestionnaires' (everyone's without sign-in).
+may_see_rejects = who.gestionnaire if sign_in else True
+
+
+def _by(value) -> str:
+    """Who made or removed a load: e-mail addresses for the gestionnaires only."""
+    if value is None or value != value:  # NULL: loads made before this was recorded
+        return "—"
+    if "@" in str(value) and not who.gestionnaire:
+        return "personne connectée"
+    return str(value)
+
+
+def _state(row) -> str:
+    if row.removed_at == row.removed_at and row.removed_at is not None:
+        return f"retiré par {_by(row.removed_by)}"
+    return (
+        "remplacé"
+        if row.replaced_at == row.replaced_at and row.replaced_at is not None
+        else "actif"
+    )
+
+
 loads = warehouse.loads_list()
-ui.demo_notice(bool((loads["is_demo"] & loads["replaced_at"].isna()).any()))
+live = loads["replaced_at"].isna() & loads["removed_at"].isna()
+ui.demo_notice(bool((loads["is_demo"] & live).any()))
 table = loads.assign(
     Type=loads["kind"].map(lambda k: KIND_NAMES.get(k, k)),
-    État=loads["replaced_at"].notna().map({True: "remplacé", False: "actif"}),
+    État=[_state(row) for row in loads.itertuples()],
+    loaded_by=loads["loaded_by"].map(_by),
 )[
     [
         "load_id",
@@ -36,6 +68,7 @@ table = loads.assign(
         "source_label",
         "file_name",
         "loaded_at",
+        "loaded_by",
         "rows_read",
         "rows_loaded",
         "rows_rejected",
@@ -47,6 +80,7 @@ table = loads.assign(
         "source_label": "Source",
         "file_name": "Fichier",
         "loaded_at": "Chargé le",
+        "loaded_by": "Chargé par",
         "rows_read": "Lignes lues",
         "rows_loaded": "Chargées",
         "rows_rejected": "Rejetées",
@@ -55,9 +89,11 @@ table = loads.assign(
 st.subheader("Chargements")
 ui.table_with_downloads(table, "chargements", key="loads")
 
-with_rejects = loads[loads["rows_rejected"] > 0]
+with_rejects = loads[(loads["rows_rejected"] > 0) & loads["removed_at"].isna()]
 st.subheader("Lignes rejetées")
-if with_rejects.empty:
+if not may_see_rejects:
+    st.caption("Les lignes rejetées et leurs motifs sont visibles par les gestionnaires connectés.")
+elif with_rejects.empty:
     st.caption("Aucune ligne rejetée.")
 else:
     labels = {
@@ -76,57 +112,106 @@ else:
     ui.table_with_downloads(rejects, f"rejets-chargement-{chosen}", key="rejects")
 
 st.subheader("Charger un fichier")
-password = get_settings().upload_password
-if not password:
-    st.info(
-        "Le dépôt de fichiers depuis le tableau de bord est désactivé sur ce serveur. "
-        "L'administrateur peut l'activer avec la variable OBSERVATOIRE_UPLOAD_PASSWORD, ou "
-        "charger les fichiers en ligne de commande : « python -m etl load distributions "
-        "FICHIER »."
-    )
+if not may_manage:
+    if sign_in:
+        st.info(
+            "Le dépôt et le retrait de fichiers sont réservés aux gestionnaires : "
+            + (
+                f"votre compte ({fmt.md(who.shown_name)}) n'en fait pas partie."
+                if who.signed_in
+                else "connectez-vous (« Se connecter », dans la barre latérale)."
+            )
+        )
+    else:
+        st.info(
+            "Le dépôt de fichiers depuis le tableau de bord est désactivé sur ce serveur. "
+            "L'administrateur peut l'activer en configurant la connexion (gestionnaires, "
+            "OBSERVATOIRE_GESTIONNAIRES) ou la variable OBSERVATOIRE_UPLOAD_PASSWORD, ou "
+            "charger les fichiers en ligne de commande : « python -m etl load distributions "
+            "FICHIER »."
+        )
     st.stop()
 
+# From here on: a gestionnaire (signed in), or the shared-password fallback.
+uploader = who.email if sign_in else auth.PASSWORD_UPLOADER
+guard = None if sign_in else auth.password_guard()
+if guard is not None and guard.locked_for_s() > 0:
+    st.warning(guard.message("locked"))
+
+
+def _password_ok(given: str | None) -> bool:
+    """Sign-in mode: the role, already checked. Password mode: the guard's verdict."""
+    if guard is None:
+        return True
+    outcome = guard.check(given or "", password)
+    if outcome != "ok":
+        st.error(guard.message(outcome))
+    return outcome == "ok"
+
+
+_FLASH = "_data_page_messages"
+
+
+def _flash(kind: str, text: str) -> None:
+    """A message to show after the rerun that refreshes the tables (this session only)."""
+    st.session_state.setdefault(_FLASH, []).append((kind, text))
+
+
+for flash_kind, flash_text in st.session_state.pop(_FLASH, []):
+    getattr(st, flash_kind)(flash_text)
+
+limit_mb = settings.upload_max_mb
 with st.form("upload"):
     kind = st.selectbox("Type de fichier", list(KIND_LABELS), format_func=KIND_LABELS.get)
-    uploaded = st.file_uploader("Fichier CSV ou Excel", type=["csv", "txt", "xlsx"])
+    uploaded = st.file_uploader(
+        f"Fichier CSV ou Excel ({limit_mb} Mo au plus)", type=["csv", "txt", "xlsx"]
+    )
     label = st.text_input("Source (par défaut : le nom du fichier)")
     sheet = st.text_input("Feuille Excel (par défaut : la première)")
     annee = st.text_input("Millésime des indicateurs, quand le fichier ne le dit pas (AAAA)")
     replace = st.checkbox("Remplacer le chargement précédent de cette source (correction)")
-    given = st.text_input("Mot de passe de dépôt", type="password")
+    given = (
+        None
+        if guard is None
+        else st.text_input("Mot de passe de dépôt", type="password", key="upload_password")
+    )
     submitted = st.form_submit_button("Charger")
 
-if submitted:
-    if not hmac.compare_digest(given.encode(), password.encode()):
-        st.error("Mot de passe de dépôt incorrect.")
-    elif uploaded is None:
+if submitted and _password_ok(given):
+    if uploaded is None:
         st.error("Choisissez un fichier à charger.")
+    elif refusal := uploads.too_large(uploaded.size, limit_mb):
+        st.error(refusal)
     elif annee.strip() and not (annee.strip().isdigit() and len(annee.strip()) == 4):
         st.error("Millésime invalide : indiquez une année sur quatre chiffres (ex. 2021).")
     else:
+        name = uploads.display_name(uploaded.name)  # a label, never a path
         warehouse.READER.release()  # this process's kept read connection would block the load
         try:
             result = load_file(
                 warehouse.db_path(),
                 kind,
                 uploaded.getvalue(),
-                file_name=uploaded.name,
+                file_name=name,
                 source_label=label or None,
                 replace=replace,
                 sheet=sheet or None,
-                timeout_s=get_settings().lock_timeout_s,
+                timeout_s=settings.lock_timeout_s,
                 year=int(annee) if annee.strip() else None,
+                loaded_by=uploader,
             )
         except EtlError as error:
             st.error(f"Fichier refusé : {fmt.md(error)}")
         else:
             if result.already_loaded:
-                st.info(
+                _flash(
+                    "info",
                     f"Ce fichier est déjà chargé (chargement n° {result.load_id}) : "
-                    "rien n'a changé."
+                    "rien n'a changé.",
                 )
             else:
-                st.success(
+                _flash(
+                    "success",
                     f"Chargement n° {result.load_id} : "
                     f"{fmt.number(result.rows_read)} lignes lues, "
                     f"{fmt.number(result.rows_loaded)} chargées, "
@@ -137,7 +222,49 @@ if submitted:
                         if result.rows_skipped
                         else ""
                     )
-                    + "."
+                    + ".",
                 )
             for message in result.messages:
-                st.caption(fmt.md(message))
+                _flash("caption", fmt.md(message))
+            st.rerun()  # the tables above show the new load
+
+st.subheader("Retirer un chargement")
+removable = loads[live & ~loads["kind"].isin(list(PROTECTED_KINDS))]
+if removable.empty:
+    st.caption("Aucun chargement de fichier à retirer.")
+    st.stop()
+choices = {
+    int(row.load_id): f"n° {row.load_id} — {KIND_NAMES.get(row.kind, row.kind)}, "
+    f"{row.source_label} ({row.file_name})"
+    for row in removable.itertuples()
+}
+with st.form("unload"):
+    chosen_load = st.selectbox("Chargement", list(choices), format_func=choices.get)
+    confirmed = st.checkbox(
+        "Je confirme : ses lignes et ses rejets seront supprimés (la ligne de l'historique "
+        "reste, marquée « retiré »)"
+    )
+    given_for_unload = (
+        None
+        if guard is None
+        else st.text_input("Mot de passe de dépôt", type="password", key="unload_password")
+    )
+    remove = st.form_submit_button("Retirer")
+
+if remove and _password_ok(given_for_unload):
+    if not confirmed:
+        st.error("Cochez la confirmation pour retirer ce chargement.")
+    else:
+        warehouse.READER.release()
+        try:
+            removed = unload(
+                warehouse.db_path(),
+                int(chosen_load),
+                removed_by=uploader,
+                timeout_s=settings.lock_timeout_s,
+            )
+        except EtlError as error:
+            st.error(f"Retrait refusé : {fmt.md(error)}")
+        else:
+            _flash("success", fmt.md(describe_unload(removed)))
+            st.rerun()

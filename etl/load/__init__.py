@@ -61,12 +61,14 @@ def load_file(
     sheet: str | None = None,
     timeout_s: float = 30.0,
     year: int | None = None,
+    loaded_by: str | None = None,
 ) -> LoadResult:
     """Load one file into the warehouse, in one transaction; see the module docstring.
 
     Raises FileRefused (one French sentence) when the whole file is refused; the warehouse is
     then left exactly as it was. Rows breaking a rule are recorded in ``rejected_rows``.
     ``year`` (--annee): the vintage of need-side indicators when the file does not say it.
+    ``loaded_by``: who loads it, recorded in the ledger (signed-in e-mail, or « cli »).
     """
     from etl import need  # the need-side kinds (issue #13) have their own loaders
 
@@ -81,6 +83,7 @@ def load_file(
             sheet=sheet,
             year=year,
             timeout_s=timeout_s,
+            loaded_by=loaded_by,
         )
     if kind not in schemas.CONTRACTS:
         raise EtlError(
@@ -135,7 +138,7 @@ def load_file(
             row[0]
             for row in con.execute(
                 "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-                "AND replaced_at IS NULL ORDER BY load_id",
+                "AND replaced_at IS NULL AND removed_at IS NULL ORDER BY load_id",
                 [kind, label],
             ).fetchall()
         ]
@@ -165,6 +168,7 @@ def load_file(
             digest=digest,
             rows_read=result.rows_read,
             previous=previous,
+            loaded_by=loaded_by,
         )
         result.rows_loaded = result.rows_read - result.rows_rejected
         result.replaced_loads = previous

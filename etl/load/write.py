@@ -40,6 +40,7 @@ def write_load(
     digest: str,
     rows_read: int,
     previous: list[int],
+    loaded_by: str | None = None,
 ) -> tuple[int, int]:
     """Write the staged rows (view ``stg``) in one transaction; return (load id, rows
     rejected). A DuckDB failure (disk full, damaged warehouse…) is rolled back and said in
@@ -51,7 +52,10 @@ def write_load(
             con.execute(f"UPDATE loads SET replaced_at = now() WHERE load_id IN ({marks})")
             con.execute(f"DELETE FROM {contract.table} WHERE load_id IN ({marks})")
         load_id = record(
-            con, LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest)
+            con,
+            LoadRecord(
+                kind=kind, file_name=name, source_label=label, sha256=digest, loaded_by=loaded_by
+            ),
         )
         # Lookups, distinct values and per-row checks are all keyed by row number: the
         # order in which their rows are stored does not matter (less memory, parallel).

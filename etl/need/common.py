@@ -370,6 +370,7 @@ def load_need_file(
     sheet: str | None = None,
     year: int | None = None,
     timeout_s: float = 30.0,
+    loaded_by: str | None = None,
 ):
     """Load one need-side file with the guarantees of etl/load/'s load_file: the file is
     read and its layout recognised before the warehouse is touched (a refusal leaves it as
@@ -406,7 +407,7 @@ def load_need_file(
             row[0]
             for row in con.execute(
                 "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-                "AND replaced_at IS NULL ORDER BY load_id",
+                "AND replaced_at IS NULL AND removed_at IS NULL ORDER BY load_id",
                 [kind, label],
             ).fetchall()
         ]
@@ -425,7 +426,13 @@ def load_need_file(
                 con,
                 kind,
                 parsed,
-                LoadRecord(kind=kind, file_name=name, source_label=label, sha256=digest),
+                LoadRecord(
+                    kind=kind,
+                    file_name=name,
+                    source_label=label,
+                    sha256=digest,
+                    loaded_by=loaded_by,
+                ),
                 previous,
             )
             con.commit()
@@ -490,7 +497,8 @@ def load_reference_file(
     previous = [
         row[0]
         for row in con.execute(
-            "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? AND replaced_at IS NULL",
+            "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
+            "AND replaced_at IS NULL AND removed_at IS NULL",
             [kind, label],
         ).fetchall()
     ]

@@ -9,4 +9,4 @@ SELECT
         (SELECT max(date) FROM distribution_days), (SELECT max(date) FROM funding),
         (SELECT max(date) FROM conseillers)
     ) AS last_date,
-    (SELECT max(loaded_at) FROM loads WHERE replaced_at IS NULL) AS last_load
+    (SELECT max(loaded_at) FROM loads WHERE replaced_at IS NULL AND removed_at IS NULL) AS last_load

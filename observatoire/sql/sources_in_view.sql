@@ -9,7 +9,7 @@ WHERE s.id IN (
 UNION ALL
 SELECT CASE WHEN l.is_demo THEN 'demo' ELSE 'fichier' END, l.source_label, NULL, max(l.loaded_at)::DATE
 FROM loads l
-WHERE l.replaced_at IS NULL
+WHERE l.replaced_at IS NULL AND l.removed_at IS NULL
   AND l.kind NOT IN ('reference', 'boundaries')
   AND ($include_demo OR NOT l.is_demo)
 GROUP BY ALL
