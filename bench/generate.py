@@ -146,7 +146,7 @@ JOIN com c ON c.code = coalesce(m.only_commune, (SELECT code FROM com WHERE k = 
 """
 
 CONSEILLERS_SQL = f"""
-INSERT INTO conseillers
+INSERT INTO conseillers (date, commune_code, programme_id, posts, structure_type, is_demo, load_id)
 SELECT DATE '2021-03-24' + ({_h("i", 21)} % (DATE '{OPEN_END}' - DATE '2021-03-24' + 1))::INTEGER,
        c.code, 'conseillers-numeriques', 1,
        CASE WHEN {_u("i", 22)} < 0.7 THEN 'publique' ELSE 'privée' END, true, $load_id

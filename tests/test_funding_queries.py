@@ -49,7 +49,7 @@ def funding_db(empty_db, use_db):
     )
     summary.refresh(con, everything=True)  # as a load does
     con.execute(
-        """INSERT INTO conseillers VALUES
+        """INSERT INTO conseillers (date, commune_code, programme_id, posts, structure_type, is_demo, load_id) VALUES
         ('2021-04-01', '93008', 'conseillers-numeriques', 1, 'publique', false, 99),
         ('2021-04-01', '93001', 'conseillers-numeriques', 1, 'publique', false, 99)"""
     )

@@ -53,7 +53,7 @@ def small_db(empty_db, use_db, monkeypatch):
         "('2020-12-01', 'État', 'emmaus-connect-2020', '93015', NULL, 900, 'X', false, 99)"
     )
     con.execute(
-        "INSERT INTO conseillers VALUES "
+        "INSERT INTO conseillers (date, commune_code, programme_id, posts, structure_type, is_demo, load_id) VALUES "
         "('2021-04-01', '93015', 'conseillers-numeriques', 1, 'publique', false, 99)"
     )
     con.close()

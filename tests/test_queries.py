@@ -39,7 +39,7 @@ def tiny_db(empty_db, monkeypatch):
         ('2021-01-01', 'EPT Est Ensemble', 'conseillers-numeriques', NULL, '200057875', 50, 'Y', false, 99)"""
     )
     con.execute(
-        "INSERT INTO conseillers VALUES ('2021-04-01', '93008', 'conseillers-numeriques', 1, 'publique', false, 99)"
+        "INSERT INTO conseillers (date, commune_code, programme_id, posts, structure_type, is_demo, load_id) VALUES ('2021-04-01', '93008', 'conseillers-numeriques', 1, 'publique', false, 99)"
     )
     con.close()
     monkeypatch.setenv("OBSERVATOIRE_DB", str(empty_db))
@@ -137,7 +137,7 @@ def test_new_load_is_seen_at_next_query(tiny_db):
     warehouse.READER.release()  # as an upload from this process does (see views/data.py)
     con = duckdb.connect(str(tiny_db))
     con.execute(
-        "INSERT INTO conseillers VALUES ('2021-05-01', '93048', 'conseillers-numeriques', 2, 'publique', false, 99)"
+        "INSERT INTO conseillers (date, commune_code, programme_id, posts, structure_type, is_demo, load_id) VALUES ('2021-05-01', '93048', 'conseillers-numeriques', 2, 'publique', false, 99)"
     )
     con.close()
     assert warehouse.key_figures(Filters())["conseiller_posts"] == 3
