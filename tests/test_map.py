@@ -116,7 +116,8 @@ def test_choices_round_trip_and_lenient_parsing():
     odd = map_choices.MapChoices.from_query(
         {"niveau": "region", "indicateur": "postes", "normalisation": "objectif", "classes": "x"}
     )
-    assert odd == map_choices.MapChoices(indicator="postes")
+    assert odd == map_choices.MapChoices(indicator="postes").checked()
+    assert (odd.norm, odd.method) == ("brut", "quantiles")  # the indicator's defaults
     progress = map_choices.MapChoices.from_query({"indicateur": "objectif"})
     assert progress.norm == "objectif"
     assert map_choices.MapChoices.from_widgets(choices.widget_state()) == choices
