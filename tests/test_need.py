@@ -326,7 +326,7 @@ def test_places_summary_agrees_with_the_state_of_each_place(empty_db, use_db):
         assert summary["to_update"] == states.get("à actualiser", 0)
         assert summary["to_check"] == states.get("à vérifier", 0)
         assert summary["undated"] == states.get("date inconnue", 0)
-    assert 0 < summary["to_check"] and 0 < summary["to_update"]  # both occur in 2023
+    assert summary["to_check"] > 0 and summary["to_update"] > 0  # both occur in 2023
     shown = warehouse.territory_places(Filters(), limit=5)
     assert len(shown) == 5 and shown["date_maj"].is_monotonic_decreasing
     caption = sheet.places_caption(summary)
