@@ -205,6 +205,12 @@ def needs_formats(table: pd.DataFrame) -> dict:
     return {column: (lambda v: fmt.number(v, 1)) for column in numbers}
 
 
+def _first_upper(text: str) -> str:
+    """« absence de couverture 4G » → « Absence de couverture 4G » (str.capitalize would
+    lower the G)."""
+    return text[:1].upper() + text[1:]
+
+
 def subscores(
     territory: pd.DataFrame, ept: pd.DataFrame | None, departement: pd.DataFrame
 ) -> pd.DataFrame:
@@ -222,7 +228,7 @@ def subscores(
     frame = pd.DataFrame(
         {
             "indicator": scores["indicator"],
-            "label": scores["label"].str.removeprefix("IFN – ").str.capitalize(),
+            "label": [_first_upper(label.removeprefix("IFN – ")) for label in scores["label"]],
             "value": scores["indicator"].map(own).astype(float),
             "ept": scores["indicator"].map(theirs).astype(float),
             "departement": scores["value"].astype(float),
