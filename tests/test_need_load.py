@@ -536,3 +536,37 @@ def test_cli_load_indicateurs_prints_summary_and_exit_codes(empty_db):
     assert refused.returncode == 1 and "est refusé" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert run("load", "indicateurs").returncode == 2
+
+
+def test_catalogue_kept_when_the_load_that_described_it_is_replaced(empty_db, tmp_path):
+    path = tmp_path / "ifn.csv"
+    path.write_text("name,division,code,total\nAubervilliers,city,93001,5.2\n", encoding="utf-8")
+    first = load_file(empty_db, "indicateurs", path, source_label="IFN", year=2023)
+    assert q(empty_db, "SELECT load_id FROM indicators WHERE id = 'ifn'") == [(first.load_id,)]
+    load_file(
+        empty_db,
+        "indicateurs",
+        DATA / "filosofi_tp60_2021_cp1252.csv",
+        source_label="IFN",
+        replace=True,
+    )
+    # The shipped IFN still has values: its catalogue row is back, with the defaults.
+    assert q(empty_db, "SELECT label, unit, source FROM indicators WHERE id = 'ifn'") == [
+        (
+            "Indice de fragilité numérique (total)",
+            "score",
+            "La MedNum – Indice de fragilité numérique",
+        )
+    ]
+
+
+def test_personal_data_columns_never_loaded_as_indicators(empty_db):
+    data = "codgeo;libgeo;telephone_referent;part_fibre\n93001;Aubervilliers;0601020304;97\n"
+    result = load_file(empty_db, "indicateurs", data.encode(), file_name="odt.csv")
+    assert q(
+        empty_db,
+        "SELECT DISTINCT indicator FROM indicator_values WHERE load_id = ?",
+        [result.load_id],
+    ) == [("part_fibre",)]
+    assert any("telephone_referent" in m and "personnelles" in m for m in result.messages)
+    assert "0601020304" not in str(snapshot(empty_db))

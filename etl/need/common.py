@@ -341,6 +341,10 @@ def write(
     for r in parsed.catalogue:
         r["load_id"] = load_id
     _insert(con, "indicators", parsed.catalogue)
+    if kind == "indicateurs" and previous:
+        from etl.need.indicators import repair_catalogue
+
+        repair_catalogue(con)
     if parsed.rejects:
         con.executemany(
             'INSERT INTO rejected_rows (load_id, row_number, "column", value, reason) '

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from etl.need import common, layouts
 from etl.need.common import BAD, SECRET, Context, Parsed, Table, clean, code_of
 from etl.need.layouts import Layout
-from etl.schemas import header_key
+from etl.schemas import header_key, personal_data_kind
 
 KIND = "indicateurs"
 MEDNUM = "La MedNum – Indice de fragilité numérique"
@@ -203,6 +203,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     unknown: dict[str, dict] = {}  # id → {"label", "unit", "values"}
     consumed = {i for i in (code_i, name_i, division_i, year_i) if i is not None}
     text_columns: list[str] = []
+    personal: list[str] = []
 
     # Columns of the wide layouts: direct indicators, derived ones, unknown numeric ones.
     direct: dict[int, tuple[str, int | None]] = {}
@@ -224,6 +225,8 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
                 or key in layouts.NAME_KEYS
             ):
                 pass
+            elif key not in ALIASES and personal_data_kind(key) is not None:
+                personal.append(table.headers[i])  # never read, even when numeric
             elif key in ALIASES:
                 direct[i] = (ALIASES[key], None)
             else:
@@ -503,6 +506,12 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             )
             + " (voir docs/chargement.md)."
         )
+    if personal:
+        p.messages.append(
+            "Colonnes de données personnelles supprimées avant tout enregistrement : "
+            + ", ".join(f"« {h} »" for h in personal)
+            + "."
+        )
     if text_columns:
         p.messages.append(
             "Colonnes non numériques ignorées : "
@@ -527,3 +536,37 @@ def load(db, path_or_bytes, **kwargs):
         synonyms=layouts.INDICATOR_HEADERS,
         **kwargs,
     )
+
+
+def repair_catalogue(con) -> None:
+    """Every indicator with values keeps a catalogue row: when the load that last described
+    it is replaced, the description goes back to the defaults (known indicators) or to a
+    plain count (unknown ones), owned by the oldest load still holding values."""
+    orphans = con.execute(
+        """SELECT indicator, min(load_id), min(year), max(year) FROM indicator_values
+           WHERE indicator NOT IN (SELECT id FROM indicators) GROUP BY indicator"""
+    ).fetchall()
+    for ident, load_id, low, high in orphans:
+        entry = CATALOGUE.get(ident) or _catalogue_unknown(ident, ident, None, [])
+        if not entry["source"]:
+            entry = {**entry, "source": "fichier chargé"}
+        vintage = None if low is None else (str(low) if low == high else f"{low}-{high}")
+        if ident.startswith("ifn") and vintage is None:
+            vintage = IFN_VINTAGE
+        con.execute(
+            "INSERT INTO indicators (id, label, unit, scale_min, scale_max, direction, measure, "
+            "grp, source, vintage, load_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ident,
+                entry["label"],
+                entry["unit"],
+                entry["scale_min"],
+                entry["scale_max"],
+                entry["direction"],
+                entry["measure"],
+                entry["grp"],
+                entry["source"],
+                vintage,
+                load_id,
+            ],
+        )
