@@ -205,6 +205,12 @@ def needs_formats(table: pd.DataFrame) -> dict:
     return {column: (lambda v: fmt.number(v, 1)) for column in numbers}
 
 
+def _first_upper(text: str) -> str:
+    """« absence de couverture 4G » → « Absence de couverture 4G » (str.capitalize would
+    lower the G)."""
+    return text[:1].upper() + text[1:]
+
+
 def subscores(
     territory: pd.DataFrame, ept: pd.DataFrame | None, departement: pd.DataFrame
 ) -> pd.DataFrame:
@@ -222,7 +228,7 @@ def subscores(
     frame = pd.DataFrame(
         {
             "indicator": scores["indicator"],
-            "label": scores["label"].str.removeprefix("IFN – ").str.capitalize(),
+            "label": [_first_upper(label.removeprefix("IFN – ")) for label in scores["label"]],
             "value": scores["indicator"].map(own).astype(float),
             "ept": scores["indicator"].map(theirs).astype(float),
             "departement": scores["value"].astype(float),
@@ -268,22 +274,39 @@ def places_table(places: pd.DataFrame, today: date) -> pd.DataFrame:
 PLACES_FORMATS = {"Mise à jour": fmt.french_date}
 
 
-def places_caption(places: pd.DataFrame, today: date) -> str:
-    """How old the places are: « 6 lieux, mis à jour du 01/02/2020 au 01/07/2022 (sources :
-    …) ; 6 à actualiser (mise à jour de plus de 18 mois), 0 à vérifier (plus de 12 mois). »"""
-    if places.empty:
+def state_limits(today: date) -> tuple[date, date]:
+    """(check_before, update_before): a place updated before the first is « à vérifier »,
+    before the second « à actualiser » (place_state's rule, for the SQL summary)."""
+    now = pd.Timestamp(today)
+    check = (now - pd.DateOffset(months=PLACE_CHECK_MONTHS)).date()
+    update = (now - pd.DateOffset(months=PLACE_UPDATE_MONTHS)).date()
+    return check, update
+
+
+# The most recently updated places shown on screen (the downloads hold them all).
+PLACES_SHOWN = 500
+
+
+def places_caption(summary: Mapping) -> str:
+    """How old the places are (warehouse.territory_places_summary): « 6 lieux, mis à jour du
+    01/02/2020 au 07/07/2022 (sources : …) ; 6 à actualiser (mise à jour de plus de 18
+    mois), 0 à vérifier (plus de 12 mois). »"""
+    count = int(summary.get("places") or 0)
+    if not count:
         return "Aucun lieu de médiation numérique connu sur ce territoire."
-    states = pd.Series([place_state(d, today) for d in places["date_maj"]])
-    dates = pd.to_datetime(places["date_maj"]).dropna()
     span = (
-        f", mis à jour du {fmt.french_date(dates.min())} au {fmt.french_date(dates.max())}"
-        if not dates.empty
+        f", mis à jour du {fmt.french_date(summary['oldest'])} au "
+        f"{fmt.french_date(summary['newest'])}"
+        if summary.get("newest") is not None and not pd.isna(summary["newest"])
         else ""
     )
-    sources = ", ".join(sorted(set(places["source"].dropna())))
+    sources = ", ".join(list(summary.get("sources", [])))
+    undated = int(summary.get("undated") or 0)
     return (
-        f"{fmt.plural(len(places), 'lieu', 'lieux')}{span} (sources : {sources}) ; "
-        f"{fmt.number((states == 'à actualiser').sum())} à actualiser (mise à jour de plus "
-        f"de {PLACE_UPDATE_MONTHS} mois), {fmt.number((states == 'à vérifier').sum())} à "
-        f"vérifier (plus de {PLACE_CHECK_MONTHS} mois)."
+        f"{fmt.plural(count, 'lieu', 'lieux')}{span} (sources : {sources}) ; "
+        f"{fmt.number(summary['to_update'])} à actualiser (mise à jour de plus de "
+        f"{PLACE_UPDATE_MONTHS} mois), {fmt.number(summary['to_check'])} à vérifier (plus de "
+        f"{PLACE_CHECK_MONTHS} mois)"
+        + (f", {fmt.number(undated)} sans date" if undated else "")
+        + "."
     )

@@ -413,10 +413,29 @@ def need_by_territory(
     return query("need_by_territory", level=level, indicator=indicator, include_demo=include_demo)
 
 
-def territory_places(filters: Filters) -> pd.DataFrame:
-    """The places of digital mediation of the filters' territory: name, commune, address,
-    programmes, services, date_maj, source, is_demo."""
-    return query("territory_places", filters)
+def territory_places(filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The places of digital mediation of the filters' territory, the most recently updated
+    first: name, commune, address, programmes, services, date_maj, source, is_demo. The
+    `limit` first (cached, for the screen), or all of them (limit None: not cached, for a
+    download on click)."""
+    if limit is None:
+        return run("territory_places", filters.params() | {"limit": None})
+    return query("territory_places", filters, limit=int(limit))
+
+
+def territory_places_summary(filters: Filters, check_before: date, update_before: date) -> dict:
+    """places, oldest, newest, to_update (updated before update_before), to_check (before
+    check_before, not to_update), undated, sources — over every place of the territory."""
+    return (
+        query(
+            "territory_places_summary",
+            filters,
+            check_before=check_before,
+            update_before=update_before,
+        )
+        .iloc[0]
+        .to_dict()
+    )
 
 
 # Données page ------------------------------------------------------------------------------

@@ -313,3 +313,21 @@ def test_sheet_needs_table_and_subscores(empty_db, use_db):
     assert "10 (plus fragile)" in figure.layout.xaxis.title.text
     assert [t.name for t in figure.data] == ["Saint-Denis", "EPT", "Seine-Saint-Denis"]
     json.dumps(figure.to_plotly_json(), default=str)  # serialisable for the export
+
+
+def test_places_summary_agrees_with_the_state_of_each_place(empty_db, use_db):
+    use_db(empty_db)
+    today = date(2023, 6, 1)
+    for filters in (Filters(communes=(SAINT_DENIS,)), Filters(ept=PLAINE_COMMUNE), Filters()):
+        places = warehouse.territory_places(filters)
+        summary = warehouse.territory_places_summary(filters, *sheet.state_limits(today))
+        states = sheet.places_table(places, today)["État"].value_counts()
+        assert summary["places"] == len(places)
+        assert summary["to_update"] == states.get("à actualiser", 0)
+        assert summary["to_check"] == states.get("à vérifier", 0)
+        assert summary["undated"] == states.get("date inconnue", 0)
+    assert summary["to_check"] > 0 and summary["to_update"] > 0  # both occur in 2023
+    shown = warehouse.territory_places(Filters(), limit=5)
+    assert len(shown) == 5 and shown["date_maj"].is_monotonic_decreasing
+    caption = sheet.places_caption(summary)
+    assert caption.startswith("70 lieux, mis à jour du 01/01/2020 au 15/11/2022")

@@ -192,15 +192,18 @@ else:
             reading=need_charts.subscores_reading(scores, sheet_name),
         )
 st.markdown("**Lieux de médiation numérique**")
-places = warehouse.territory_places(scoped)
 today = date.today()
-st.caption(sheet.places_caption(places, today))
-if not places.empty:
+places = warehouse.territory_places_summary(scoped, *sheet.state_limits(today))
+st.caption(sheet.places_caption(places))
+if places["places"]:
     ui.table_with_downloads(
-        sheet.places_table(places, today),
+        sheet.places_table(warehouse.territory_places(scoped, limit=sheet.PLACES_SHOWN), today),
         f"lieux-{code}",
         key="sheet_places",
         formats=sheet.PLACES_FORMATS,
+        max_rows=sheet.PLACES_SHOWN,
+        total_rows=int(places["places"]),
+        all_rows=lambda: sheet.places_table(warehouse.territory_places(scoped), today),
     )
 
 st.subheader("Les enregistrements")

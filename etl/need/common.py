@@ -28,6 +28,11 @@ from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, update_counts
 from etl.schemas import header_key
 
+# What a kind must repair once a --replace has retired its previous loads, registered by the
+# kind's module (etl/need/indicators.py: the catalogue) so that this module imports none of
+# them (no import cycle).
+AFTER_REPLACE: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+
 # INSEE and other producers mark a value they may not publish (statistical secrecy, not
 # available, not significant, not concerned): never a number.
 SECRET_MARKERS = {"s", "nd", "ns", "nc", "so", "-", "–", "n.d.", "secret"}
@@ -341,10 +346,8 @@ def write(
     for r in parsed.catalogue:
         r["load_id"] = load_id
     _insert(con, "indicators", parsed.catalogue)
-    if kind == "indicateurs" and previous:
-        from etl.need.indicators import repair_catalogue
-
-        repair_catalogue(con)
+    if previous and kind in AFTER_REPLACE:
+        AFTER_REPLACE[kind](con)
     if parsed.rejects:
         con.executemany(
             'INSERT INTO rejected_rows (load_id, row_number, "column", value, reason) '

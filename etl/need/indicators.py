@@ -570,3 +570,6 @@ def repair_catalogue(con) -> None:
                 load_id,
             ],
         )
+
+
+common.AFTER_REPLACE["indicateurs"] = repair_catalogue

@@ -158,7 +158,7 @@ def subscore_bars(frame: pd.DataFrame, title: str, territory: str) -> go.Figure:
         marker_color=PALETTE[0],
         text=[fmt.number(v, 1) for v in data["value"]],
         textposition="inside",
-        insidetextanchor="end",
+        insidetextanchor="start",  # the EPT and département markers sit near the bar's end
         textfont={"color": "white"},
         hovertemplate=f"{territory} – %{{y}} : %{{x:.1f}} / 10<extra></extra>",
     )

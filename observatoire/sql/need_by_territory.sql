@@ -7,7 +7,7 @@
 -- mean of the communes' rates per 1 000. Communes without a value are left out of both
 -- sums; `communes` says how many communes made the value.
 WITH latest AS (
-    SELECT indicator, max(year) AS year
+    SELECT indicator, coalesce(max(year), -1) AS year
     FROM indicator_values
     WHERE ($include_demo OR NOT is_demo) AND ($indicator IS NULL OR indicator = $indicator)
     GROUP BY indicator
@@ -15,24 +15,31 @@ WITH latest AS (
 base AS (
     SELECT CASE $level WHEN 'commune' THEN c.code WHEN 'ept' THEN c.ept_code
                 ELSE '93' END AS code,
-           CASE $level WHEN 'commune' THEN c.name WHEN 'ept' THEN e.name
-                ELSE 'Seine-Saint-Denis' END AS name,
            v.indicator, v.year, c.population,
            CASE WHEN i.measure = 'effectif' THEN v.value * 1000 / c.population
                 ELSE v.value END AS value,
            v.merged_from, v.is_demo
     FROM indicator_values v
-    JOIN latest l ON l.indicator = v.indicator AND l.year IS NOT DISTINCT FROM v.year
+    JOIN latest l ON l.indicator = v.indicator AND l.year = coalesce(v.year, -1)
     JOIN indicators i ON i.id = v.indicator
     JOIN communes c ON c.code = v.commune_code
-    JOIN epts e ON e.code = c.ept_code
     WHERE ($include_demo OR NOT v.is_demo) AND c.population > 0
+),
+agg AS (
+    SELECT code, indicator, any_value(year) AS year,
+           sum(value * population) / sum(population) AS value,
+           sum(population)::BIGINT AS population, count(*) AS communes,
+           string_agg(DISTINCT merged_from, ' ; ') AS merged_from, bool_or(is_demo) AS has_demo
+    FROM base
+    GROUP BY code, indicator
+),
+names AS (
+    SELECT code, name FROM communes WHERE $level = 'commune'
+    UNION ALL SELECT code, name FROM epts WHERE $level = 'ept'
+    UNION ALL SELECT '93', 'Seine-Saint-Denis' WHERE $level = 'departement'
 )
-SELECT b.code, b.name, b.indicator, i.label, i.unit, i.scale_min, i.scale_max, i.direction,
-       i.measure, i.grp, i.source, i.vintage, any_value(b.year) AS year,
-       sum(b.value * b.population) / sum(b.population) AS value,
-       sum(b.population)::BIGINT AS population, count(*) AS communes,
-       string_agg(DISTINCT b.merged_from, ' ; ') AS merged_from, bool_or(b.is_demo) AS has_demo
-FROM base b JOIN indicators i ON i.id = b.indicator
-GROUP BY ALL
-ORDER BY b.code, i.grp, b.indicator
+SELECT a.code, n.name, a.indicator, i.label, i.unit, i.scale_min, i.scale_max, i.direction,
+       i.measure, i.grp, i.source, i.vintage, a.year, a.value, a.population, a.communes,
+       a.merged_from, a.has_demo
+FROM agg a JOIN indicators i ON i.id = a.indicator JOIN names n ON n.code = a.code
+ORDER BY a.code, i.grp, a.indicator

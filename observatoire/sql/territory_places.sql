@@ -1,5 +1,6 @@
 -- Places of digital mediation (lieux, issue #13) in the territory of the global filters
--- ($ept, $communes), with their date of update; by commune, then name.
+-- ($ept, $communes): the $limit most recently updated (all of them when NULL, for a
+-- download), then by commune and name.
 SELECT l.nom AS name, c.name AS commune,
        nullif(trim(concat_ws(' ', nullif(trim(l.adresse), ''), l.code_postal)), '') AS address,
        array_to_string(l.programmes, ', ') AS programmes,
@@ -9,4 +10,5 @@ FROM lieux l JOIN communes c ON c.code = l.commune_code
 WHERE ($ept IS NULL OR c.ept_code = $ept)
   AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
   AND ($include_demo OR NOT l.is_demo)
-ORDER BY c.name, l.nom, l.id
+ORDER BY l.date_maj DESC NULLS LAST, c.name, l.nom, l.id
+LIMIT $limit

@@ -38,6 +38,7 @@ def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     annotations = " ".join(page.locator(".js-plotly-plot .annotation-text").all_text_contents())
     assert "Médiane du besoin" in annotations and "Médiane de l'aide" in annotations
     assert page.get_by_text("Communes prioritaires").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
     full_screenshot(page, "need-page.png", height=2000)
     page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
     wait_for_app(page)
@@ -64,4 +65,6 @@ def test_sheet_needs_section_in_browser(streamlit_server, browser_page):
     assert any("Sous-scores" in t for t in titles)
     assert page.get_by_text("pondérée par la population").count() >= 1
     assert page.get_by_text("Lieux de médiation numérique").count() >= 1
+    page.get_by_text("lieux, mis à jour du").wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
     full_screenshot(page, "sheet-needs.png", height=5200)

@@ -1,0 +1,14 @@
+-- How many places of digital mediation the territory of the global filters has, how old
+-- their updates are (before $check_before: « à vérifier » or worse; before $update_before:
+-- « à actualiser »), and their sources; read whole, whatever the number shown.
+SELECT count(*) AS places,
+       min(l.date_maj) AS oldest, max(l.date_maj) AS newest,
+       count(*) FILTER (WHERE l.date_maj < $update_before) AS to_update,
+       count(*) FILTER (WHERE l.date_maj < $check_before AND l.date_maj >= $update_before)
+           AS to_check,
+       count(*) FILTER (WHERE l.date_maj IS NULL) AS undated,
+       coalesce(list_sort(list_distinct(list(l.source))), []) AS sources
+FROM lieux l JOIN communes c ON c.code = l.commune_code
+WHERE ($ept IS NULL OR c.ept_code = $ept)
+  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
+  AND ($include_demo OR NOT l.is_demo)
