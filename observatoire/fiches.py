@@ -65,8 +65,9 @@ def write_zip(
     # Keep the read-only connection open between two fiches (a writer waiting for the file
     # still makes it let go at once): reopening the file for each fiche costs more than
     # the queries themselves.
-    idle = warehouse.READER.IDLE_S
-    warehouse.READER.IDLE_S = max(idle, 30.0)
+    reader = warehouse.READER
+    own = vars(reader).get("IDLE_S")  # None: the class's value (which tests may change)
+    reader.IDLE_S = max(reader.IDLE_S, 30.0)
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for i, code in enumerate(codes, start=1):
@@ -79,8 +80,11 @@ def write_zip(
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
-        warehouse.READER.IDLE_S = idle
-        warehouse.READER.release()
+        if own is None:
+            del reader.IDLE_S
+        else:
+            reader.IDLE_S = own
+        reader.release()
     return names
 
 

@@ -308,6 +308,15 @@ def test_cli_writes_43_one_page_fiches(demo, tmp_path, capsys):
             assert "Source : " in text
 
 
+def test_cli_leaves_the_reader_as_it_was(demo, tmp_path):
+    """The batch keeps the connection open between fiches, then gives the reader back its
+    own idle delay (the class's, which other code may set)."""
+    assert "IDLE_S" not in vars(warehouse.READER)
+    fiches.write_zip(tmp_path / "one.zip", ept=PLAINE_COMMUNE)
+    assert "IDLE_S" not in vars(warehouse.READER)
+    assert not warehouse.READER.is_open
+
+
 def test_cli_one_ept_and_filters(demo, tmp_path):
     target = tmp_path / "gpge.zip"
     code = fiches.main(
