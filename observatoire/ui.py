@@ -86,15 +86,15 @@ def sidebar_filters() -> Filters:
         extent = warehouse.data_extent()
         first = _as_date(extent.get("first_date")) or date(2020, 1, 1)
         last = _as_date(extent.get("last_date")) or date.today()
-        left, right = st.columns(2)
-        left.date_input(
+        # One under the other: side by side, the sidebar's half width cut the date off.
+        st.date_input(
             "Du",
             key="f_du",
             min_value=date(2000, 1, 1),
             max_value=date.today(),
             format="DD/MM/YYYY",
         )
-        right.date_input(
+        st.date_input(
             "Au",
             key="f_au",
             min_value=date(2000, 1, 1),

@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Playwright's timeout; raise it on a loaded machine (OBSERVATOIRE_E2E_TIMEOUT_MS=120000).
+TIMEOUT_MS = int(os.environ.get("OBSERVATOIRE_E2E_TIMEOUT_MS", "30000"))
 
 
 def pytest_collection_modifyitems(items):
@@ -73,7 +75,7 @@ def browser_page(browser):
         viewport={"width": 1400, "height": 1000}, locale="fr-FR", accept_downloads=True
     )
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(TIMEOUT_MS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield page
     context.close()
@@ -95,5 +97,5 @@ def wait_for_app(page) -> None:
     page.wait_for_selector("[data-testid='stApp']")
     page.wait_for_selector("h1")
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
     )
