@@ -85,9 +85,9 @@ def test_upload_of_an_indicators_file_with_a_vintage(app, monkeypatch, demo_db):
     kind.set_value("indicateurs")
     data = (DATA.parent / "need" / "odt_part_75_ans.csv").read_bytes()
     at.file_uploader[0].set_value(("odt_part_75_ans.csv", data, "text/csv"))
-    at.text_input[-2].input("2020")  # « Millésime des indicateurs »
-    at.text_input[-1].input("secret")
-    at.button[-1].click().run()
+    next(t for t in at.text_input if t.label.startswith("Millésime")).input("2020")
+    next(t for t in at.text_input if t.label == "Mot de passe de dépôt").input("secret")
+    next(b for b in at.button if b.label == "Charger").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert "ignorées" in at.success[0].value

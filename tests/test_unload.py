@@ -171,7 +171,7 @@ def test_cli_unload_and_loaded_by_cli(demo_db):
 def test_migration_adds_the_columns_to_an_existing_ledger(tmp_path):
     """An older warehouse (its loads already there) gains loaded_by, removed_at, removed_by
     with NULL for the existing rows."""
-    from etl import migrations
+    from core import store as migrations
 
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
