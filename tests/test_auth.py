@@ -10,7 +10,6 @@ import pytest
 
 from core.settings import get_settings
 from observatoire import auth, uploads
-from tests.test_map_disclosure import small_db  # noqa: F401  (fixture)
 from tests.test_map_pages import COUBRON, _metrics, _overview, small_app  # noqa: F401
 
 DATA = Path(__file__).parent / "data" / "load"

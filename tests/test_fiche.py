@@ -15,8 +15,7 @@ import pytest
 
 from observatoire import fiche, fiches, fmt, ui, warehouse
 from observatoire.filters import Filters
-from tests.conftest import SHARED_REFERENCE
-from tests.test_map_disclosure import small_db  # noqa: F401  (fixture)
+from tests.conftest import SHARED_REFERENCE, drop_contours
 
 SAINT_DENIS, COUBRON, MONTREUIL = "93066", "93015", "93048"
 PLAINE_COMMUNE, GPGE = "200057867", "200058790"
@@ -81,7 +80,7 @@ def test_ept_fiche(demo):
     plain = _plain(text)
     assert "EPT Plaine Commune" in plain and "8 communes" in plain
     assert "453 671 habitants" in plain
-    assert "Carte schématique" in plain  # no contours stored in this warehouse
+    assert "Contours" in plain  # the committed contours, loaded by init
     assert "Part du territoire dans chaque objectif" in plain
 
 
@@ -183,8 +182,8 @@ def test_long_lists_are_cut_with_how_many_are_left(demo):
 def _load_contours(db) -> None:
     from etl import boundaries
 
+    drop_contours(db)  # init loaded the committed ones: load a user's file instead
     con = duckdb.connect(str(db))
-    boundaries.migrations.migrate(con)
     boundaries.load_file(con, SHARED_REFERENCE / "communes-93.geojson")
     con.close()
     warehouse._cached.clear()
@@ -202,22 +201,10 @@ def test_locator_map_from_stored_contours(demo):
     assert len(ept.map.highlighted) == 8 and not ept.map.same_ept
 
 
-# The tables of issue #13 as its migration creates them (the columns the fiche reads and
-# their neighbours), filled by hand.
-NEED_DDL = """
-CREATE TABLE indicators (
-    id VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, unit VARCHAR NOT NULL, scale_min DOUBLE,
-    scale_max DOUBLE, direction VARCHAR NOT NULL, measure VARCHAR NOT NULL, grp VARCHAR NOT NULL,
-    source VARCHAR NOT NULL, vintage VARCHAR, load_id INTEGER NOT NULL);
-CREATE TABLE indicator_values (
-    commune_code VARCHAR NOT NULL, indicator VARCHAR NOT NULL, year INTEGER,
-    value DOUBLE NOT NULL, merged_from VARCHAR, is_demo BOOLEAN NOT NULL,
-    load_id INTEGER NOT NULL);
-CREATE TABLE lieux (
-    id VARCHAR NOT NULL, nom VARCHAR NOT NULL, commune_code VARCHAR NOT NULL, adresse VARCHAR,
-    code_postal VARCHAR, latitude DOUBLE, longitude DOUBLE, services VARCHAR[],
-    programmes VARCHAR[], date_maj DATE, source VARCHAR, is_demo BOOLEAN NOT NULL,
-    load_id INTEGER NOT NULL);
+# The tables of issue #13 (created by migration 041, filled at init with the shipped IFN and
+# places): emptied, then filled by hand.
+NEED_RESET = """
+DELETE FROM indicator_values; DELETE FROM indicators; DELETE FROM lieux;
 """
 IFN = [
     ("ifn", "Indice de fragilité numérique (total)"),
@@ -231,7 +218,7 @@ IFN = [
 
 def _need_tables(db, *, rows: bool = True) -> None:
     con = duckdb.connect(str(db))
-    con.execute(NEED_DDL)
+    con.execute(NEED_RESET)
     if rows:
         for ident, label in IFN:
             con.execute(
@@ -279,10 +266,8 @@ def test_needs_and_places_when_the_tables_hold_rows(demo):
     assert montreuil.needs == [] and montreuil.places.count == 0
 
 
-@pytest.mark.parametrize("rows", [False, None])
-def test_no_needs_section_without_rows_or_tables(demo, rows):
-    if rows is not None:
-        _need_tables(demo, rows=rows)
+def test_no_needs_section_without_rows(demo):
+    _need_tables(demo, rows=False)
     content = fiche.gather(SAINT_DENIS, today=TODAY)
     assert content.needs == [] and content.places is None
     _, text = _read(fiche.render_pdf(content))

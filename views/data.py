@@ -65,10 +65,10 @@ table = loads.assign(
     [
         "load_id",
         "Type",
-        "source_label",
-        "file_name",
         "loaded_at",
         "loaded_by",
+        "source_label",
+        "file_name",
         "rows_read",
         "rows_loaded",
         "rows_rejected",

@@ -77,6 +77,8 @@ def test_deep_link_on_a_fresh_server_opens_its_page(e2e_db, browser_page, bare):
         page.get_by_role("heading", name="Carte", exact=True).wait_for()
         page.wait_for_timeout(1500)
         assert page.get_by_text("Page not found").count() == 0
-        assert page.locator("[data-testid='stMultiSelect']", has_text="La Courneuve").count() == 1
+        chosen = page.locator("[data-testid='stMultiSelect']", has_text="La Courneuve")
+        chosen.first.wait_for()  # the sidebar filter, drawn after the page's first run
+        assert chosen.count() == 1
     finally:
         server.stop()
