@@ -210,8 +210,13 @@ def test_gestionnaire_loads_sees_their_name_and_removes(signed_in_server, contex
 
     # Remove it: choose it, confirm, « Retirer ».
     remove_box = page.locator("[data-testid='stForm']").nth(1)
-    remove_box.locator("[data-testid='stSelectbox']").click()
-    page.get_by_role("option", name=f"n° {load_id} —", exact=False).first.click()
+    # The list also holds the shipped need-side reference loads: type to filter, as a
+    # keyboard user would.
+    chooser = remove_box.locator("[data-testid='stSelectbox'] input")
+    chooser.click()
+    chooser.fill(f"n° {load_id} —")
+    page.get_by_role("option", name=f"n° {load_id} —", exact=False).first.wait_for()
+    chooser.press("Enter")
     remove_box.get_by_text("Je confirme").click()
     remove_box.get_by_role("button", name="Retirer").click()
     done = page.locator("[data-testid='stAlertContentSuccess']", has_text="retiré").first
