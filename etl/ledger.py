@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl.errors import FileRefused
+
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -75,3 +77,27 @@ def update_counts(con: duckdb.DuckDBPyConnection, load_id: int, load: LoadRecord
         "UPDATE loads SET rows_read = ?, rows_loaded = ?, rows_rejected = ? WHERE load_id = ?",
         [load.rows_read, load.rows_loaded, load.rows_rejected, load_id],
     )
+
+
+def previous_loads_of_source(
+    con: duckdb.DuckDBPyConnection, kind: str, label: str, *, what: str, replace: bool
+) -> list[int]:
+    """The live loads of this kind from the source LABEL, which a new file of it replaces.
+    Without ``replace`` a second file of the same source is refused (WHAT: the kind's French
+    name): correcting a file and adding another one must be told apart."""
+    previous = [
+        row[0]
+        for row in con.execute(
+            "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
+            "AND replaced_at IS NULL AND removed_at IS NULL ORDER BY load_id",
+            [kind, label],
+        ).fetchall()
+    ]
+    if previous and not replace:
+        raise FileRefused(
+            f"La source « {label} » a déjà un chargement de {what} "
+            f"(n° {', '.join(map(str, previous))}) : pour corriger ce fichier, relancez "
+            "avec --replace ; pour ajouter un autre fichier, donnez-lui une autre "
+            "--source."
+        )
+    return previous

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from core.store import connect
 from etl import readers, schemas
-from etl.errors import EtlError, FileRefused
-from etl.ledger import find_active
+from etl.errors import EtlError
+from etl.ledger import find_active, previous_loads_of_source
 from etl.load.columns import match_columns
 from etl.load.macros import create_macros
 from etl.load.read import read_input, scan
@@ -134,21 +134,9 @@ def load_file(
                 f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
             )
             return result
-        previous = [
-            row[0]
-            for row in con.execute(
-                "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-                "AND replaced_at IS NULL AND removed_at IS NULL ORDER BY load_id",
-                [kind, label],
-            ).fetchall()
-        ]
-        if previous and not replace:
-            raise FileRefused(
-                f"La source « {label} » a déjà un chargement de {KIND_LABELS[kind]} "
-                f"(n° {', '.join(map(str, previous))}) : pour corriger ce fichier, relancez "
-                "avec --replace ; pour ajouter un autre fichier, donnez-lui une autre "
-                "--source."
-            )
+        previous = previous_loads_of_source(
+            con, kind, label, what=KIND_LABELS[kind], replace=replace
+        )
         # The rows are read into temporary tables (never written to the warehouse file)
         # before the transaction: a failed attempt (not UTF-8 after all…) can be retried.
         result.rows_read, total_row = stage(con, raw, cols, contract, scanned.lines, name)

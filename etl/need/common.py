@@ -25,7 +25,7 @@ import pyarrow as pa
 from core.store import connect
 from etl import readers
 from etl.errors import EtlError, FileRefused
-from etl.ledger import LoadRecord, find_active, record, update_counts
+from etl.ledger import LoadRecord, find_active, previous_loads_of_source, record, update_counts
 from etl.schemas import header_key
 
 # What a kind must repair once a --replace has retired its previous loads, registered by the
@@ -410,21 +410,9 @@ def load_need_file(
                 f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
             )
             return result
-        previous = [
-            row[0]
-            for row in con.execute(
-                "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-                "AND replaced_at IS NULL AND removed_at IS NULL ORDER BY load_id",
-                [kind, label],
-            ).fetchall()
-        ]
-        if previous and not replace:
-            raise FileRefused(
-                f"La source « {label} » a déjà un chargement de {KIND_NAMES[kind]} "
-                f"(n° {', '.join(map(str, previous))}) : pour corriger ce fichier, relancez "
-                "avec --replace ; pour ajouter un autre fichier, donnez-lui une autre "
-                "--source."
-            )
+        previous = previous_loads_of_source(
+            con, kind, label, what=KIND_NAMES[kind], replace=replace
+        )
         con.begin()
         try:
             ctx = Context(con, name, label, explicit, year)
