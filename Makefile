@@ -28,7 +28,7 @@ warehouse: install
 	@if [ -f "$(DB)" ]; then $(PY) -m etl migrate; else $(PY) -m etl init; fi
 
 run: system-deps warehouse
-	$(PY) -m observatoire.serve --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m webapp.serve --server.port $(PORT) --server.address 0.0.0.0
 
 test: system-deps install
 	$(PY) -m pytest

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from observatoire import auth, ui, warehouse
+from observatoire import auth, warehouse
+from webapp import ui
 
 st.set_page_config(
     page_title="Observatoire de l'inclusion numérique – Seine-Saint-Denis",

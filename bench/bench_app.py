@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
-from observatoire.serve import LocalServer  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
+from webapp.serve import LocalServer  # noqa: E402
 
 EMPTY_APP = 'import streamlit as st\n\nst.title("x")\n'
 FLOOR_APP = (

@@ -2,7 +2,7 @@
 
 - Size: a file over OBSERVATOIRE_UPLOAD_MAX_MB is refused with a French sentence, from the
   size Streamlit reports, before its bytes are read. Streamlit's own ceiling
-  (server.maxUploadSize, set by ``python -m observatoire.serve`` to twice this limit) stops
+  (server.maxUploadSize, set by ``python -m webapp.serve`` to twice this limit) stops
   far larger files in the browser, so that they never reach the server's memory.
 - Name: the name the browser gives is only ever shown and recorded as a label, never used as
   a path (the loader is handed the bytes); it is reduced to a plain file name first.

@@ -13,9 +13,10 @@ import duckdb
 import pypdf
 import pytest
 
-from observatoire import fiche, fiches, fmt, ui, warehouse
+from observatoire import fiche, fiches, fmt, warehouse
 from observatoire.filters import Filters
 from tests.conftest import SHARED_REFERENCE, drop_contours
+from webapp import ui
 
 SAINT_DENIS, COUBRON, MONTREUIL = "93066", "93015", "93048"
 PLAINE_COMMUNE, GPGE = "200057867", "200058790"

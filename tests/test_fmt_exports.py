@@ -78,7 +78,7 @@ def test_xlsx_keeps_numbers_and_neutralises_formulas():
 
 
 def test_tables_show_each_masked_label_and_still_sort_on_numbers():
-    from observatoire import ui
+    from webapp import ui
 
     frame = pd.DataFrame({"n": [1240, "< 5", 37, "secret", None]})
     styler = ui._text_aware_view(frame, {"n": fmt.number})
@@ -116,7 +116,8 @@ def test_chart_text_keeps_formatting_and_escapes_other_markup():
 def test_french_date_times_in_tables():
     import pandas as pd
 
-    from observatoire import fmt, ui
+    from observatoire import fmt
+    from webapp import ui
 
     assert fmt.french_datetime(pd.Timestamp("2026-12-01 19:12:30")) == "01/12/2026 à 19:12"
     assert fmt.french_datetime(None) == "–"

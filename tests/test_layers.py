@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "etl", "observatoire", "views")
+PACKAGES = ("core", "etl", "observatoire", "webapp", "views")
 PUBLIC_ETL = "etl.api"
 
 

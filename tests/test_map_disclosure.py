@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from observatoire import classify, disclosure, exports, ui, warehouse
+from observatoire import classify, disclosure, exports, warehouse
 from observatoire.filters import Filters
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
@@ -30,6 +30,7 @@ from tests.small_counts import (
     SECRETS,
     internal,
 )
+from webapp import ui
 
 
 def _view(indicator="personnes", norm="brut", level="commune") -> map_choices.MapView:

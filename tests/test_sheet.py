@@ -8,9 +8,10 @@ import math
 
 import openpyxl
 
-from observatoire import exports, sheet, ui, warehouse
+from observatoire import exports, sheet, warehouse
 from observatoire.filters import Filters
 from tests.small_counts import COUBRON, internal
+from webapp import ui
 
 
 def _sheet_figures(code: str) -> list[tuple[str, dict]]:

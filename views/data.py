@@ -7,7 +7,8 @@ import streamlit as st
 
 from core.settings import get_settings
 from etl.api import KIND_LABELS, PROTECTED_KINDS, EtlError, describe_unload, load_file, unload
-from observatoire import auth, fmt, ui, uploads, warehouse
+from observatoire import auth, fmt, uploads, warehouse
+from webapp import ui
 
 KIND_NAMES = {
     "reference": "référentiel",

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from observatoire import ui, warehouse
+from observatoire import warehouse
 from observatoire.charts import funding as charts
+from webapp import ui
 
 filters = ui.current_filters()
 st.title("Financements")

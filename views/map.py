@@ -6,13 +6,14 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import exports, fmt, ui, warehouse
+from observatoire import exports, fmt, warehouse
 from observatoire.classify import MAX_CLASSES, METHODS, MIN_CLASSES
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
 from observatoire.map import places as map_places
 from observatoire.map import reading as map_reading
 from observatoire.map import shapes as map_shapes
+from webapp import ui
 
 MapChoices = map_choices.MapChoices
 state = st.session_state

@@ -4,9 +4,10 @@ prioritaires ». Every choice lives in the URL (niveau, aide, detail, besoin).""
 
 import streamlit as st
 
-from observatoire import disclosure, exports, fmt, ui, warehouse
+from observatoire import disclosure, exports, fmt, warehouse
 from observatoire import need as need_view
 from observatoire.charts import need as need_charts
+from webapp import ui
 
 NeedChoices = need_view.NeedChoices
 state = st.session_state

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from observatoire import charts, disclosure, fmt, ui, warehouse
+from observatoire import charts, disclosure, fmt, warehouse
+from webapp import ui
 
 filters = ui.current_filters()
 st.title("Vue d'ensemble")

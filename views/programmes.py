@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from observatoire import fmt, ui, warehouse
+from observatoire import fmt, warehouse
+from webapp import ui
 
 filters = ui.current_filters()
 st.title("Programmes et sources")

@@ -5,8 +5,9 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, ui, warehouse
+from observatoire import disclosure, fmt, warehouse
 from observatoire.charts import targets as charts
+from webapp import ui
 
 filters = ui.current_filters()
 today = date.today()

@@ -7,8 +7,9 @@ from functools import partial
 
 import streamlit as st
 
-from observatoire import disclosure, fiche, fmt, sheet, ui, warehouse
+from observatoire import disclosure, fiche, fmt, sheet, warehouse
 from observatoire.charts import need as need_charts
+from webapp import ui
 
 filters = ui.current_filters()
 communes = warehouse.territories()

@@ -14,10 +14,11 @@ from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 
-from observatoire import disclosure, fmt, sheet, ui, warehouse
+from observatoire import disclosure, fmt, sheet, warehouse
 from observatoire.charts.targets import progress_text
 from observatoire.fiche import locator
 from observatoire.filters import Filters
+from webapp import ui
 
 DEPARTEMENT = "Seine-Saint-Denis"
 TERRITORY_PAGE = "territoire"  # the sheet's url path (app.py)

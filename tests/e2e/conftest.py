@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from etl.warehouse import init_warehouse
-from observatoire import serve
+from webapp import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"

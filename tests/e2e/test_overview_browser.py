@@ -63,7 +63,7 @@ def test_export_control_downloads_an_image_and_the_press_kit(streamlit_server, b
     assert sum(name.endswith(".png") for name in kit.namelist()) == 3
 
 
-@pytest.mark.parametrize("bare", [False, True], ids=["observatoire.serve", "streamlit run"])
+@pytest.mark.parametrize("bare", [False, True], ids=["webapp.serve", "streamlit run"])
 def test_deep_link_on_a_fresh_server_opens_its_page(e2e_db, browser_page, bare):
     """A link to a page other than the home page, as the very first visit of a new server,
     started by `make run` or by a bare `streamlit run app.py`."""

@@ -1,4 +1,4 @@
-"""Start the dashboard: ``python -m observatoire.serve [streamlit options]``.
+"""Start the dashboard: ``python -m webapp.serve [streamlit options]``.
 
 It is ``streamlit run app.py`` after the heavy imports, done before the server opens so that
 the first visitor does not wait for them. (The pages live in views/, not pages/: Streamlit
@@ -23,7 +23,7 @@ def command(*options: str, script: str | None = None, bare: bool = False) -> lis
     return [
         sys.executable,
         "-m",
-        "observatoire.serve",
+        "webapp.serve",
         *(["--script", script] if script else []),
         *options,
     ]
@@ -44,8 +44,9 @@ def _warm_up() -> None:
 
     cache_data_api._LOGGER.addFilter(no_runtime_warning)
     try:
-        from observatoire import charts, disclosure, exports, sheet, ui, warehouse  # noqa: F401
+        from observatoire import charts, disclosure, exports, sheet, warehouse  # noqa: F401
         from observatoire.map import choices, figure, reading, shapes  # noqa: F401
+        from webapp import ui  # noqa: F401
     finally:
         cache_data_api._LOGGER.removeFilter(no_runtime_warning)
 
