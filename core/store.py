@@ -81,6 +81,7 @@ def writer_waiting(path: Path) -> bool:
 def _announce_writer(path: Path) -> Iterator[None]:
     flag = writer_waiting_file(path)
     flag.write_text(str(os.getpid()))
+    flag.chmod(OWNER_ONLY)
     try:
         yield
     finally:
@@ -88,14 +89,37 @@ def _announce_writer(path: Path) -> Iterator[None]:
             flag.unlink()
 
 
+# The warehouse holds records about people: its files are readable by their owner only.
+OWNER_ONLY = 0o600
+
+
+def owner_only(path: Path) -> None:
+    """Make the warehouse file, its write-ahead log and the writer flag owner-only (a file
+    created by an older version, or by DuckDB under a permissive umask)."""
+    for file in (path, path.with_name(path.name + ".wal"), writer_waiting_file(path)):
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o777 != OWNER_ONLY:
+                file.chmod(OWNER_ONLY)
+
+
+def restrict_new_files() -> None:
+    """Files this process creates from now on (the warehouse, its write-ahead log, temporary
+    copies of uploads) are readable by their owner only: called first by `python -m etl` and
+    by the dashboard's launcher, before anything is written."""
+    os.umask(0o077)
+
+
 def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0):
     """Open the DuckDB file, retrying while another holder has a conflicting lock. A writer
-    announces itself while it waits, so that the dashboard lets go of the file."""
+    announces itself while it waits, so that the dashboard lets go of the file; the files of
+    the warehouse are made owner-only."""
     if read_only:
         return _connect(path, read_only=True, timeout_s=timeout_s)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _announce_writer(path):
-        return _connect(path, read_only=False, timeout_s=timeout_s)
+        con = _connect(path, read_only=False, timeout_s=timeout_s)
+    owner_only(path)
+    return con
 
 
 def _connect(path: Path, *, read_only: bool, timeout_s: float):

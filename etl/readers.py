@@ -250,7 +250,7 @@ def _read_csv(source: Source, file_name: str, synonyms: dict[str, str]) -> RawTa
     head_lines = head.splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
     best = None  # (score, separator, index)
     for sep in SEPARATORS:
-        rows = list(csv.reader(io.StringIO("".join(head_lines)), delimiter=sep))
+        rows = _csv_rows("".join(head_lines), sep, file_name)
         index, score = _find_header(rows, synonyms)
         if score and (best is None or score > best[0]):
             best = (score, sep, index)
@@ -261,7 +261,7 @@ def _read_csv(source: Source, file_name: str, synonyms: dict[str, str]) -> RawTa
     reader = csv.reader(io.StringIO("".join(head_lines)), delimiter=sep)
     header_cells: list[str] = []
     for _ in range(index + 1):
-        header_cells = next(reader)
+        header_cells = next(reader)  # these lines were read whole by _csv_rows above
     return RawTable(
         format="CSV",
         headers=_clean_headers(header_cells),
@@ -272,6 +272,24 @@ def _read_csv(source: Source, file_name: str, synonyms: dict[str, str]) -> RawTa
         skip_lines=reader.line_num,
         decode_first=fast is None,
     )
+
+
+def _csv_rows(text: str, sep: str, file_name: str) -> list[list[str]]:
+    """The rows of TEXT, or a French refusal when a cell is longer than Python's csv module
+    reads (131 072 characters): no table of data holds such a cell, a text dump or a
+    damaged file does."""
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=sep))
+    except csv.Error as exc:
+        raise refuse(
+            file_name,
+            f"une cellule dépasse {fmt_int(csv.field_size_limit())} caractères (guillemet non "
+            "refermé, ou texte collé dans une cellule) ; vérifiez le fichier dans un tableur",
+        ) from exc
+
+
+def fmt_int(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -301,12 +319,35 @@ def cell_text(value: object) -> str | None:
     return _CONTROL.sub("", str(value))
 
 
+# An XLSX is a ZIP of XML: a small file can expand to gigabytes that openpyxl would parse for
+# minutes. Its declared sizes are checked before any parsing (zipfile never inflates a member
+# past its declared size, so the declaration cannot lie to us).
+XLSX_MAX_EXPANDED_MB = 200
+XLSX_MAX_RATIO = 200  # XML of spreadsheets compresses 5 to 30 times; more is a bomb
+
+
+def _refuse_a_bomb(archive: zipfile.ZipFile, file_name: str) -> None:
+    members = archive.infolist()
+    expanded = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if expanded > XLSX_MAX_EXPANDED_MB * 1_000_000 or (
+        expanded > 10_000_000 and expanded / packed > XLSX_MAX_RATIO
+    ):
+        raise refuse(
+            file_name,
+            f"une fois décompressé, ce classeur ferait {expanded // 1_000_000} Mo de données "
+            f"(au plus {XLSX_MAX_EXPANDED_MB} Mo, et {XLSX_MAX_RATIO} fois sa taille) ; "
+            "enregistrez-le en CSV, ou découpez-le",
+        )
+
+
 def _read_xlsx(data: bytes, file_name: str, synonyms: dict[str, str], sheet: str | None):
     import openpyxl  # imported here: only XLSX files need it
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            _refuse_a_bomb(archive, file_name)
             if "xl/workbook.xml" not in names:
                 if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
                     raise refuse(

@@ -56,6 +56,9 @@ def _warm_up() -> None:
 def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
+    from core.store import restrict_new_files
+
+    restrict_new_files()
     args = list(sys.argv[1:] if argv is None else argv)
     script = str(APP)
     if args[:1] == ["--script"]:
