@@ -6,14 +6,12 @@
 
 The same content as the « Fiche PDF (A4) » button of the territory sheet, under the same
 filters, with small counts masked as on screen (public mode, unless
-OBSERVATOIRE_INTERNAL_MODE=1). Runs without Streamlit: the query layer's cache works in
-memory outside a Streamlit server.
+OBSERVATOIRE_INTERNAL_MODE=1). Runs without Streamlit: the query layer has its own cache.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 import zipfile
@@ -21,14 +19,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from streamlit.runtime.caching import cache_data_api
-
-# Outside a Streamlit server the query cache keeps its results in memory, and says so on
-# every cached function: expected here, so not printed.
-logging.getLogger(cache_data_api.__name__).setLevel(logging.ERROR)
-
-from observatoire import fiche, warehouse  # noqa: E402  (after the logger is quiet)
-from observatoire.filters import Filters  # noqa: E402
+from observatoire import fiche, warehouse
+from observatoire.filters import Filters
 
 
 def fiche_codes(ept: str | None = None) -> list[str]:

@@ -8,6 +8,7 @@ from functools import partial
 import streamlit as st
 
 from observatoire import disclosure, fiche, fmt, sheet, warehouse
+from observatoire.charts import masked as masked_charts
 from observatoire.charts import need as need_charts
 from webapp import ui
 
@@ -109,7 +110,7 @@ if headline.empty:
 else:
     rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
-    figure, exported, reading = disclosure.masked_progress_chart(headline)
+    figure, exported, reading = masked_charts.masked_progress_chart(headline)
     ui.chart(
         figure,
         key="sheet_targets",
@@ -127,7 +128,7 @@ funders = warehouse.territory_funding_by_funder(scoped)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
-    figure, items_data, reading = disclosure.masked_items_chart(by_item)
+    figure, items_data, reading = masked_charts.masked_items_chart(by_item)
     with left:
         ui.chart(
             figure,
@@ -138,7 +139,7 @@ else:
         )
     with right:
         ui.chart(
-            disclosure.annotate_masked(
+            masked_charts.annotate_masked(
                 sheet.programme_months_bars(months, "Distributions mensuelles par programme"),
                 months,
                 "quantity",

@@ -18,7 +18,7 @@ from observatoire import disclosure, fmt, sheet, warehouse
 from observatoire.charts.targets import progress_text
 from observatoire.fiche import locator
 from observatoire.filters import Filters
-from webapp import ui
+from observatoire.sources import source_text
 
 DEPARTEMENT = "Seine-Saint-Denis"
 TERRITORY_PAGE = "territoire"  # the sheet's url path (app.py)
@@ -422,7 +422,7 @@ def gather(
         needs_note=needs_note,
         places=places,
         notes=notes,
-        source=ui.source_text(scoped),
+        source=source_text(scoped),
         has_demo=has_demo,
         link=view_link(code, filters, base_url),
         generated=fmt.french_date(today),
