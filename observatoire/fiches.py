@@ -19,7 +19,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from observatoire import fiche, warehouse
+from observatoire import territory, warehouse
+from observatoire.fiche import content, render
 from observatoire.filters import Filters
 
 
@@ -35,7 +36,7 @@ def fiche_codes(ept: str | None = None) -> list[str]:
             )
             raise ValueError(f"EPT inconnu : {ept}. EPT connus : {known}.")
         communes = communes[communes["ept_code"] == ept]
-    return fiche.territory_codes(communes)
+    return territory.territory_codes(communes)
 
 
 def write_zip(
@@ -63,12 +64,12 @@ def write_zip(
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for i, code in enumerate(codes, start=1):
-                content = fiche.gather(code, filters, base_url=base_url, today=today)
-                name = content.file_name()
-                archive.writestr(name, fiche.render_pdf(content))
+                fiche = content.gather(code, filters, base_url=base_url, today=today)
+                name = fiche.file_name()
+                archive.writestr(name, render.render_pdf(fiche))
                 names.append(name)
                 if progress:
-                    progress(i, len(codes), content.name)
+                    progress(i, len(codes), fiche.name)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -113,9 +114,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--adresse",
         metavar="URL",
-        default=fiche.content.DEFAULT_BASE_URL,
+        default=content.DEFAULT_BASE_URL,
         help="adresse du tableau de bord, pour le lien de chaque fiche "
-        f"(défaut : {fiche.content.DEFAULT_BASE_URL})",
+        f"(défaut : {content.DEFAULT_BASE_URL})",
     )
     return parser
 

@@ -1,7 +1,8 @@
-"""The territory sheet's tables, charts and readings: its key figures beside its EPT and
-the département, its records, the monthly distributions per programme and the funders; its
-needs beside its EPT and the département, and its places of digital mediation with their age.
-Small counts of people are masked by observatoire.disclosure.
+"""The territory sheet's (the page's) tables, charts and readings, from the content of
+observatoire/territory.py: its key figures beside its EPT and the département, its records,
+the monthly distributions per programme and the funders; its needs beside its EPT and the
+département, and its places of digital mediation with their age. Small counts of people are
+masked by observatoire.disclosure.
 """
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ import plotly.graph_objects as go
 from observatoire import disclosure, fmt
 from observatoire.charts import base_layout, series_marker
 from observatoire.need import vintage_text
+from observatoire.territory import KEY_FIGURES
 
-COMPARED = (
-    ("items_distributed", "Équipements distribués"),
-    ("people_reached", "Personnes touchées"),
-    ("euros_committed", "Euros engagés"),
-    ("conseiller_posts", "Postes de conseillers numériques"),
-)
 PER_THOUSAND = " (pour 1 000 hab.)"
 
 
@@ -32,7 +28,7 @@ def comparison_table(figures: list[tuple[str, Mapping]]) -> pd.DataFrame:
     Small counts of people read « < 5 » and their rate « masqué » (public mode); the
     population has no rate."""
     rows = []
-    for key, label in COMPARED:
+    for key, label in KEY_FIGURES:
         row = {"Indicateur": label}
         for name, fig in figures:
             value = float(fig.get(key) or 0)
