@@ -219,20 +219,38 @@ class QueryCache:
         self.function, self.max_entries = function, max_entries
         self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[tuple, threading.Lock] = {}  # one lock per key being computed
+
+    def _hit(self, key: tuple):
+        """(True, the entry) when KEY is cached, else (False, None); called under _lock."""
+        if key not in self._entries:
+            return False, None
+        self._entries.move_to_end(key)
+        return True, self._entries[key]
 
     def __call__(self, *key):
         with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return copy.deepcopy(self._entries[key])
-        # Computed outside the lock: a slow query does not hold up the others.
-        result = self.function(*key)
-        with self._lock:
-            self._entries[key] = result
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return copy.deepcopy(result)
+            found, value = self._hit(key)
+            if not found:
+                computing = self._computing.setdefault(key, threading.Lock())
+        if found:
+            return copy.deepcopy(value)
+        # Sessions asking for the same result wait for one computation; other keys do not
+        # wait at all (the slow part runs outside the cache's own lock).
+        with computing:
+            with self._lock:
+                found, value = self._hit(key)
+            if not found:
+                try:
+                    value = self.function(*key)
+                    with self._lock:
+                        self._entries[key] = value
+                        while len(self._entries) > self.max_entries:
+                            self._entries.popitem(last=False)
+                finally:
+                    with self._lock:
+                        self._computing.pop(key, None)
+        return copy.deepcopy(value)
 
     def clear(self) -> None:
         with self._lock:

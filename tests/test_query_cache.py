@@ -4,8 +4,10 @@ used entries go first, every caller gets its own copy, threads share it safely."
 from __future__ import annotations
 
 import threading
+import time
 
 import pandas as pd
+import pytest
 
 from observatoire.warehouse import QueryCache
 
@@ -53,3 +55,40 @@ def test_threads_share_one_cache():
     for thread in threads:
         thread.join()
     assert errors == [] and len(cache) == 8
+
+
+def test_one_computation_for_sessions_asking_the_same_thing():
+    calls = []
+    started = threading.Event()
+
+    def slow(key):
+        calls.append(key)
+        started.set()
+        time.sleep(0.2)
+        return pd.DataFrame({"v": [key]})
+
+    cache = QueryCache(slow, max_entries=4)
+    first = threading.Thread(target=cache, args=("q",))
+    first.start()
+    started.wait()
+    others = [threading.Thread(target=cache, args=("q",)) for _ in range(3)]
+    for thread in [*others]:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join()
+    assert calls == ["q"]
+
+
+def test_a_failed_computation_is_not_cached():
+    outcomes = iter([RuntimeError("busy"), pd.DataFrame({"v": [1]})])
+
+    def flaky(key):
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    cache = QueryCache(flaky, max_entries=4)
+    with pytest.raises(RuntimeError):
+        cache("q")
+    assert cache("q")["v"].tolist() == [1]
