@@ -159,11 +159,16 @@ def _unit(row: Mapping) -> str:
     return str(row["unit"])
 
 
+# Which end of a need indicator is fragile (its direction), for the page and the fiche.
+FRAGILE_ENDS = {
+    "fragile_haut": "plus haut = plus fragile",
+    "fragile_bas": "plus bas = plus fragile",
+}
+IFN_PREFIX = "IFN – "
+
+
 def _fragile_end(direction: str) -> str:
-    return {
-        "fragile_haut": "plus haut = plus fragile",
-        "fragile_bas": "plus bas = plus fragile",
-    }.get(direction, "sans sens de fragilité")
+    return FRAGILE_ENDS.get(direction, "sans sens de fragilité")
 
 
 def needs_table(
@@ -201,9 +206,10 @@ def needs_formats(table: pd.DataFrame) -> dict:
     return {column: (lambda v: fmt.number(v, 1)) for column in numbers}
 
 
-def _first_upper(text: str) -> str:
-    """« absence de couverture 4G » → « Absence de couverture 4G » (str.capitalize would
-    lower the G)."""
+def subscore_label(label: str) -> str:
+    """« IFN – absence de couverture 4G » → « Absence de couverture 4G » (str.capitalize
+    would lower the G)."""
+    text = label.removeprefix(IFN_PREFIX)
     return text[:1].upper() + text[1:]
 
 
@@ -224,7 +230,7 @@ def subscores(
     frame = pd.DataFrame(
         {
             "indicator": scores["indicator"],
-            "label": [_first_upper(label.removeprefix("IFN – ")) for label in scores["label"]],
+            "label": [subscore_label(label) for label in scores["label"]],
             "value": scores["indicator"].map(own).astype(float),
             "ept": scores["indicator"].map(theirs).astype(float),
             "departement": scores["value"].astype(float),

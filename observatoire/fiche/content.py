@@ -26,7 +26,6 @@ TERRITORY_PAGE = "territoire"  # the sheet's url path (app.py)
 DEFAULT_BASE_URL = "http://localhost:8501/"
 NEED_TABLES = {"indicators", "indicator_values"}
 PLACES_TABLE = "lieux"
-IFN_PREFIX = "IFN – "
 
 
 @dataclass(frozen=True)
@@ -241,10 +240,7 @@ def need_lines(needs: pd.DataFrame) -> tuple[list[NeedLine], str]:
         return [], ""
     first = needs.iloc[0]
     low, high = lines[0].scale_min, lines[0].scale_max
-    direction = {
-        "fragile_haut": "plus haut = plus fragile",
-        "fragile_bas": "plus bas = plus fragile",
-    }.get(str(first["direction"]), "")
+    direction = sheet.FRAGILE_ENDS.get(str(first["direction"]), "")
     vintage = f", {first['vintage']}" if isinstance(first["vintage"], str) else ""
     note = (
         f"Scores de {fmt.number(low)} à {fmt.number(high)}"
@@ -256,10 +252,7 @@ def need_lines(needs: pd.DataFrame) -> tuple[list[NeedLine], str]:
 
 
 def _need_label(label: str, ident: str) -> str:
-    if ident == "ifn":
-        return "Indice total"
-    text = label.removeprefix(IFN_PREFIX)
-    return text[:1].upper() + text[1:]
+    return "Indice total" if ident == "ifn" else sheet.subscore_label(label)
 
 
 def need_tables() -> set[str]:
