@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from observatoire import auth, warehouse
-from webapp import ui
+from observatoire import warehouse
+from webapp import identity, ui
 
 st.set_page_config(
     page_title="Observatoire de l'inclusion numérique – Seine-Saint-Denis",
@@ -28,7 +28,9 @@ pages = [
     for i, (path, title, icon, url) in enumerate(PAGES)
 ]
 navigation = st.navigation(pages)
-auth.sidebar()  # who is signed in, with which role; « Se connecter » / « Se déconnecter »
+# Resolved once per run: who is signed in, with which role, and so whether this session's
+# thread sees exact counts; then « Se connecter » / « Se déconnecter ».
+identity.sidebar(identity.start_run())
 
 try:
     warehouse.require_current_schema()

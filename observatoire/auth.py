@@ -1,10 +1,8 @@
-"""Who is using the dashboard, and what they may do.
+"""Who is using the dashboard, and what they may do: the roles, without Streamlit.
 
-Sign-in is Streamlit's OpenID Connect (``st.login``), configured under ``[auth]`` in
-``.streamlit/secrets.toml`` (README, « Connexion et rôles »). The identity comes from
-``st.user``, which Streamlit fills on the server from a cookie it signed itself
-(``cookie_secret``): neither widget state nor the page's address can change it. The role is
-resolved again on every run of every page, from that identity and the settings:
+Sign-in is Streamlit's OpenID Connect, read by webapp/identity.py (st.user, filled on the
+server from a cookie Streamlit signed itself: neither widget state nor the page's address can
+change it), which hands the claims to `resolve` on every run of every page:
 
 - ``lecteur``: anyone, signed in or not: small counts masked, no upload;
 - ``gestionnaire``: a verified e-mail listed in OBSERVATOIRE_GESTIONNAIRES (address or
@@ -13,10 +11,9 @@ resolved again on every run of every page, from that identity and the settings:
   in exports. OBSERVATOIRE_INTERNAL_MODE=1 makes everyone interne (deployments without
   sign-in on a closed network).
 
-Without ``[auth]``, the shared upload password (OBSERVATOIRE_UPLOAD_PASSWORD) remains the
-fallback for loading files; it locks for LOCK_MINUTES after MAX_FAILURES wrong attempts, in
-this server process (``PasswordGuard``, shared by every session through st.cache_resource,
-so that opening a new tab does not reset it).
+Without sign-in, the shared upload password (OBSERVATOIRE_UPLOAD_PASSWORD) remains the
+fallback for loading files; it locks for LOCK_MINUTES after MAX_FAILURES wrong attempts
+(``PasswordGuard``; the server process's one guard is held by webapp/identity.py).
 """
 
 from __future__ import annotations
@@ -26,10 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import streamlit as st
-
 from core.settings import Settings, get_settings
-from observatoire import fmt
 
 LECTEUR, GESTIONNAIRE, INTERNE = "lecteur", "gestionnaire", "interne"
 MAX_FAILURES = 5
@@ -124,57 +118,6 @@ def resolve(claims: Mapping | None, settings: Settings | None = None) -> Identit
     )
 
 
-def sign_in_configured() -> bool:
-    """True when `.streamlit/secrets.toml` (or the files of `secrets.files`) has an [auth]
-    section: then sign-in is offered and the shared password is no longer accepted."""
-    try:
-        if not st.secrets.load_if_toml_exists():
-            return False
-        section = st.secrets.get("auth")
-    except Exception:  # unreadable secrets: no sign-in, said by Streamlit's own log
-        return False
-    return bool(section) and "redirect_uri" in section
-
-
-def current() -> Identity:
-    """This session's identity, read on the server for this run (anonymous outside a
-    Streamlit run, e.g. in a test or a script)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    if get_script_run_ctx() is None or not sign_in_configured():
-        return resolve(None)
-    return resolve(st.user.to_dict())
-
-
-def sees_exact_counts() -> bool:
-    """Exact small counts for this session: an interne, or everyone in internal mode."""
-    return current().interne
-
-
-def sidebar() -> Identity:
-    """Who is signed in and with which role, with « Se connecter » / « Se déconnecter »:
-    at the top of the sidebar on every page."""
-    who = current()
-    if not sign_in_configured():
-        return who
-    with st.sidebar:
-        if who.signed_in:
-            st.markdown(f"Connecté : **{fmt.md(who.shown_name)}** — rôle : {who.role_label}")
-            if who.email_unverified:
-                st.caption(
-                    "Votre fournisseur d'identité n'a pas vérifié votre adresse : elle ne "
-                    "donne aucun droit supplémentaire."
-                )
-            if st.button("Se déconnecter", icon=":material/logout:", key="auth_logout"):
-                st.logout()
-        else:
-            st.caption("Non connecté — rôle : lecteur")
-            if st.button("Se connecter", icon=":material/login:", key="auth_login"):
-                st.login()
-        st.divider()
-    return who
-
-
 class PasswordGuard:
     """Counts wrong shared-password attempts; after MAX_FAILURES in a row, refuses every
     attempt (even a right one) for LOCK_MINUTES. One per server process."""
@@ -225,9 +168,3 @@ class PasswordGuard:
                 f"{'s' if minutes > 1 else ''}."
             )
         return None
-
-
-@st.cache_resource(show_spinner=False)
-def password_guard() -> PasswordGuard:
-    """The server process's one guard, shared by every session and tab."""
-    return PasswordGuard()

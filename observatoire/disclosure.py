@@ -1,12 +1,13 @@
 """Disclosure control: small counts of people can identify them. Every masking rule and
 every masking helper that the pages and the exports call lives here.
 
-For a lecteur (anyone but the internes: see observatoire/auth.py), counts of people per
-territory below the threshold (OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5) are replaced
-by « < 5 » on screen and in every export, and left out of colour classes. So that a masked
-value cannot be recomputed by subtracting the others from a total of the same table, a
+For a lecteur (anyone but the internes: see observatoire/auth.py and audience.py), counts
+of people per territory below the threshold (OBSERVATOIRE_SMALL_COUNT_THRESHOLD, default 5)
+are replaced by « < 5 » on screen and in every export, and left out of colour classes. So that
+a masked value cannot be recomputed by subtracting the others from a total of the same table, a
 column with a single masked cell gets its next smallest value masked too (secondary
-suppression).
+suppression). No Streamlit and no figure here: the charts with masked counts are drawn by
+observatoire/charts/masked.py.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from core.settings import get_settings
-from observatoire import auth, charts, fmt
-from observatoire.charts import targets as charts_targets
+from observatoire import audience, fmt
 
 
 def masking_active() -> bool:
-    """True unless this session may see exact counts: resolved from the signed-in person's
-    role on every call (observatoire/auth.py: an interne, or everyone with
+    """True unless this run may see exact counts: set once per run by the dashboard from the
+    signed-in person's role (observatoire/audience.py: an interne, or everyone with
     OBSERVATOIRE_INTERNAL_MODE=1), never from widget state or the address."""
-    return not auth.sees_exact_counts()
+    return not audience.exact_counts()
 
 
 def mask_label(threshold: int) -> str:
@@ -273,41 +272,6 @@ def mask_people(
     return chart, export
 
 
-def label_masked_bars(fig: go.Figure, label: str | None = None) -> go.Figure:
-    """Write the mask label where a horizontal bar lost its value to masking (mask_people)."""
-    label = label or current_label()
-    for trace in fig.data:
-        if trace.type != "bar" or trace.orientation != "h":
-            continue
-        values = [None if v is None or pd.isna(v) else v for v in trace.x]
-        if all(v is not None for v in values):
-            continue
-        text = list(trace.text) if trace.text is not None else [""] * len(values)
-        trace.update(
-            x=[0 if v is None else v for v in values],
-            text=[label if v is None else t for v, t in zip(values, text, strict=True)],
-            textposition=["outside" if v is None else "auto" for v in values],
-        )
-        if not any(values):  # every bar masked: no scale to read
-            fig.update_xaxes(range=[0, 1], showticklabels=False)
-    return fig
-
-
-def annotate_masked(fig: go.Figure, frame: pd.DataFrame, column: str) -> go.Figure:
-    """Say it in the middle of a chart whose every value is masked (else it looks empty)."""
-    if not frame.empty and frame[column].isna().all():
-        fig.add_annotation(
-            text=f"Petits effectifs masqués ({current_label()})",
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-            font={"size": 15, "color": "#555"},
-        )
-    return fig
-
-
 def mask_progress(progress: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(for the chart, for its export) of target progress rows (targets, or a target's
     territories): where the achieved count of a target that counts people is small, it and
@@ -323,82 +287,6 @@ def mask_progress(progress: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     export.loc[small, "achieved"] = current_label()
     export.loc[small, derived] = DERIVED_LABEL
     return chart, export
-
-
-def label_masked_progress(
-    fig: go.Figure, progress: pd.DataFrame, progress_at: int | None = 3
-) -> go.Figure:
-    """Write « masqué » on the bars of a progress chart (charts.targets.progress_bars, or
-    territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » as their
-    achieved count in the hover (customdata[0]; the progress text at PROGRESS_AT)."""
-    masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
-    label, derived = current_label(), DERIVED_LABEL
-    for trace in fig.data:
-        if trace.type != "bar" or not masked.any():
-            continue
-        custom = [list(c) for c in trace.customdata]
-        for row, hidden in zip(custom, masked, strict=True):
-            if hidden:
-                row[0] = label
-                if progress_at is not None:
-                    row[progress_at] = derived
-        trace.update(
-            text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
-            textposition=["outside" if m else "auto" for m in masked],
-            customdata=custom,
-        )
-    return fig
-
-
-def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
-    """charts.targets.progress_bars of target rows with small counts masked: (figure, the
-    rows for its export, its reading), for every page that shows target progress."""
-    shown, exported = mask_progress(rows)
-    figure = label_masked_progress(charts_targets.progress_bars(shown), shown)
-    return figure, exported, reading_of_masked(charts_targets.progress_reading, shown, "progress")
-
-
-def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, pd.DataFrame, str]:
-    """charts.targets.territory_bars of one target's territories with small counts masked:
-    (figure, the rows for its export, its reading), for Objectifs."""
-    shown, exported = mask_progress(rows)
-    figure = label_masked_progress(
-        charts_targets.territory_bars(shown, title), shown, progress_at=None
-    )
-    return figure, exported, reading_of_masked(charts_targets.territory_reading, shown, "progress")
-
-
-def masked_items_chart(by_item: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
-    """charts.items_bar of quantities per item with small counts masked: (figure, its export,
-    its reading), for the overview and the territory sheet."""
-    shown, exported = mask_people(by_item, "quantity")
-    figure = label_masked_bars(charts.items_bar(shown))
-    return figure, exported, reading_of_masked(charts.items_reading, shown, "quantity")
-
-
-def mask_trajectory(row):
-    """The target row for charts.targets.trajectory with its small cumulative counts (public
-    mode, a target counting people) left out of the line: « < 5 » in its data export."""
-    if row.indicator != "quantite":
-        return row, charts_targets.monthly_table(row)
-    shown = [
-        {**point, "achieved": None if is_small(point["achieved"]) else point["achieved"]}
-        for point in row.monthly
-    ]
-    exported = charts_targets.monthly_table(row)
-    column = exported.columns[1]
-    small = exported[column].map(is_small)
-    if small.any():
-        exported[column] = exported[column].astype(object)
-        exported.loc[small, column] = current_label()
-    return row._replace(monthly=shown), exported
-
-
-def trajectory_reading(row) -> str:
-    """charts.targets.trajectory_reading, unless the achieved count is masked."""
-    if row.indicator == "quantite" and is_small(row.achieved):
-        return f"Petits effectifs masqués ({current_label()})."
-    return charts_targets.trajectory_reading(row)
 
 
 def reading_of_masked(reading, frame: pd.DataFrame, column: str) -> str:

@@ -6,14 +6,12 @@
 
 The same content as the « Fiche PDF (A4) » button of the territory sheet, under the same
 filters, with small counts masked as on screen (public mode, unless
-OBSERVATOIRE_INTERNAL_MODE=1). Runs without Streamlit: the query layer's cache works in
-memory outside a Streamlit server.
+OBSERVATOIRE_INTERNAL_MODE=1). Runs without Streamlit: the query layer has its own cache.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 import zipfile
@@ -21,14 +19,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from streamlit.runtime.caching import cache_data_api
-
-# Outside a Streamlit server the query cache keeps its results in memory, and says so on
-# every cached function: expected here, so not printed.
-logging.getLogger(cache_data_api.__name__).setLevel(logging.ERROR)
-
-from observatoire import fiche, warehouse  # noqa: E402  (after the logger is quiet)
-from observatoire.filters import Filters  # noqa: E402
+from observatoire import territory, warehouse
+from observatoire.fiche import content, render
+from observatoire.filters import Filters
 
 
 def fiche_codes(ept: str | None = None) -> list[str]:
@@ -43,7 +36,7 @@ def fiche_codes(ept: str | None = None) -> list[str]:
             )
             raise ValueError(f"EPT inconnu : {ept}. EPT connus : {known}.")
         communes = communes[communes["ept_code"] == ept]
-    return fiche.territory_codes(communes)
+    return territory.territory_codes(communes)
 
 
 def write_zip(
@@ -71,12 +64,12 @@ def write_zip(
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for i, code in enumerate(codes, start=1):
-                content = fiche.gather(code, filters, base_url=base_url, today=today)
-                name = content.file_name()
-                archive.writestr(name, fiche.render_pdf(content))
+                fiche = content.gather(code, filters, base_url=base_url, today=today)
+                name = fiche.file_name()
+                archive.writestr(name, render.render_pdf(fiche))
                 names.append(name)
                 if progress:
-                    progress(i, len(codes), content.name)
+                    progress(i, len(codes), fiche.name)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -121,9 +114,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--adresse",
         metavar="URL",
-        default=fiche.content.DEFAULT_BASE_URL,
+        default=content.DEFAULT_BASE_URL,
         help="adresse du tableau de bord, pour le lien de chaque fiche "
-        f"(défaut : {fiche.content.DEFAULT_BASE_URL})",
+        f"(défaut : {content.DEFAULT_BASE_URL})",
     )
     return parser
 

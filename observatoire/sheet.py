@@ -1,7 +1,8 @@
-"""The territory sheet's tables, charts and readings: its key figures beside its EPT and
-the département, its records, the monthly distributions per programme and the funders; its
-needs beside its EPT and the département, and its places of digital mediation with their age.
-Small counts of people are masked by observatoire.disclosure.
+"""The territory sheet's (the page's) tables, charts and readings, from the content of
+observatoire/territory.py: its key figures beside its EPT and the département, its records,
+the monthly distributions per programme and the funders; its needs beside its EPT and the
+département, and its places of digital mediation with their age. Small counts of people are
+masked by observatoire.disclosure.
 """
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ import plotly.graph_objects as go
 from observatoire import disclosure, fmt
 from observatoire.charts import base_layout, series_marker
 from observatoire.need import vintage_text
+from observatoire.territory import KEY_FIGURES
 
-COMPARED = (
-    ("items_distributed", "Équipements distribués"),
-    ("people_reached", "Personnes touchées"),
-    ("euros_committed", "Euros engagés"),
-    ("conseiller_posts", "Postes de conseillers numériques"),
-)
 PER_THOUSAND = " (pour 1 000 hab.)"
 
 
@@ -32,7 +28,7 @@ def comparison_table(figures: list[tuple[str, Mapping]]) -> pd.DataFrame:
     Small counts of people read « < 5 » and their rate « masqué » (public mode); the
     population has no rate."""
     rows = []
-    for key, label in COMPARED:
+    for key, label in KEY_FIGURES:
         row = {"Indicateur": label}
         for name, fig in figures:
             value = float(fig.get(key) or 0)
@@ -163,11 +159,16 @@ def _unit(row: Mapping) -> str:
     return str(row["unit"])
 
 
+# Which end of a need indicator is fragile (its direction), for the page and the fiche.
+FRAGILE_ENDS = {
+    "fragile_haut": "plus haut = plus fragile",
+    "fragile_bas": "plus bas = plus fragile",
+}
+IFN_PREFIX = "IFN – "
+
+
 def _fragile_end(direction: str) -> str:
-    return {
-        "fragile_haut": "plus haut = plus fragile",
-        "fragile_bas": "plus bas = plus fragile",
-    }.get(direction, "sans sens de fragilité")
+    return FRAGILE_ENDS.get(direction, "sans sens de fragilité")
 
 
 def needs_table(
@@ -205,9 +206,10 @@ def needs_formats(table: pd.DataFrame) -> dict:
     return {column: (lambda v: fmt.number(v, 1)) for column in numbers}
 
 
-def _first_upper(text: str) -> str:
-    """« absence de couverture 4G » → « Absence de couverture 4G » (str.capitalize would
-    lower the G)."""
+def subscore_label(label: str) -> str:
+    """« IFN – absence de couverture 4G » → « Absence de couverture 4G » (str.capitalize
+    would lower the G)."""
+    text = label.removeprefix(IFN_PREFIX)
     return text[:1].upper() + text[1:]
 
 
@@ -228,7 +230,7 @@ def subscores(
     frame = pd.DataFrame(
         {
             "indicator": scores["indicator"],
-            "label": [_first_upper(label.removeprefix("IFN – ")) for label in scores["label"]],
+            "label": [subscore_label(label) for label in scores["label"]],
             "value": scores["indicator"].map(own).astype(float),
             "ept": scores["indicator"].map(theirs).astype(float),
             "departement": scores["value"].astype(float),

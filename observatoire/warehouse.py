@@ -2,23 +2,26 @@
 
 The dashboard reads through one read-only connection per process, let go whenever a load in
 another process waits for the file (DuckDB allows one writer or several readers, never
-both: see KeptReader). Results are cached on their parameters and on the warehouse file's
-version, so the dashboard shows new data at its next refresh and never half a load.
+both: see KeptReader). Results are cached in this process (QueryCache, no Streamlit) on their
+query, parameters and the warehouse file's version, so the dashboard shows new data at its next
+refresh and never half a load.
 Distributions are read from their summaries by month and by day (see FACT_SOURCES).
 """
 
 from __future__ import annotations
 
 import atexit
+import copy
 import re
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import streamlit as st
 
 from core import store
 from core.settings import get_settings
@@ -206,16 +209,70 @@ def run(
         return con.execute(sql, used).df()
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, params_key: tuple, version: tuple) -> pd.DataFrame:
+class QueryCache:
+    """A process-wide, thread-safe LRU cache of FUNCTION's results, keyed on its (hashable)
+    arguments, keeping at most MAX_ENTRIES of them. Each caller gets its own copy, so no caller
+    can change what the next one reads. It lives outside Streamlit: no client message can empty
+    it, and scripts and tests use it as the pages do."""
+
+    def __init__(self, function: Callable, max_entries: int) -> None:
+        self.function, self.max_entries = function, max_entries
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[tuple, threading.Lock] = {}  # one lock per key being computed
+
+    def _hit(self, key: tuple):
+        """(True, the entry) when KEY is cached, else (False, None); called under _lock."""
+        if key not in self._entries:
+            return False, None
+        self._entries.move_to_end(key)
+        return True, self._entries[key]
+
+    def __call__(self, *key):
+        with self._lock:
+            found, value = self._hit(key)
+            if not found:
+                computing = self._computing.setdefault(key, threading.Lock())
+        if found:
+            return copy.deepcopy(value)
+        # Sessions asking for the same result wait for one computation; other keys do not
+        # wait at all (the slow part runs outside the cache's own lock).
+        with computing:
+            with self._lock:
+                found, value = self._hit(key)
+            if not found:
+                try:
+                    value = self.function(*key)
+                    with self._lock:
+                        self._entries[key] = value
+                        while len(self._entries) > self.max_entries:
+                            self._entries.popitem(last=False)
+                finally:
+                    with self._lock:
+                        self._computing.pop(key, None)
+        return copy.deepcopy(value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _run_keyed(name: str, params_key: tuple, version: tuple) -> pd.DataFrame:
     return run(name, dict(params_key), Path(version[0]))
+
+
+# Keyed on (query name, parameters, warehouse version).
+_cached = QueryCache(_run_keyed, max_entries=512)
 
 
 def query(name: str, filters: Filters | None = None, **extra) -> pd.DataFrame:
     """Cached named query under the global filters (and extra named parameters)."""
     params = (filters or Filters()).params() | extra
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(name, key, db_version()).copy()
+    return _cached(name, key, db_version())
 
 
 def require_current_schema() -> None:
@@ -225,8 +282,7 @@ def require_current_schema() -> None:
         raise WarehouseOutdated(", ".join(pending))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _pending_migrations(version: tuple) -> list[str]:
+def _find_pending_migrations(version: tuple) -> list[str]:
     import duckdb
 
     try:
@@ -234,6 +290,9 @@ def _pending_migrations(version: tuple) -> list[str]:
     except duckdb.CatalogException:  # not even the migrations table
         applied = set()
     return store.pending(applied)
+
+
+_pending_migrations = QueryCache(_find_pending_migrations, max_entries=4)
 
 
 # Named queries the pages call -------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from core.settings import get_settings
 from observatoire import auth, uploads
 from tests.test_map_pages import COUBRON, _metrics, _overview, small_app  # noqa: F401
+from webapp import identity
 
 DATA = Path(__file__).parent / "data" / "load"
 AUTH = {
@@ -215,7 +216,7 @@ def test_password_fallback_is_off_once_sign_in_is_configured(app, roles, monkeyp
 
 def test_password_fallback_locks_after_five_attempts(app, roles, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_UPLOAD_PASSWORD", "secret")
-    auth.password_guard.clear()
+    identity.password_guard.clear()
     at = app.run()
     at.switch_page("views/data.py").run()
     for _attempt in range(5):
@@ -232,7 +233,7 @@ def test_password_fallback_locks_after_five_attempts(app, roles, monkeypatch):
     other = AppTest.from_file(app._script_path, default_timeout=60).run()
     other.switch_page("views/data.py").run()
     assert any("verrouillé" in w.value for w in other.warning)
-    auth.password_guard.clear()
+    identity.password_guard.clear()
 
 
 def test_interne_sees_exact_counts_reader_does_not(small_app, roles):  # noqa: F811

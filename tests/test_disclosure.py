@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 
 from observatoire import charts, disclosure, exports, sheet, warehouse
+from observatoire.charts import masked as masked_charts
 from observatoire.charts import targets as charts_targets
 from observatoire.filters import Filters
 from tests.small_counts import COUBRON, internal
@@ -112,7 +113,7 @@ def test_sheet_charts_hide_small_counts(small_db, monkeypatch):
     scoped = Filters(communes=(COUBRON,))
     by_item, exported = disclosure.mask_people(warehouse.distributions_by_item(scoped), "quantity")
     assert by_item["quantity"].isna().all() and list(exported["quantity"]) == ["< 5"]
-    figure = disclosure.label_masked_bars(charts.items_bar(by_item))
+    figure = masked_charts.label_masked_bars(charts.items_bar(by_item))
     assert list(figure.data[0].text) == ["< 5"] and list(figure.data[0].x) == [0]
     assert "Toutes les valeurs" in disclosure.reading_of_masked(
         charts.items_reading, by_item, "quantity"
@@ -128,7 +129,7 @@ def test_sheet_charts_hide_small_counts(small_db, monkeypatch):
     assert by_programme["emmaus-connect-2020"] == 130
     assert (months_export["quantity"] == "< 5").sum() == 1
     sim = months[months["programme_id"] == "confinement-2020-sim"]
-    empty = disclosure.annotate_masked(sheet.programme_months_bars(sim, "t"), sim, "quantity")
+    empty = masked_charts.annotate_masked(sheet.programme_months_bars(sim, "t"), sim, "quantity")
     assert "masqués" in empty.layout.annotations[0].text
     internal(monkeypatch)
     shown, _ = disclosure.mask_people(warehouse.distributions_by_item(scoped), "quantity")
@@ -141,7 +142,7 @@ def test_sheet_progress_hides_a_small_achievement(small_db):
     shown, exported = disclosure.mask_progress(headline)
     row = exported[(exported["indicator"] == "quantite") & (exported["achieved"] == "< 5")]
     assert len(row) >= 1 and set(row["progress"]) == {"masqué"}
-    figure = disclosure.label_masked_progress(charts_targets.progress_bars(shown), shown)
+    figure = masked_charts.label_masked_progress(charts_targets.progress_bars(shown), shown)
     bar = figure.data[0]
     masked = [i for i, t in enumerate(bar.text) if t == "masqué"]
     assert len(masked) == len(row)

@@ -13,7 +13,9 @@ import duckdb
 import pypdf
 import pytest
 
-from observatoire import fiche, fiches, fmt, warehouse
+from observatoire import fiches, fmt, warehouse
+from observatoire.fiche import content as fiche_content
+from observatoire.fiche import render as fiche_render
 from observatoire.filters import Filters
 from tests.conftest import SHARED_REFERENCE, drop_contours
 from webapp import ui
@@ -48,7 +50,7 @@ def demo(demo_db, use_db, monkeypatch):
 
 
 def test_commune_fiche_is_one_a4_page_of_real_text(demo):
-    pdf = fiche.build(SAINT_DENIS, today=TODAY, base_url="https://obs.example/territoire")
+    pdf = fiche_render.build(SAINT_DENIS, today=TODAY, base_url="https://obs.example/territoire")
     reader, text = _read(pdf)
     _one_a4_page(reader)
     assert reader.metadata.title == "Fiche territoire – Saint-Denis"
@@ -76,7 +78,7 @@ def test_commune_fiche_is_one_a4_page_of_real_text(demo):
 
 
 def test_ept_fiche(demo):
-    reader, text = _read(fiche.build(PLAINE_COMMUNE, today=TODAY))
+    reader, text = _read(fiche_render.build(PLAINE_COMMUNE, today=TODAY))
     _one_a4_page(reader)
     plain = _plain(text)
     assert "EPT Plaine Commune" in plain and "8 communes" in plain
@@ -90,7 +92,7 @@ def test_small_counts_masked_as_on_the_sheet(demo):
     progress = warehouse.target_progress(Filters(communes=(COUBRON,)), today=TODAY)
     small = progress[progress["headline"] & progress["achieved"].between(1, 4)]
     assert {"Collégiens connectés (cartes SIM prépayées ou recharges)"} <= set(small["label"])
-    _, text = _read(fiche.build(COUBRON, today=TODAY))
+    _, text = _read(fiche_render.build(COUBRON, today=TODAY))
     plain = _plain(text)
     line = next(li for li in plain.splitlines() if "collégiens connectés" in li and " sur " in li)
     assert "< 5 sur" in line
@@ -101,7 +103,7 @@ def test_small_counts_masked_as_on_the_sheet(demo):
 
 def test_internal_mode_shows_exact_counts(demo, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")
-    _, text = _read(fiche.build(COUBRON, today=TODAY))
+    _, text = _read(fiche_render.build(COUBRON, today=TODAY))
     plain = _plain(text)
     line = next(li for li in plain.splitlines() if "collégiens connectés" in li and " sur " in li)
     assert re.search(r"(^|\s)2 sur", line) and "< 5" not in plain
@@ -110,7 +112,7 @@ def test_internal_mode_shows_exact_counts(demo, monkeypatch):
 
 def test_key_figures_masked_on_a_tiny_warehouse(small_db):  # noqa: F811
     # Coubron: 3 ordinateurs (3 people); 900 € and one post are never masked.
-    _, text = _read(fiche.build(COUBRON, today=TODAY))
+    _, text = _read(fiche_render.build(COUBRON, today=TODAY))
     plain = _plain(text)
     tiles = plain.split("Comparaison")[0]
     assert "< 5\nÉquipements distribués" in tiles and "< 5\nPersonnes touchées" in tiles
@@ -125,11 +127,13 @@ def test_filters_show_in_the_text_and_the_link(demo):
         date_from=date(2021, 1, 1),
         date_to=date(2021, 12, 31),
     )
-    _, text = _read(fiche.build(MONTREUIL, filters, base_url="http://h:8501/carte", today=TODAY))
+    _, text = _read(
+        fiche_render.build(MONTREUIL, filters, base_url="http://h:8501/carte", today=TODAY)
+    )
     plain = _plain(text)
     assert "du 01/01/2021 au 31/12/2021" in plain
     assert "Programme « " in plain
-    link = fiche.view_link(MONTREUIL, filters, "http://h:8501/carte")
+    link = fiche_content.view_link(MONTREUIL, filters, "http://h:8501/carte")
     assert link == (
         "http://h:8501/territoire?code=93048&programme=emmaus-connect-2020"
         "&du=2021-01-01&au=2021-12-31"
@@ -139,17 +143,19 @@ def test_filters_show_in_the_text_and_the_link(demo):
 
 def test_view_link_keeps_the_sheet_path_and_drops_the_old_query():
     filters = Filters(include_demo=False)
-    assert fiche.view_link("93001", filters, "https://x.fr/territoire") == (
+    assert fiche_content.view_link("93001", filters, "https://x.fr/territoire") == (
         "https://x.fr/territoire?code=93001&demo=0"
     )
-    assert fiche.view_link("93001", Filters(), "https://x.fr/") == (
+    assert fiche_content.view_link("93001", Filters(), "https://x.fr/") == (
         "https://x.fr/territoire?code=93001"
     )
-    assert fiche.view_link("93001", Filters(), None).startswith("http://localhost:8501/territoire")
+    assert fiche_content.view_link("93001", Filters(), None).startswith(
+        "http://localhost:8501/territoire"
+    )
 
 
 def test_without_demo_no_demonstration_mention(demo):
-    _, text = _read(fiche.build(MONTREUIL, Filters(include_demo=False), today=TODAY))
+    _, text = _read(fiche_render.build(MONTREUIL, Filters(include_demo=False), today=TODAY))
     plain = _plain(text)
     assert "Données de démonstration" not in plain
     assert "sans les données de démonstration" in " ".join(plain.split())
@@ -170,7 +176,7 @@ def _add_funders(db, code: str, count: int) -> None:
 def test_long_lists_are_cut_with_how_many_are_left(demo):
     _add_funders(demo, MONTREUIL, 9)
     warehouse._cached.clear()
-    reader, text = _read(fiche.build(MONTREUIL, today=TODAY))
+    reader, text = _read(fiche_render.build(MONTREUIL, today=TODAY))
     _one_a4_page(reader)
     plain = _plain(text)
     assert re.search(r"et \d+ autres financeurs \(", plain)
@@ -192,13 +198,13 @@ def _load_contours(db) -> None:
 
 def test_locator_map_from_stored_contours(demo):
     _load_contours(demo)
-    content = fiche.gather(SAINT_DENIS, today=TODAY)
+    content = fiche_content.gather(SAINT_DENIS, today=TODAY)
     assert not content.map.schematic and len(content.map.communes) == 39
     assert content.map.highlighted == {SAINT_DENIS}
     assert "93001" in content.map.same_ept  # Aubervilliers, also in Plaine Commune
-    _, text = _read(fiche.render_pdf(content))
+    _, text = _read(fiche_render.render_pdf(content))
     assert "Contours : Fichier communes-93.geojson" in _plain(text)
-    ept = fiche.gather(PLAINE_COMMUNE, today=TODAY)
+    ept = fiche_content.gather(PLAINE_COMMUNE, today=TODAY)
     assert len(ept.map.highlighted) == 8 and not ept.map.same_ept
 
 
@@ -247,11 +253,11 @@ def _need_tables(db, *, rows: bool = True) -> None:
 
 def test_needs_and_places_when_the_tables_hold_rows(demo):
     _need_tables(demo)
-    content = fiche.gather(SAINT_DENIS, today=TODAY)
+    content = fiche_content.gather(SAINT_DENIS, today=TODAY)
     assert [n.label for n in content.needs][0] == "Indice total"
     assert len(content.needs) == 6 and content.needs[0].value == pytest.approx(5.26)
     assert content.places.count == 2
-    reader, text = _read(fiche.render_pdf(content))
+    reader, text = _read(fiche_render.render_pdf(content))
     _one_a4_page(reader)
     plain = _plain(text)
     assert "Besoins" in plain and "Indice total" in plain and "5,3/10" in plain
@@ -259,19 +265,19 @@ def test_needs_and_places_when_the_tables_hold_rows(demo):
     assert "2 lieux de médiation numérique recensés" in plain
     assert "15/01/2023" in plain
     # An EPT: the population-weighted mean of its communes that have a value.
-    ept = fiche.gather(PLAINE_COMMUNE, today=TODAY)
+    ept = fiche_content.gather(PLAINE_COMMUNE, today=TODAY)
     assert 5.2 < ept.needs[0].value < 5.26 and ept.places.count == 3
     assert "(2 sur 8)" in ept.needs_note
     # A commune without values: no « Besoins », but the places count (0).
-    montreuil = fiche.gather(MONTREUIL, today=TODAY)
+    montreuil = fiche_content.gather(MONTREUIL, today=TODAY)
     assert montreuil.needs == [] and montreuil.places.count == 0
 
 
 def test_no_needs_section_without_rows(demo):
     _need_tables(demo, rows=False)
-    content = fiche.gather(SAINT_DENIS, today=TODAY)
+    content = fiche_content.gather(SAINT_DENIS, today=TODAY)
     assert content.needs == [] and content.places is None
-    _, text = _read(fiche.render_pdf(content))
+    _, text = _read(fiche_render.render_pdf(content))
     assert "Besoins" not in text and "lieux de médiation" not in text
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from core.settings import get_settings
 from etl.api import KIND_LABELS, PROTECTED_KINDS, EtlError, describe_unload, load_file, unload
 from observatoire import auth, fmt, uploads, warehouse
-from webapp import ui
+from webapp import identity, ui
 
 KIND_NAMES = {
     "reference": "référentiel",
@@ -28,8 +28,8 @@ st.markdown(
 # Who may do what, for this run: a gestionnaire when signed in; without sign-in, whoever
 # gives the shared password (checked on each action); nobody else.
 settings = get_settings()
-who = auth.current()
-sign_in = auth.sign_in_configured()
+who = identity.current()
+sign_in = identity.sign_in_configured()
 password = None if sign_in else settings.upload_password
 may_manage = who.gestionnaire if sign_in else bool(password)
 # The rejects hold values from the files: the gestionnaires' (everyone's without sign-in).
@@ -135,7 +135,7 @@ if not may_manage:
 
 # From here on: a gestionnaire (signed in), or the shared-password fallback.
 uploader = who.email if sign_in else auth.PASSWORD_UPLOADER
-guard = None if sign_in else auth.password_guard()
+guard = None if sign_in else identity.password_guard()
 if guard is not None and guard.locked_for_s() > 0:
     st.warning(guard.message("locked"))
 

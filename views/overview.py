@@ -3,6 +3,7 @@
 import streamlit as st
 
 from observatoire import charts, disclosure, fmt, warehouse
+from observatoire.charts import masked as masked_charts
 from webapp import ui
 
 filters = ui.current_filters()
@@ -68,7 +69,7 @@ else:
     if filters.has_territory:
         rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
         st.caption(f"Part du territoire choisi dans chaque objectif : {rules}.")
-    figure, exported, reading = disclosure.masked_progress_chart(headline)
+    figure, exported, reading = masked_charts.masked_progress_chart(headline)
     ui.chart(
         figure,
         key="overview_targets",
@@ -95,7 +96,7 @@ by_month, months_data = disclosure.mask_people(
 if by_item.empty:
     st.info("Aucune distribution ne correspond aux filtres choisis.")
 else:
-    figure, items_data, reading = disclosure.masked_items_chart(by_item)
+    figure, items_data, reading = masked_charts.masked_items_chart(by_item)
     with left:
         ui.chart(
             figure,
@@ -106,7 +107,7 @@ else:
         )
     with right:
         ui.chart(
-            disclosure.annotate_masked(charts.monthly_area(by_month), by_month, "quantity"),
+            masked_charts.annotate_masked(charts.monthly_area(by_month), by_month, "quantity"),
             key="overview_months",
             title="Distributions mensuelles par type d'aide",
             data=months_data,

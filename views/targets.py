@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from observatoire import disclosure, fmt, warehouse
+from observatoire.charts import masked as masked_charts
 from observatoire.charts import targets as charts
 from webapp import ui
 
@@ -35,7 +36,7 @@ with st.expander("Méthode"):
 
 st.subheader("Avancement de chaque objectif")
 laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
-figure, exported, reading = disclosure.masked_progress_chart(
+figure, exported, reading = masked_charts.masked_progress_chart(
     charts.sort_rows(progress, laggards, default=["target_row"])
 )
 table, formats = charts.progress_table(exported, filters.has_territory)
@@ -48,13 +49,13 @@ chosen = st.selectbox(
     "Objectif", list(labels), format_func=labels.get, key="objectif", bind="query-params"
 )
 row = next(progress[progress["target_row"] == chosen].itertuples())
-shown_row, monthly = disclosure.mask_trajectory(row)
+shown_row, monthly = masked_charts.mask_trajectory(row)
 ui.chart(
     charts.trajectory(shown_row, today),
     key="targets_trajectory",
     title=charts.target_title(row),
     data=monthly,
-    reading=disclosure.trajectory_reading(row),
+    reading=masked_charts.trajectory_reading(row),
 )
 st.caption(f"Source de l'objectif : {fmt.md(charts.source_of(row))}.")
 
@@ -80,7 +81,7 @@ family = right.selectbox(
     bind="query-params",
 )
 title = f"{family_labels[family]} – par territoire"
-figure, exported, reading = disclosure.masked_territory_chart(
+figure, exported, reading = masked_charts.masked_territory_chart(
     charts.sort_rows(
         breakdown[breakdown["target_row"] == family], laggards, default=["territory_name"]
     ),

@@ -1,14 +1,18 @@
-"""Fiche territoire: one commune or EPT (?code=93048) — key figures beside its EPT and the
-département, progress per target, what was distributed and funded, its needs and places of
-digital mediation, and the records."""
+"""The territory sheet (« Fiche territoire », the page): one commune or EPT (?code=93048) — key
+figures beside its EPT and the département, progress per target, what was distributed and
+funded, its needs and places of digital mediation, and the records. Its content comes from
+observatoire/territory.py, which the one-page PDF fiche (observatoire/fiche/) shares."""
 
 from datetime import date
 from functools import partial
 
 import streamlit as st
 
-from observatoire import disclosure, fiche, fmt, sheet, warehouse
+from observatoire import disclosure, fmt, sheet, territory, warehouse
+from observatoire.charts import masked as masked_charts
 from observatoire.charts import need as need_charts
+from observatoire.fiche import content as fiche_content
+from observatoire.fiche import render as fiche_pdf
 from webapp import ui
 
 filters = ui.current_filters()
@@ -37,29 +41,18 @@ if code is None:
     st.page_link("views/map.py", label="Ouvrir la carte", icon=":material/map:")
     st.stop()
 
-is_ept = code in set(communes["ept_code"])
-row = communes[communes["ept_code" if is_ept else "code"] == code].iloc[0]
-ept_code, ept_name = row["ept_code"], row["ept_name"]
-scoped = (
-    filters.with_(ept=code, communes=()) if is_ept else filters.with_(ept=None, communes=(code,))
-)
-population = communes.loc[communes["ept_code" if is_ept else "code"] == code, "population"].sum()
-st.title(f"EPT {ept_name}" if is_ept else row["name"])
-st.caption(
-    (
-        f"{fmt.plural((communes['ept_code'] == code).sum(), 'commune')}"
-        if is_ept
-        else f"Commune de l'EPT {ept_name}"
-    )
-    + f" · {fmt.number(population)} habitants (population municipale 2023)"
-)
+place = territory.scope(code, filters, communes)
+is_ept, scoped = place.is_ept, place.scoped
+ept_code, ept_name = place.ept_code, place.ept_name
+st.title(place.name)
+st.caption(place.kind_text + place.population_text)
 links, download = st.columns([3, 1])
 links.page_link("views/map.py", label="Retour à la carte", icon=":material/map:")
 # One A4 page to print, built only when clicked (the page itself stays as fast).
 download.download_button(
     "Fiche PDF (A4)",
-    data=partial(fiche.build, code, filters, base_url=st.context.url),
-    file_name=fiche.file_name(code, f"EPT {ept_name}" if is_ept else row["name"]),
+    data=partial(fiche_pdf.build, code, filters, base_url=st.context.url),
+    file_name=fiche_content.file_name(code, place.name),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
     key="sheet_fiche_pdf",
@@ -75,26 +68,15 @@ if note := disclosure.public_note():
     st.caption(note)
 ui.metric_row(
     [
-        ("Équipements distribués", disclosure.figure_text(figures, "items_distributed"), None),
-        ("Personnes touchées", disclosure.figure_text(figures, "people_reached"), None),
         (
-            "Euros engagés",
-            disclosure.figure_text(figures, "euros_committed"),
-            "Financements rattachés au territoire ; ceux du département entier n'y figurent pas.",
-        ),
-        (
-            "Postes de conseillers numériques",
-            disclosure.figure_text(figures, "conseiller_posts"),
-            None,
-        ),
+            label,
+            disclosure.figure_text(figures, key),
+            territory.DEPARTEMENT_WIDE_NOTE if key == "euros_committed" else None,
+        )
+        for key, label in territory.KEY_FIGURES
     ]
 )
-compared = [(row["name"] if not is_ept else ept_name, figures)]
-if not is_ept:
-    compared.append(
-        (f"EPT {ept_name}", warehouse.key_figures(filters.with_(ept=ept_code, communes=())))
-    )
-compared.append(("Seine-Saint-Denis", warehouse.key_figures(filters.with_(ept=None, communes=()))))
+compared = territory.compared(place, figures, place.short_name)
 st.subheader("Comparaison")
 table = sheet.comparison_table(compared)
 ui.table_with_downloads(
@@ -102,14 +84,12 @@ ui.table_with_downloads(
 )
 
 st.subheader("Avancement des objectifs")
-progress = warehouse.target_progress(scoped)
-headline = progress[progress["headline"]]
+_, headline, rules = territory.headline_targets(place)
 if headline.empty:
     st.info("Aucun objectif ne concerne ce territoire sous les filtres choisis.")
 else:
-    rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
     st.caption(f"Part du territoire dans chaque objectif : {rules}.")
-    figure, exported, reading = disclosure.masked_progress_chart(headline)
+    figure, exported, reading = masked_charts.masked_progress_chart(headline)
     ui.chart(
         figure,
         key="sheet_targets",
@@ -123,11 +103,11 @@ by_item = warehouse.distributions_by_item(scoped)
 months, months_data = disclosure.mask_people(
     warehouse.territory_programme_months(scoped), "quantity", by="programme_name"
 )
-funders = warehouse.territory_funding_by_funder(scoped)
+funders = territory.funders(place)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
-    figure, items_data, reading = disclosure.masked_items_chart(by_item)
+    figure, items_data, reading = masked_charts.masked_items_chart(by_item)
     with left:
         ui.chart(
             figure,
@@ -138,7 +118,7 @@ else:
         )
     with right:
         ui.chart(
-            disclosure.annotate_masked(
+            masked_charts.annotate_masked(
                 sheet.programme_months_bars(months, "Distributions mensuelles par programme"),
                 months,
                 "quantity",
@@ -168,7 +148,7 @@ own = needs["ept" if is_ept else "commune"].query("code == @code")
 if own.empty:
     st.info("Aucun indicateur de besoin n'est chargé pour ce territoire.")
 else:
-    sheet_name = f"EPT {ept_name}" if is_ept else row["name"]
+    sheet_name = place.name
     ept_needs = None if is_ept else needs["ept"].query("code == @ept_code")
     st.caption(sheet.NEED_METHOD)
     needs_table = sheet.needs_table(

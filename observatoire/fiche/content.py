@@ -1,9 +1,10 @@
-"""What a territory fiche says, gathered from the query layer with the sheet's disclosure rules
-already applied: every figure is French text, small counts of people read « < 5 » (public
-mode) exactly as on screen, and no masked number is kept anywhere in the result.
+"""What a territory fiche (the one-page PDF) says: the territory's content
+(observatoire/territory.py, shared with the sheet page) turned into French text with the
+sheet's disclosure rules already applied: small counts of people read « < 5 » (public mode)
+exactly as on screen, and no masked number is kept anywhere in the result.
 
 No Streamlit here: the sheet's button and the `python -m observatoire.fiches` CLI both call
-`gather`, then `render.render_pdf`.
+`gather`, then `render.render_pdf` (or `render.build` for both).
 """
 
 from __future__ import annotations
@@ -14,25 +15,17 @@ from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 
-from observatoire import disclosure, fmt, sheet, warehouse
+from observatoire import disclosure, fmt, sheet, territory, warehouse
 from observatoire.charts.targets import progress_text
 from observatoire.fiche import locator
 from observatoire.filters import Filters
-from webapp import ui
+from observatoire.sources import source_text
+from observatoire.territory import DEPARTEMENT, KEY_FIGURES, Territory
 
-DEPARTEMENT = "Seine-Saint-Denis"
 TERRITORY_PAGE = "territoire"  # the sheet's url path (app.py)
 DEFAULT_BASE_URL = "http://localhost:8501/"
-# Key figures of the tiles and the comparison (sheet.COMPARED), in order.
-TILES = (
-    ("items_distributed", "Équipements distribués"),
-    ("people_reached", "Personnes touchées"),
-    ("euros_committed", "Euros engagés"),
-    ("conseiller_posts", "Postes de conseillers numériques"),
-)
 NEED_TABLES = {"indicators", "indicator_values"}
 PLACES_TABLE = "lieux"
-IFN_PREFIX = "IFN – "
 
 
 @dataclass(frozen=True)
@@ -111,26 +104,6 @@ def file_name(code: str, name: str) -> str:
 # The territory ---------------------------------------------------------------------------
 
 
-def territory_codes(communes: pd.DataFrame) -> list[str]:
-    """Every fiche: the 39 communes (by name) then the 4 EPTs (by name)."""
-    epts = communes.drop_duplicates("ept_code").sort_values("ept_name")["ept_code"]
-    return [*communes.sort_values("name")["code"], *epts]
-
-
-def scope(code: str, filters: Filters, communes: pd.DataFrame) -> tuple[bool, pd.Series, Filters]:
-    """(is an EPT, its row in `communes`, the filters narrowed to it), as the sheet does."""
-    is_ept = code in set(communes["ept_code"])
-    rows = communes[communes["ept_code" if is_ept else "code"] == code]
-    if rows.empty:
-        raise ValueError(f"territoire inconnu : {code}")
-    scoped = (
-        filters.with_(ept=code, communes=())
-        if is_ept
-        else filters.with_(ept=None, communes=(code,))
-    )
-    return is_ept, rows.iloc[0], scoped
-
-
 def view_link(code: str, filters: Filters, base_url: str | None = None) -> str:
     """The territory sheet's address with the filters' query string, which reproduces the
     view. BASE_URL: the dashboard's address (any page of it; only its root is kept unless it
@@ -190,26 +163,15 @@ def _rate_text(key: str, value) -> str:
     return fmt.money(value) if key == "euros_committed" else fmt.number(value, 2)
 
 
-def comparison(
-    is_ept: bool, row: pd.Series, figures: dict, filters: Filters
-) -> tuple[list[tuple[str, str]], list[list[str]]]:
+def comparison(place: Territory, figures: dict) -> tuple[list[tuple[str, str]], list[list[str]]]:
     """The key figures of the territory (count, per 1 000 inhabitants) beside its EPT and the
     département (per 1 000 inhabitants), masked by sheet.comparison_table as on the sheet."""
-    name = f"EPT {row['ept_name']}" if is_ept else row["name"]
-    compared = [(name, figures)]
-    if not is_ept:
-        compared.append(
-            (
-                f"EPT {row['ept_name']}",
-                warehouse.key_figures(filters.with_(ept=row["ept_code"], communes=())),
-            )
-        )
-    compared.append((DEPARTEMENT, warehouse.key_figures(filters.with_(ept=None, communes=()))))
+    compared = territory.compared(place, figures, place.name)
     table = sheet.comparison_table(compared)
     header = [(column, fmt.number(fig.get("population"))) for column, fig in compared]
     rows = []
-    for (key, _), (_, line) in zip(sheet.COMPARED, table.iterrows(), strict=False):
-        count = line[name]
+    for (key, _), (_, line) in zip(KEY_FIGURES, table.iterrows(), strict=False):
+        count = line[place.name]
         count_text = (
             count
             if isinstance(count, str)
@@ -278,10 +240,7 @@ def need_lines(needs: pd.DataFrame) -> tuple[list[NeedLine], str]:
         return [], ""
     first = needs.iloc[0]
     low, high = lines[0].scale_min, lines[0].scale_max
-    direction = {
-        "fragile_haut": "plus haut = plus fragile",
-        "fragile_bas": "plus bas = plus fragile",
-    }.get(str(first["direction"]), "")
+    direction = sheet.FRAGILE_ENDS.get(str(first["direction"]), "")
     vintage = f", {first['vintage']}" if isinstance(first["vintage"], str) else ""
     note = (
         f"Scores de {fmt.number(low)} à {fmt.number(high)}"
@@ -293,10 +252,7 @@ def need_lines(needs: pd.DataFrame) -> tuple[list[NeedLine], str]:
 
 
 def _need_label(label: str, ident: str) -> str:
-    if ident == "ifn":
-        return "Indice total"
-    text = label.removeprefix(IFN_PREFIX)
-    return text[:1].upper() + text[1:]
+    return "Indice total" if ident == "ifn" else sheet.subscore_label(label)
 
 
 def need_tables() -> set[str]:
@@ -337,36 +293,30 @@ def gather(
     filters = filters or Filters()
     today = today or date.today()
     communes = warehouse.territories()
-    is_ept, row, scoped = scope(code, filters, communes)
-    members = communes[communes["ept_code"] == row["ept_code"]]
-    population = members["population"].sum() if is_ept else row["population"]
-    name = f"EPT {row['ept_name']}" if is_ept else str(row["name"])
+    place = territory.scope(code, filters, communes)
+    scoped = place.scoped
     subtitle = (
-        f"Établissement public territorial · {fmt.plural(len(members), 'commune')}"
-        if is_ept
-        else f"Commune de l'EPT {row['ept_name']}"
-    ) + f" · {fmt.number(population)} habitants (population municipale 2023)"
+        "Établissement public territorial · " if place.is_ept else ""
+    ) + f"{place.kind_text}{place.population_text}"
 
     figures = warehouse.key_figures(scoped)
-    tiles = [(label, disclosure.figure_text(figures, key)) for key, label in TILES]
-    header, rows = comparison(is_ept, row, figures, filters)
+    tiles = [(label, disclosure.figure_text(figures, key)) for key, label in KEY_FIGURES]
+    header, rows = comparison(place, figures)
 
-    progress = warehouse.target_progress(scoped, today=today)
-    headline = progress[progress["headline"]].reset_index(drop=True)
+    progress, headline, rules = territory.headline_targets(place, today)
     targets = target_lines(headline)
-    rules = ", ".join(sorted(set(headline["share_rule"].dropna()))) if len(headline) else ""
 
-    funders = warehouse.territory_funding_by_funder(scoped)
+    funders = territory.funders(place)
     funders = funders.sort_values(["amount_eur", "funder"], ascending=[False, True])
     kept = funders.head(funder_limit)
     rest = funders.iloc[funder_limit:]
 
     needs_frame, places_row = needs_and_places(scoped)
     needs, needs_note = need_lines(needs_frame)
-    if needs and is_ept:
+    if needs and place.is_ept:
         known = int(needs_frame["communes"].max())
         needs_note = (
-            f"EPT : moyenne de ses communes renseignées ({known} sur {len(members)}), pondérée "
+            f"EPT : moyenne de ses communes renseignées ({known} sur {place.communes}), pondérée "
             "par la population. " + needs_note
         )
     places = None
@@ -381,7 +331,7 @@ def gather(
     if places_row is not None:
         places = Places(
             count=int(places_row["places"]),
-            per_10000=_per_10000(places_row["places"], population),
+            per_10000=_per_10000(places_row["places"], place.population),
             departement_per_10000=_per_10000(
                 places_row["departement"], communes["population"].sum()
             ),
@@ -397,21 +347,19 @@ def gather(
     if note := disclosure.public_note():
         notes.append(note)
     if figures.get("euros_departement_wide"):
-        notes.append(
-            "Euros engagés : financements rattachés au territoire ; ceux du département "
-            "entier n'y figurent pas."
-        )
+        wide = territory.DEPARTEMENT_WIDE_NOTE
+        notes.append(f"Euros engagés : {wide[:1].lower()}{wide[1:]}")
 
     return Fiche(
         code=code,
-        name=name,
-        is_ept=is_ept,
+        name=place.name,
+        is_ept=place.is_ept,
         subtitle=subtitle,
         filters_text=filters_text(filters),
         tiles=tiles,
         comparison_header=header,
         comparison_rows=rows,
-        map=locator.locator_map(code, is_ept, communes),
+        map=locator.locator_map(code, place.is_ept, communes),
         targets=targets,
         share_rules=rules,
         funders=list(zip(kept["funder"], kept["amount_eur"].astype(float), strict=True)),
@@ -422,7 +370,7 @@ def gather(
         needs_note=needs_note,
         places=places,
         notes=notes,
-        source=ui.source_text(scoped),
+        source=source_text(scoped),
         has_demo=has_demo,
         link=view_link(code, filters, base_url),
         generated=fmt.french_date(today),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +23,9 @@ from core.settings import PROJECT_ROOT
 from observatoire import fmt
 from observatoire.charts import PALETTE
 from observatoire.charts.targets import STATUS_COLOURS
-from observatoire.fiche.content import DEPARTEMENT, Fiche
+from observatoire.fiche.content import Fiche, gather
+from observatoire.filters import Filters
+from observatoire.territory import DEPARTEMENT
 
 FONTS = PROJECT_ROOT / "data" / "fonts"
 FONT = "DejaVu"
@@ -638,3 +640,14 @@ def _footer(pdf: _Page, fiche: Fiche, measure_only: bool = False) -> float:
             pdf.at(LEFT, y, WIDTH, line_h, line, link=link or "")
             y += line_h
     return top
+
+
+def build(
+    code: str,
+    filters: Filters | None = None,
+    *,
+    base_url: str | None = None,
+    today: date | None = None,
+) -> bytes:
+    """The fiche of commune or EPT CODE under FILTERS, as PDF bytes."""
+    return render_pdf(gather(code, filters, base_url=base_url, today=today))

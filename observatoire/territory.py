@@ -1,0 +1,129 @@
+"""One commune or EPT, as the territory sheet (the page, views/territory.py) and its fiche (the
+one-page PDF, observatoire/fiche/) both show it, without Streamlit: the territory and the
+filters narrowed to it, its key figures beside its EPT and the département, its headline
+targets and its funders. The page draws this with Streamlit, the fiche with fpdf2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from observatoire import fmt, warehouse
+from observatoire.filters import Filters
+
+DEPARTEMENT = "Seine-Saint-Denis"
+# The key figures of the tiles and of the comparison, in order.
+KEY_FIGURES = (
+    ("items_distributed", "Équipements distribués"),
+    ("people_reached", "Personnes touchées"),
+    ("euros_committed", "Euros engagés"),
+    ("conseiller_posts", "Postes de conseillers numériques"),
+)
+DEPARTEMENT_WIDE_NOTE = (
+    "Financements rattachés au territoire ; ceux du département entier n'y figurent pas."
+)
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A commune or an EPT (code), under the page's FILTERS; SCOPED: the filters narrowed
+    to it."""
+
+    code: str
+    is_ept: bool
+    commune_name: str  # the commune's name; on an EPT, its first commune's (unused)
+    ept_code: str
+    ept_name: str
+    communes: int  # an EPT's communes (1 for a commune)
+    population: float
+    filters: Filters
+    scoped: Filters
+
+    @property
+    def name(self) -> str:
+        """« EPT Plaine Commune » or « Saint-Denis »."""
+        return f"EPT {self.ept_name}" if self.is_ept else self.commune_name
+
+    @property
+    def short_name(self) -> str:
+        """« Plaine Commune » or « Saint-Denis »: the column of the sheet's comparison."""
+        return self.ept_name if self.is_ept else self.commune_name
+
+    @property
+    def kind_text(self) -> str:
+        """« 9 communes » or « Commune de l'EPT Plaine Commune »."""
+        if self.is_ept:
+            return fmt.plural(self.communes, "commune")
+        return f"Commune de l'EPT {self.ept_name}"
+
+    @property
+    def population_text(self) -> str:
+        return f" · {fmt.number(self.population)} habitants (population municipale 2023)"
+
+
+def territory_codes(communes: pd.DataFrame) -> list[str]:
+    """Every territory: the 39 communes (by name) then the 4 EPTs (by name)."""
+    epts = communes.drop_duplicates("ept_code").sort_values("ept_name")["ept_code"]
+    return [*communes.sort_values("name")["code"], *epts]
+
+
+def scope(code: str, filters: Filters, communes: pd.DataFrame | None = None) -> Territory:
+    """The territory CODE (a commune or an EPT) under FILTERS; ValueError when unknown."""
+    communes = warehouse.territories() if communes is None else communes
+    is_ept = code in set(communes["ept_code"])
+    rows = communes[communes["ept_code" if is_ept else "code"] == code]
+    if rows.empty:
+        raise ValueError(f"territoire inconnu : {code}")
+    row = rows.iloc[0]
+    scoped = (
+        filters.with_(ept=code, communes=())
+        if is_ept
+        else filters.with_(ept=None, communes=(code,))
+    )
+    return Territory(
+        code=code,
+        is_ept=is_ept,
+        commune_name=str(row["name"]),
+        ept_code=str(row["ept_code"]),
+        ept_name=str(row["ept_name"]),
+        communes=len(rows),
+        population=rows["population"].sum(),
+        filters=filters,
+        scoped=scoped,
+    )
+
+
+def compared(territory: Territory, figures: dict, own_column: str) -> list[tuple[str, dict]]:
+    """(column, key figures) of the territory (FIGURES, under OWN_COLUMN), of its EPT (for a
+    commune) and of the département, under the page's filters: sheet.comparison_table's
+    input."""
+    filters = territory.filters
+    columns = [(own_column, figures)]
+    if not territory.is_ept:
+        columns.append(
+            (
+                f"EPT {territory.ept_name}",
+                warehouse.key_figures(filters.with_(ept=territory.ept_code, communes=())),
+            )
+        )
+    columns.append((DEPARTEMENT, warehouse.key_figures(filters.with_(ept=None, communes=()))))
+    return columns
+
+
+def headline_targets(
+    territory: Territory, today: date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(every target's progress, the headline targets, the rules that gave the territory its
+    share of them: « pro rata de la population, … »)."""
+    progress = warehouse.target_progress(territory.scoped, today=today)
+    headline = progress[progress["headline"]].reset_index(drop=True)
+    rules = ", ".join(sorted(set(headline["share_rule"].dropna()))) if len(headline) else ""
+    return progress, headline, rules
+
+
+def funders(territory: Territory) -> pd.DataFrame:
+    """The money given to the territory, by funder (funder, amount_eur, has_demo)."""
+    return warehouse.territory_funding_by_funder(territory.scoped)
