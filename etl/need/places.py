@@ -25,8 +25,8 @@ import unicodedata
 from etl.need import common, layouts
 from etl.need.common import Context, Parsed, Table, clean
 from etl.need.layouts import Layout
+from etl.schemas import CONTRACTS
 
-KIND = "lieux"
 PROGRAMMES = (
     "Aidants Connect",
     "Bibliothèques numérique de référence",
@@ -102,7 +102,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             cell(cells, "commune"),
             cell(cells, "code_postal"),
         ]
-    resolved = common.resolve_communes(ctx.con, wanted)
+    resolved = ctx.resolve_communes(wanted)
 
     seen: dict[str, int] = {}
     unknown_programmes: set[str] = set()
@@ -230,7 +230,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     never = [
         h
         for h, k in zip(table.headers, table.keys, strict=True)
-        if k in ("telephone", "courriels", "courriel", "email", "e_mail", "tel")
+        if k in CONTRACTS["lieux"].never_read
     ]
     if never:
         p.messages.append(
@@ -253,13 +253,4 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     return p
 
 
-def load(db, path_or_bytes, **kwargs):
-    return common.load_need_file(
-        db,
-        KIND,
-        path_or_bytes,
-        recognise=layouts.recognise_places,
-        parse=parse,
-        synonyms=layouts.PLACE_HEADERS,
-        **kwargs,
-    )
+STEPS = common.Steps(layouts.recognise_places, parse)
