@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Field types, each checked by one SQL rule in etl/load/ (resolve.py, validate.py).
+# Field types, each checked by one SQL rule in etl/pipeline/ (resolve.py, validate.py).
 TEXT = "text"  # free text, stored as given (trimmed)
 COMMUNE = "commune"  # INSEE code (current or former), postal code or name of a 93 commune
 EPT = "ept"  # SIREN or name of one of the four EPT
@@ -55,7 +55,7 @@ class Contract:
     label: str  # the kind's French name (KIND_LABELS, messages)
     table: str
     # Columns the loader knows, each with its synonyms and type (row kinds: checked in SQL by
-    # etl/load/validate.py). Need-side kinds declare ``headers`` instead, and their layouts
+    # etl/pipeline/validate.py). Need-side kinds declare ``headers`` instead, and their layouts
     # are recognised from them (etl/need/layouts.py).
     fields: tuple[Field, ...] = ()
     # Groups of fields of which at least one column must be present (e.g. some commune column).

@@ -11,7 +11,7 @@ import duckdb
 from core.settings import REFERENCE_DIR
 from core.store import migrate, transaction, writer
 from etl import boundaries, demo, reference, target_shares
-from etl.load import shipped
+from etl.pipeline import shipped
 
 # The commune contours committed with the project (data/reference/README.md), loaded when the
 # warehouse has none so that the first run draws the real map. `python -m etl boundaries`

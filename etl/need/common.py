@@ -1,12 +1,12 @@
 """What the need-side kinds share: reading the rows of a file, French numbers and dates,
-and the :class:`Steps` each kind plugs into the one loading pipeline of etl/load/.
+and the :class:`Steps` each kind plugs into the one loading pipeline of etl/pipeline/.
 
 Each kind (indicators.py, places.py, conseillers.py) has its header names declared in its
 contract (etl/schemas.py), recognises its layout from the header (layouts.py), and parses
 the rows into a :class:`Parsed`: the rows to insert, the rejected rows with their reasons,
-the rows skipped (not errors) and the messages. etl/load/ reads the file, holds the ledger
+the rows skipped (not errors) and the messages. etl/pipeline/ reads the file, holds the ledger
 and the transaction, and inserts a Parsed (:func:`insert_parsed`); this package imports
-nothing of etl/load/ (communes are resolved through ``Context.resolve_communes``).
+nothing of etl/pipeline/ (communes are resolved through ``Context.resolve_communes``).
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ class Context:
     """What the user said besides the file, and how the parser resolves communes."""
 
     # value → (current code, None) or (None, French reason), for INSEE codes (current or
-    # former), postal codes and names of the 93's communes (etl/load/resolve.py).
+    # former), postal codes and names of the 93's communes (etl/pipeline/resolve.py).
     resolve_communes: Callable[[list[str | None]], dict[str, tuple[str | None, str | None]]]
     file_name: str
     source_label: str

@@ -1,7 +1,7 @@
 """Step 3, for every kind: in one transaction, ``--replace`` retires the previous loads of
 the source (their rows leave every table the kind fills), the load is recorded in the
 ledger, the kind's plan fills its tables (rows checked, rejects recorded with their
-reasons, etl/load/kinds.py), what a replace must repair is repaired, and the ledger's counts
+reasons, etl/pipeline/kinds.py), what a replace must repair is repaired, and the ledger's counts
 written. A crash or a kill before the commit leaves the warehouse as it was; nothing but
 the kept columns is ever written.
 """

@@ -4,25 +4,25 @@ lieux, conseillers.
 
 ``load_file`` is used by ``python -m etl load`` and by the dashboard's upload page. Each kind
 is a contract (etl/schemas.py: columns and synonyms, types, personal columns, how rows
-outside the département are treated) and a plan (etl/load/kinds.py) whose steps run here,
+outside the département are treated) and a plan (etl/pipeline/kinds.py) whose steps run here,
 in the same order for every kind:
 
-1. Before the warehouse is touched: the file is read (etl/load/read.py, etl/readers.py:
+1. Before the warehouse is touched: the file is read (etl/pipeline/read.py, etl/readers.py:
    format, encoding, separator, header row below title rows) and matched to the contract
-   (row kinds: columns, etl/load/columns.py; need-side kinds: the layout recognised from
+   (row kinds: columns, etl/pipeline/columns.py; need-side kinds: the layout recognised from
    the header, etl/need/layouts.py). A file that cannot be read, or lacks a required
    column, is refused here. A file on disk is never held whole in memory by the row kinds:
    its content hash and its lines are taken by pieces, and DuckDB reads it from its path.
 2. With the warehouse held for writing: the ledger is checked (same content → « déjà
    chargé »; a second file of the same source needs --replace, etl/ledger.py), the rows of
    the row kinds are read by DuckDB (in parallel) into a temporary table that keeps only
-   the contract's columns (etl/load/stage.py; personal-data columns only enter a hash used
+   the contract's columns (etl/pipeline/stage.py; personal-data columns only enter a hash used
    to tell duplicate rows apart). DuckDB's memory is capped on this connection: past it, it
    spills to a private folder beside the warehouse, removed afterwards.
-3. In one transaction (etl/load/write.py): ``--replace`` retires the previous loads of the
+3. In one transaction (etl/pipeline/write.py): ``--replace`` retires the previous loads of the
    source, the load enters the ledger with who loaded it, the plan checks every rule
-   (row kinds: in SQL over the whole table, etl/load/validate.py, values resolved once per
-   distinct value, etl/load/resolve.py; need-side kinds: their parser of etl/need/), valid
+   (row kinds: in SQL over the whole table, etl/pipeline/validate.py, values resolved once per
+   distinct value, etl/pipeline/resolve.py; need-side kinds: their parser of etl/need/), valid
    rows are inserted and the others recorded in ``rejected_rows`` with their reasons. A
    crash or a kill before the commit leaves the warehouse as it was; nothing but the kept
    columns is ever written.
@@ -37,14 +37,14 @@ from core.store import connect
 from etl import schemas
 from etl.errors import EtlError
 from etl.ledger import LoadRecord, find_active, previous_loads_of_source
-from etl.load.columns import match_columns
-from etl.load.kinds import Request, plan_for
-from etl.load.macros import create_macros
-from etl.load.read import read_input, scan
-from etl.load.rejects import neutralise_cell, rejects_of
-from etl.load.result import KIND_LABELS, LoadResult
-from etl.load.stage import bound_memory, spill_folder
-from etl.load.write import PAUSE_ENV, write_load
+from etl.pipeline.columns import match_columns
+from etl.pipeline.kinds import Request, plan_for
+from etl.pipeline.macros import create_macros
+from etl.pipeline.read import read_input, scan
+from etl.pipeline.rejects import neutralise_cell, rejects_of
+from etl.pipeline.result import KIND_LABELS, LoadResult
+from etl.pipeline.stage import bound_memory, spill_folder
+from etl.pipeline.write import PAUSE_ENV, write_load
 
 __all__ = [
     "KIND_LABELS",

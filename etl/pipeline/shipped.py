@@ -1,6 +1,6 @@
 """The need-side reference files shipped in data/reference/, loaded by ``init`` (and by
-``migrate`` when absent) through the same pipeline as users' files (etl/load/kinds.py,
-etl/load/write.py), inside init's transaction: reference data (``is_demo`` false), one
+``migrate`` when absent) through the same pipeline as users' files (etl/pipeline/kinds.py,
+etl/pipeline/write.py), inside init's transaction: reference data (``is_demo`` false), one
 ledger row each whose source label names the source and vintage. ``init --no-demo`` leaves
 them alone (they are not demonstration data); a changed file replaces its earlier reference
 load; the same content is never loaded twice.
@@ -12,10 +12,10 @@ import duckdb
 
 from etl import readers, schemas
 from etl.ledger import LoadRecord, find_active, previous_loads_of_source
-from etl.load.kinds import Request, plan_for
-from etl.load.read import scan
-from etl.load.result import LoadResult
-from etl.load.write import write_rows
+from etl.pipeline.kinds import Request, plan_for
+from etl.pipeline.read import scan
+from etl.pipeline.result import LoadResult
+from etl.pipeline.write import write_rows
 from etl.reference import FILES
 
 _DIR = FILES["communes"].parent

@@ -1,6 +1,6 @@
 """Step 3 (in the warehouse transaction): each column's distinct values resolved once to what
 they mean (commune code, EPT, programme, item, date, quantity, amount…) with their error,
-in tables r_<field> that the checks join back to the rows (etl/load/validate.py).
+in tables r_<field> that the checks join back to the rows (etl/pipeline/validate.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import duckdb
 
 from etl import schemas
 from etl.errors import EtlError
-from etl.load.macros import SPACES, create_macros, lit, small_table
+from etl.pipeline.macros import SPACES, create_macros, lit, small_table
 
 
 def reference_keys(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,13 +1,13 @@
-"""What each kind plugs into the one pipeline of etl/load/: a plan with the same four
-steps for every kind, run by load_file (etl/load/__init__.py) and, for the shipped
-reference files, by etl/load/shipped.py.
+"""What each kind plugs into the one pipeline of etl/pipeline/: a plan with the same four
+steps for every kind, run by load_file (etl/pipeline/__init__.py) and, for the shipped
+reference files, by etl/pipeline/shipped.py.
 
 - ``prepare`` (step 1, before the warehouse is touched): the file read and matched to the
   kind's contract (etl/schemas.py); a file that cannot be, or lacks a required column, is
   refused here;
 - ``stage`` (step 2, the warehouse held, before the transaction): rows read into temporary
   tables;
-- ``fill`` (step 3, inside the transaction of etl/load/write.py, once the load is in the
+- ``fill`` (step 3, inside the transaction of etl/pipeline/write.py, once the load is in the
   ledger): the rules checked, valid rows inserted, rejects recorded with their reasons;
   returns a :class:`Written`;
 - ``after_replace`` (or None): what a --replace must repair once the previous loads left.
@@ -26,14 +26,14 @@ from functools import partial
 import duckdb
 
 from etl import readers, schemas, summary, target_shares
-from etl.load.columns import match_columns
-from etl.load.macros import small_table
-from etl.load.read import Scan
-from etl.load.resolve import reference_keys, resolve_communes
-from etl.load.result import LoadResult
-from etl.load.stage import stage
-from etl.load.validate import validate
 from etl.need import common, conseillers, indicators, places
+from etl.pipeline.columns import match_columns
+from etl.pipeline.macros import small_table
+from etl.pipeline.read import Scan
+from etl.pipeline.resolve import reference_keys, resolve_communes
+from etl.pipeline.result import LoadResult
+from etl.pipeline.stage import stage
+from etl.pipeline.validate import validate
 
 NEED_STEPS: dict[str, common.Steps] = {
     "indicateurs": indicators.STEPS,
