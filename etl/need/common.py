@@ -53,6 +53,18 @@ class Table:
     keys: list[str]
     rows: list[tuple[int, list[str | None]]]
 
+    def accessors(self, columns: dict[str, int]):
+        """(cell, header) for a layout's ``columns``: ``cell(cells, field)`` the cleaned
+        value of a row's field, ``header(field)`` its header as written (None if absent)."""
+
+        def cell(cells, f):
+            return clean(cells[columns[f]]) if f in columns else None
+
+        def header(f):
+            return self.headers[columns[f]] if f in columns else None
+
+        return cell, header
+
     def index(self, *keys: str) -> int | None:
         """Column index of the first of ``keys`` present in the header."""
         for key in keys:
@@ -194,6 +206,11 @@ def code_of(value: object) -> str | None:
     if re.fullmatch(r"\d{4}", text):
         return "0" + text
     return text.upper()
+
+
+def quoted(names) -> str:
+    """« a », « b » (column names, values) for a message."""
+    return ", ".join(f"« {n} »" for n in names)
 
 
 def rows_list(numbers: list[int]) -> str:

@@ -35,12 +35,7 @@ def _type(value: object) -> str | None:
 def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     p = Parsed(rows_read=len(table.rows))
     c = layout.columns
-
-    def cell(cells, f):
-        return clean(cells[c[f]]) if f in c else None
-
-    def header(f):
-        return table.headers[c[f]] if f in c else None
+    cell, header = table.accessors(c)
 
     def code_cell(cells):
         code = common.code_of(cell(cells, "code"))

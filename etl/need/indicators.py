@@ -509,15 +509,11 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     if personal:
         p.messages.append(
             "Colonnes de données personnelles supprimées avant tout enregistrement : "
-            + ", ".join(f"« {h} »" for h in personal)
+            + common.quoted(personal)
             + "."
         )
     if text_columns:
-        p.messages.append(
-            "Colonnes non numériques ignorées : "
-            + ", ".join(f"« {h} »" for h in text_columns)
-            + "."
-        )
+        p.messages.append("Colonnes non numériques ignorées : " + common.quoted(text_columns) + ".")
     if layout.name == "ifn" and ctx.year is None:
         p.messages.append(
             f"Millésime : {IFN_VINTAGE} (valeurs de l'IFN calculées en 2021–2023 ; "

@@ -23,7 +23,7 @@ import re
 import unicodedata
 
 from etl.need import common, layouts
-from etl.need.common import Context, Parsed, Table, clean
+from etl.need.common import Context, Parsed, Table
 from etl.need.layouts import Layout
 from etl.schemas import CONTRACTS
 
@@ -86,12 +86,7 @@ def _coordinate(value: object, low: float, high: float) -> float | None:
 def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     p = Parsed(rows_read=len(table.rows))
     c = layout.columns
-
-    def cell(cells, f):
-        return clean(cells[c[f]]) if f in c else None
-
-    def header(f):
-        return table.headers[c[f]] if f in c else None
+    cell, header = table.accessors(c)
 
     # One resolution for every code, name and postal code of the file.
     wanted = []
@@ -234,14 +229,12 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     ]
     if never:
         p.messages.append(
-            "Coordonnées de contact jamais enregistrées : "
-            + ", ".join(f"« {h} »" for h in never)
-            + "."
+            "Coordonnées de contact jamais enregistrées : " + common.quoted(never) + "."
         )
     if unknown_programmes:
         p.messages.append(
             "Programmes nationaux hors des 11 libellés du standard, non retenus : "
-            + ", ".join(f"« {x} »" for x in sorted(unknown_programmes))
+            + common.quoted(sorted(unknown_programmes))
             + "."
         )
     if bad_coordinates:
