@@ -68,8 +68,8 @@ class Contract:
     # Other tables the kind fills besides ``table`` (--replace retires its rows from all).
     also_fills: tuple[str, ...] = ()
     headers: dict[str, str] | None = None  # need-side kinds: normalised header → field
-    # Need-side kinds: --annee gives the vintage, so the same file with another year is
-    # another load (part of the ledger's content key).
+    # Need-side kinds: --annee is part of the ledger's content key (the same file given
+    # with another year is another load).
     takes_year: bool = False
     rules: tuple[str, ...] = ()  # need-side kinds: the rules their parser applies
 
