@@ -33,6 +33,7 @@ class LoadRecord:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_skipped: int = 0  # set aside without being errors (need-side kinds: outside the 93…)
     is_demo: bool = False
     loaded_by: str | None = None  # signed-in e-mail, 'cli'; None for built-in loads
 
@@ -74,8 +75,9 @@ def record(con: duckdb.DuckDBPyConnection, load: LoadRecord) -> int:
 
 def update_counts(con: duckdb.DuckDBPyConnection, load_id: int, load: LoadRecord) -> None:
     con.execute(
-        "UPDATE loads SET rows_read = ?, rows_loaded = ?, rows_rejected = ? WHERE load_id = ?",
-        [load.rows_read, load.rows_loaded, load.rows_rejected, load_id],
+        "UPDATE loads SET rows_read = ?, rows_loaded = ?, rows_rejected = ?, rows_skipped = ? "
+        "WHERE load_id = ?",
+        [load.rows_read, load.rows_loaded, load.rows_rejected, load.rows_skipped, load_id],
     )
 
 

@@ -11,11 +11,9 @@ from core.settings import get_settings
 from core.store import connect
 from etl.cli_common import EXIT_OK, EXIT_REFUSED
 from etl.load import KIND_LABELS, load_file, neutralise_cell, rejects_of
-from etl.need import KINDS as NEED_KINDS
 from etl.schemas import KINDS
 
-ALL_KINDS = (*KINDS, *NEED_KINDS)
-_USER_KINDS = ", ".join(f"'{k}'" for k in ALL_KINDS)
+_USER_KINDS = ", ".join(f"'{k}'" for k in KINDS)
 
 
 def cmd_load(args: argparse.Namespace, db_of) -> int:
@@ -125,7 +123,7 @@ def register(sub, db_arg, db_of) -> None:
     )
     load.add_argument(
         "kind",
-        choices=ALL_KINDS,
+        choices=KINDS,
         metavar="TYPE",
         help="type de fichier : distributions, funding (financements), targets (objectifs), "
         "programmes, indicateurs (IFN, INSEE, ARCEP…), lieux (lieux de médiation numérique) "

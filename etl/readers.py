@@ -4,7 +4,7 @@ separator ``,`` ``;`` or tab) and XLSX (openpyxl), with title rows above the hea
 The result is a :class:`RawTable`: the header as the user wrote it, the spreadsheet row
 number of the header, and how to read the data rows in DuckDB as VARCHAR columns
 ``c0 … cN`` plus ``_extra`` (anything beyond the header's width) and ``_row`` (the row
-number the user sees in the spreadsheet). Nothing is interpreted here; etl/load/
+number the user sees in the spreadsheet). Nothing is interpreted here; etl/pipeline/
 decides which columns are kept and checks every value.
 """
 

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Field types, each checked by one SQL rule in etl/load/ (resolve.py, validate.py).
+# Field types, each checked by one SQL rule in etl/pipeline/ (resolve.py, validate.py).
 TEXT = "text"  # free text, stored as given (trimmed)
 COMMUNE = "commune"  # INSEE code (current or former), postal code or name of a 93 commune
 EPT = "ept"  # SIREN or name of one of the four EPT
@@ -44,14 +44,38 @@ class Field:
     label: str = ""  # French name shown to users
 
 
+# How a row about a commune outside the Seine-Saint-Denis is treated, per kind.
+OUTSIDE_REJECTED = "rejected"  # a file about the 93: the row is rejected, with its reason
+OUTSIDE_SKIPPED = "skipped"  # a national file: the row is counted as skipped, not a reject
+
+
 @dataclass(frozen=True)
 class Contract:
     kind: str
+    label: str  # the kind's French name (KIND_LABELS, messages)
     table: str
-    fields: tuple[Field, ...]
+    # Columns the loader knows, each with its synonyms and type (row kinds: checked in SQL by
+    # etl/pipeline/validate.py). Need-side kinds declare ``headers`` instead, and their layouts
+    # are recognised from them (etl/need/layouts.py).
+    fields: tuple[Field, ...] = ()
     # Groups of fields of which at least one column must be present (e.g. some commune column).
     required_any: tuple[tuple[str, ...], ...] = ()
     unknown_columns: str = "ignore_with_warning"  # the only policy: never stored, named in output
+    # Columns matching PERSONAL_DATA_PATTERNS are never stored, whatever the kind, and named in
+    # the output; ``never_read`` lists further columns not even read (contact details).
+    never_read: tuple[str, ...] = ()
+    outside: str = OUTSIDE_REJECTED
+    # Other tables the kind fills besides ``table`` (--replace retires its rows from all).
+    also_fills: tuple[str, ...] = ()
+    headers: dict[str, str] | None = None  # need-side kinds: normalised header → field
+    # Need-side kinds: --annee is part of the ledger's content key (the same file given
+    # with another year is another load).
+    takes_year: bool = False
+    rules: tuple[str, ...] = ()  # need-side kinds: the rules their parser applies
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.table, *self.also_fills)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -117,9 +141,10 @@ _OPERATOR = Field(
     label="opérateur",
 )
 
-CONTRACTS: dict[str, Contract] = {
+_ROW_CONTRACTS: dict[str, Contract] = {
     "distributions": Contract(
         kind="distributions",
+        label="distributions",
         table="distributions",
         fields=(
             Field(
@@ -166,6 +191,7 @@ CONTRACTS: dict[str, Contract] = {
     ),
     "funding": Contract(
         kind="funding",
+        label="financements",
         table="funding",
         fields=(
             Field(
@@ -235,6 +261,7 @@ CONTRACTS: dict[str, Contract] = {
     ),
     "targets": Contract(
         kind="targets",
+        label="objectifs",
         table="targets",
         fields=(
             _PROGRAMME,
@@ -285,6 +312,7 @@ CONTRACTS: dict[str, Contract] = {
     ),
     "programmes": Contract(
         kind="programmes",
+        label="programmes",
         table="programmes",
         fields=(
             Field("id", TEXT, ("id", "identifiant", "code", "id_programme"), label="identifiant"),
@@ -310,6 +338,192 @@ CONTRACTS: dict[str, Contract] = {
     ),
 }
 
+# --- Need-side kinds: real layouts recognised from their header (etl/need/layouts.py) ------
+
+# indicateurs
+CODE_KEYS = (
+    "code",
+    "codgeo",
+    "code_insee",
+    "code_commune",
+    "insee",
+    "insee_com",
+    "depcom",
+    "com",
+    "code_geo",
+    "code_commune_insee",
+)
+NAME_KEYS = ("name", "libgeo", "nom_com", "nom", "libelle", "commune", "nom_commune")
+YEAR_KEYS = ("annee", "an", "year", "millesime")
+# La MedNum IFN: column → indicator id.
+IFN_COLUMNS = {
+    "total": "ifn",
+    "no_thd_coverage_rate": "ifn_thd",
+    "no_4g_coverage_rate": "ifn_4g",
+    "poverty_rate": "ifn_pauvrete",
+    "older_65_rate": "ifn_65_ans",
+    "nscol15p_rate": "ifn_peu_diplomes",
+}
+CENSUS = re.compile(r"^p(\d\d)_pop(6074|7589|90p)?$")  # P21_POP, P21_POP6074…
+FILOSOFI = re.compile(r"^tp60(\d\d)$")  # TP6021: poverty rate, vintage 2021
+# Columns that are never indicators (codes of wider areas, labels, dates).
+NOT_INDICATORS = {
+    "reg",
+    "dep",
+    "code_dep",
+    "code_reg",
+    "code_departement",
+    "code_region",
+    "libreg",
+    "libdep",
+    "arr",
+    "epci",
+    "libepci",
+    "ept",
+    "cv",
+    "type",
+    "date",
+    "division",
+    "unite",
+    "unit",
+    "source",
+    "code_postal",
+    "nom_dep",
+    "nom_reg",
+}
+_YEARS = range(6, 41)
+INDICATOR_HEADERS: dict[str, str] = {
+    **{k: "code" for k in CODE_KEYS},
+    **{k: "name" for k in NAME_KEYS},
+    **{k: "year" for k in YEAR_KEYS},
+    "division": "division",
+    **{k: k for k in IFN_COLUMNS},
+    **{f"p{y:02d}_pop": "census_pop" for y in _YEARS},
+    **{f"p{y:02d}_pop6074": "census_6074" for y in _YEARS},
+    **{f"p{y:02d}_pop7589": "census_7589" for y in _YEARS},
+    **{f"p{y:02d}_pop90p": "census_90p" for y in _YEARS},
+    **{f"tp60{y:02d}": "filosofi" for y in _YEARS},
+    "nbr": "nbr",
+    "elig_ftth": "elig_ftth",
+    "code_dep": "code_dep",
+    "indicateur": "indicator",
+    "indicator": "indicator",
+    "variable": "indicator",
+    "valeur": "value",
+    "value": "value",
+    "unite": "unit",
+    "unit": "unit",
+    "source": "source",
+}
+
+
+# lieux
+V1_REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
+PLACE_HEADERS: dict[str, str] = {
+    "id": "id",
+    "id_fs": "id",
+    "pivot": "pivot",
+    "pivot_siret": "pivot",
+    "nom": "nom",
+    "commune": "commune",
+    "commune_declaree": "commune",
+    "code_postal": "code_postal",
+    "code_insee": "code_insee",
+    "code_insee_2025": "code_insee",
+    "code_insee_2024": "code_insee_2024",
+    "adresse": "adresse",
+    "complement_adresse": "complement_adresse",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "typologie": "typologie",
+    "services": "services",
+    "dispositif_programmes_nationaux": "programmes",
+    "labels_nationaux": "programmes",
+    "autres_formations_labels": "autres_formations_labels",
+    "date_maj": "date_maj",
+    "labellisation": "labellisation",
+    "source": "source",
+}
+
+# conseillers
+CONSEILLER_FIELDS: dict[str, tuple[str, ...]] = {
+    "structure": ("raison_sociale", "structure", "nom_structure"),
+    "commune_name": ("commune_insee", "commune", "nom_commune"),
+    "code": ("code_commune_insee", "code_insee_2025", "code_insee", "code_insee_2024"),
+    "code_2024": ("code_insee_2024",),
+    "posts": (
+        "nombre_de_conseillers_valides_par_le_coselec",
+        "nb_postes_cnfs",
+        "nombre_de_postes",
+        "postes",
+    ),
+    "date": ("date_de_validation_en_comite_de_selection", "date_validation_comite", "date"),
+    "type": ("type", "type_structure"),
+    "siret": ("siret",),
+    "postal": ("code_postal",),
+    "amount": (
+        "investissement_financier_estimatif_total_de_l_etat",
+        "investissement_etat_estime_eur",
+    ),
+    "hors_93": ("hors_93",),
+    "departement": ("code_departement",),
+}
+CONSEILLER_HEADERS: dict[str, str] = {
+    k: f for f, ks in CONSEILLER_FIELDS.items() for k in ks if f != "code_2024"
+}
+
+_NEED_CONTRACTS: dict[str, Contract] = {
+    "indicateurs": Contract(
+        kind="indicateurs",
+        label="indicateurs",
+        table="indicator_values",
+        also_fills=("indicators",),
+        headers=INDICATOR_HEADERS,
+        # National files: only the 93's communes are kept.
+        outside=OUTSIDE_SKIPPED,
+        takes_year=True,
+        rules=(
+            "rows of another level (EPT, département, division other than city) are skipped",
+            "a value under statistical secrecy (s, nd, ns, nc, so, -, empty) is skipped",
+            "a value that is no number is rejected with its reason",
+            "values of former communes are combined into the current commune",
+            "an unknown numeric column is loaded under its normalised name, with a warning",
+        ),
+    ),
+    "lieux": Contract(
+        kind="lieux",
+        label="lieux",
+        table="lieux",
+        headers=PLACE_HEADERS,
+        never_read=("telephone", "courriels", "courriel", "email", "e_mail", "tel"),
+        outside=OUTSIDE_REJECTED,
+        takes_year=True,
+        rules=(
+            "the commune comes from the INSEE code, else the commune's name, else the postal code",
+            "national programmes are normalised to the standard's 11 labels",
+            "coordinates are stored when valid, else left empty: never invented",
+            "an identifier given twice in one file: the second row is rejected",
+        ),
+    ),
+    "conseillers": Contract(
+        kind="conseillers",
+        label="conseillers",
+        table="conseillers",
+        also_fills=("funding",),
+        headers=CONSEILLER_HEADERS,
+        outside=OUTSIDE_REJECTED,
+        takes_year=True,
+        rules=(
+            "the INSEE code gives the commune (then its name, then the postal code)",
+            "posts a whole number of at least 1; validation date between 2000 and today",
+            "the État's estimated investment, when given, becomes a funding row",
+            "a row given twice (structure, commune, date, posts) is rejected",
+        ),
+    ),
+}
+
+# Every kind of file, in the order the CLI and the pages list them.
+CONTRACTS: dict[str, Contract] = {**_ROW_CONTRACTS, **_NEED_CONTRACTS}
 KINDS = tuple(CONTRACTS)
 
 # The six canonical items and the names users give them. Matching ignores case, accents,
@@ -454,6 +668,8 @@ def personal_data_kind(key: str) -> str | None:
 
 def synonyms_of(contract: Contract) -> dict[str, str]:
     """Normalised header → field name (the first field declaring a synonym wins)."""
+    if contract.headers is not None:
+        return contract.headers
     mapping: dict[str, str] = {}
     for field in contract.fields:
         for synonym in field.synonyms:

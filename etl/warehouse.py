@@ -11,7 +11,7 @@ import duckdb
 from core.settings import REFERENCE_DIR
 from core.store import migrate, transaction, writer
 from etl import boundaries, demo, reference, target_shares
-from etl.need import reference as need_reference
+from etl.pipeline import shipped
 
 # The commune contours committed with the project (data/reference/README.md), loaded when the
 # warehouse has none so that the first run draws the real map. `python -m etl boundaries`
@@ -58,7 +58,7 @@ def init_warehouse(
         with transaction(con):
             report.reference_load = reference.load_reference(con)
             # Shipped need-side files (IFN, places): reference data, never demo data.
-            report.need_reference_loads = need_reference.load_shipped(con)
+            report.need_reference_loads = shipped.load_shipped(con)
             if with_demo:
                 report.demo_load = demo.load_demo(con, seed)
             elif with_demo is False:

@@ -198,7 +198,7 @@ def test_readers_wait_for_a_load_and_then_see_all_of_it(empty_db, tmp_path):
 
 def test_a_failure_mid_load_is_rolled_back_and_said_in_french(empty_db, monkeypatch):
     """E.g. a full disk while the rows are being written: nothing of the load remains."""
-    import etl.load.write
+    import etl.pipeline.write
     from etl.errors import EtlError
 
     load_file(empty_db, "distributions", DATA / "distributions_cp1252.csv")
@@ -207,7 +207,7 @@ def test_a_failure_mid_load_is_rolled_back_and_said_in_french(empty_db, monkeypa
     def disk_full(*args, **kwargs):
         raise duckdb.IOException("Could not write file: No space left on device")
 
-    monkeypatch.setattr(etl.load.write, "update_counts", disk_full)
+    monkeypatch.setattr(etl.pipeline.write, "update_counts", disk_full)
     with pytest.raises(EtlError) as failed:
         load_file(empty_db, "distributions", DATA / "distributions_rules.csv")
     assert str(failed.value) == (

@@ -1,26 +1,13 @@
 """Need-side data (issue #13): indicators of digital fragility, places of digital mediation
-and conseiller numérique structures, loaded from the real files programme managers bring.
+and conseiller numérique structures, from the real files programme managers bring. They are
+loaded by the one pipeline of etl/pipeline/ (ledger, --replace, one transaction); this package
+holds what is specific to them, plugged into it (etl/pipeline/kinds.py):
 
-- layouts.py: the header of each real layout, recognised (and a file lacking a required
-  column refused whole);
+- layouts.py: each real layout recognised from its header (the header names are declared
+  with the kinds' contracts, etl/schemas.py), a file lacking a required column refused whole;
 - indicators.py, places.py, conseillers.py: one kind each (``python -m etl load
-  indicateurs|lieux|conseillers``);
-- common.py: reading, French numbers and dates, commune resolution, the load (ledger,
-  --replace, one transaction);
-- reference.py: the shipped reference files (data/reference/), loaded by ``init``.
+  indicateurs|lieux|conseillers``), its rows parsed, and its ``STEPS``;
+- common.py: reading the rows, French numbers and dates, what a parser returns.
+
+Nothing here imports etl/pipeline/, and this file imports none of its modules (no import cycle).
 """
-
-from __future__ import annotations
-
-from pathlib import Path
-
-KINDS = ("indicateurs", "lieux", "conseillers")
-KIND_LABELS = {"indicateurs": "indicateurs", "lieux": "lieux", "conseillers": "conseillers"}
-
-
-def load_need_file(db: Path, kind: str, path_or_bytes, **kwargs):
-    """``etl.load.load_file`` for the need-side kinds (same arguments, plus ``year``)."""
-    from etl.need import conseillers, indicators, places
-
-    module = {"indicateurs": indicators, "lieux": places, "conseillers": conseillers}[kind]
-    return module.load(db, path_or_bytes, **kwargs)

@@ -1,11 +1,12 @@
-"""Shared machinery of the need-side loads: reading the rows of a file, French numbers and
-dates, commune resolution, and the load itself (ledger, --replace, one transaction).
+"""What the need-side kinds share: reading the rows of a file, French numbers and dates,
+and the :class:`Steps` each kind plugs into the one loading pipeline of etl/pipeline/.
 
-Each kind (indicators.py, places.py, conseillers.py) declares the header names it knows
-(for the header-row search of etl/readers.py), recognises its layout from the header
-(layouts.py), and parses the rows into a :class:`Parsed`: the rows to insert, the rejected
-rows with their reasons, the rows skipped (not errors) and the messages. This module writes
-a Parsed in one transaction, with the guarantees of etl/load/'s load_file.
+Each kind (indicators.py, places.py, conseillers.py) has its header names declared in its
+contract (etl/schemas.py), recognises its layout from the header (layouts.py), and parses
+the rows into a :class:`Parsed`: the rows to insert, the rejected rows with their reasons,
+the rows skipped (not errors) and the messages. etl/pipeline/ reads the file, holds the ledger
+and the transaction, and inserts a Parsed (:func:`insert_parsed`); this package imports
+nothing of etl/pipeline/ (communes are resolved through ``Context.resolve_communes``).
 """
 
 from __future__ import annotations
@@ -17,21 +18,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from core.store import connect
 from etl import readers
-from etl.errors import EtlError, FileRefused
-from etl.ledger import LoadRecord, find_active, previous_loads_of_source, record, update_counts
+from etl.errors import FileRefused
 from etl.schemas import header_key
-
-# What a kind must repair once a --replace has retired its previous loads, registered by the
-# kind's module (etl/need/indicators.py: the catalogue) so that this module imports none of
-# them (no import cycle).
-AFTER_REPLACE: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {}
 
 # INSEE and other producers mark a value they may not publish (statistical secrecy, not
 # available, not significant, not concerned): never a number.
@@ -59,6 +52,18 @@ class Table:
     headers: list[str]
     keys: list[str]
     rows: list[tuple[int, list[str | None]]]
+
+    def accessors(self, columns: dict[str, int]):
+        """(cell, header) for a layout's ``columns``: ``cell(cells, field)`` the cleaned
+        value of a row's field, ``header(field)`` its header as written (None if absent)."""
+
+        def cell(cells, f):
+            return clean(cells[columns[f]]) if f in columns else None
+
+        def header(f):
+            return self.headers[columns[f]] if f in columns else None
+
+        return cell, header
 
     def index(self, *keys: str) -> int | None:
         """Column index of the first of ``keys`` present in the header."""
@@ -203,6 +208,11 @@ def code_of(value: object) -> str | None:
     return text.upper()
 
 
+def quoted(names) -> str:
+    """« a », « b » (column names, values) for a message."""
+    return ", ".join(f"« {n} »" for n in names)
+
+
 def rows_list(numbers: list[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:MAX_LISTED_ROWS])
     more = len(numbers) - MAX_LISTED_ROWS
@@ -214,35 +224,6 @@ def french_int(n: int) -> str:
 
 
 # --- communes ---------------------------------------------------------------------------------
-
-
-def resolve_communes(
-    con: duckdb.DuckDBPyConnection, values: list[str | None]
-) -> dict[str, tuple[str | None, str | None]]:
-    """value → (current code, None) or (None, French reason), for INSEE codes (current or
-    former), postal codes and names of the 93's communes: the resolution of
-    etl/load/resolve.py, called, not copied."""
-    from etl.load.macros import create_macros
-    from etl.load.resolve import reference_keys, resolve_commune
-
-    distinct = sorted({v for v in values if clean(v)})
-    temps = ["stg2", "r_commune", "d_commune", "k_commune", "k_postal", "k_ept", "k_programme"]
-    temps += ["k_item", "k_indicator", "k_scope", "k_funder_type"]
-    for name in temps:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    if not distinct:
-        return {}
-    create_macros(con)
-    reference_keys(con)
-    con.execute("CREATE TEMP TABLE stg2 AS SELECT unnest($v::VARCHAR[]) AS f", {"v": distinct})
-    resolve_commune(con, "s.f")
-    found = {
-        raw: (code, err)
-        for raw, code, err in con.execute("SELECT raw, code, err FROM r_commune").fetchall()
-    }
-    for name in temps:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    return found
 
 
 def populations_2024() -> dict[str, int]:
@@ -278,22 +259,28 @@ class Parsed:
 
 @dataclass
 class Context:
-    """What the user said besides the file, and where the parser may resolve communes."""
+    """What the user said besides the file, and how the parser resolves communes."""
 
-    con: duckdb.DuckDBPyConnection
+    # value → (current code, None) or (None, French reason), for INSEE codes (current or
+    # former), postal codes and names of the 93's communes (etl/pipeline/resolve.py).
+    resolve_communes: Callable[[list[str | None]], dict[str, tuple[str | None, str | None]]]
     file_name: str
     source_label: str
     explicit_source: str | None  # --source as given (None: the file's name is the label)
     year: int | None  # --annee
-    reference: bool = False  # a shipped reference file loaded by init
 
 
-# Tables each kind fills (--replace removes the rows of the earlier loads from all of them).
-TABLES = {
-    "indicateurs": ("indicator_values", "indicators"),
-    "lieux": ("lieux",),
-    "conseillers": ("conseillers", "funding"),
-}
+@dataclass(frozen=True)
+class Steps:
+    """What a need-side kind plugs into the pipeline: its layout recognised from the header
+    (before the warehouse is touched), its rows parsed (inside the load's transaction), and
+    what to repair once a --replace has retired its previous loads."""
+
+    recognise: Callable[[Table, str], object]
+    parse: Callable[[Table, object, Context], Parsed]
+    after_replace: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+
+
 LIST_COLUMNS = {"services", "programmes", "typologie"}
 
 
@@ -319,26 +306,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
         con.unregister("need_rows")
 
 
-def write(
-    con: duckdb.DuckDBPyConnection,
-    kind: str,
-    parsed: Parsed,
-    meta: LoadRecord,
-    previous: list[int],
-) -> int:
-    """Inside the caller's transaction: retire ``previous`` loads, record this one, insert its
-    rows and its rejects. Returns the load id."""
-    if previous:
-        marks = ", ".join(str(int(i)) for i in previous)
-        con.execute(f"UPDATE loads SET replaced_at = now() WHERE load_id IN ({marks})")
-        for table in TABLES[kind]:
-            con.execute(f"DELETE FROM {table} WHERE load_id IN ({marks})")
-    meta.rows_read = parsed.rows_read
-    meta.rows_loaded = parsed.loaded
-    meta.rows_rejected = len(parsed.rejected)
-    load_id = record(con, meta)
-    update_counts(con, load_id, meta)
-    con.execute("UPDATE loads SET rows_skipped = ? WHERE load_id = ?", [parsed.skipped, load_id])
+def insert_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, load_id: int) -> None:
+    """Inside the load's transaction: the parsed rows, the catalogue and the rejects."""
     for table, rows in parsed.tables.items():
         for r in rows:
             r["load_id"] = load_id
@@ -346,8 +315,6 @@ def write(
     for r in parsed.catalogue:
         r["load_id"] = load_id
     _insert(con, "indicators", parsed.catalogue)
-    if previous and kind in AFTER_REPLACE:
-        AFTER_REPLACE[kind](con)
     if parsed.rejects:
         con.executemany(
             'INSERT INTO rejected_rows (load_id, row_number, "column", value, reason) '
@@ -357,154 +324,3 @@ def write(
                 for r, c, v, why in sorted(parsed.rejects, key=lambda x: x[0])
             ],
         )
-    return load_id
-
-
-KIND_NAMES = {"indicateurs": "indicateurs", "lieux": "lieux", "conseillers": "conseillers"}
-
-
-def load_need_file(
-    db: Path,
-    kind: str,
-    path_or_bytes: Path | str | bytes,
-    *,
-    recognise: Callable[[Table, str], object],
-    parse: Callable[[Table, object, Context], Parsed],
-    synonyms: dict[str, str],
-    file_name: str | None = None,
-    source_label: str | None = None,
-    replace: bool = False,
-    sheet: str | None = None,
-    year: int | None = None,
-    timeout_s: float = 30.0,
-    loaded_by: str | None = None,
-):
-    """Load one need-side file with the guarantees of etl/load/'s load_file: the file is
-    read and its layout recognised before the warehouse is touched (a refusal leaves it as
-    it was), same content → « déjà chargé », --replace, one transaction."""
-    from etl.load.read import read_input
-    from etl.load.result import LoadResult
-
-    db = Path(db)
-    if not db.exists():
-        raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
-    source, name = read_input(path_or_bytes, file_name)
-    explicit = (source_label or "").strip() or None
-    label = explicit or name
-    result = LoadResult(kind=kind, file_name=name, source_label=label)
-    table = read_table(source, name, synonyms, sheet)
-    raw = table.raw
-    result.format, result.encoding, result.separator = raw.format, raw.encoding, raw.separator
-    result.sheet, result.header_row = raw.sheet, raw.header_row
-    layout = recognise(table, name)
-    digest = (
-        readers_digest(source) + (f":{sheet}" if sheet else "") + (f":annee={year}" if year else "")
-    )
-    con = connect(db, timeout_s=timeout_s)
-    try:
-        existing = find_active(con, kind, digest)
-        if existing is not None:
-            result.already_loaded = True
-            result.load_id = existing
-            result.messages.append(
-                f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
-            )
-            return result
-        previous = previous_loads_of_source(
-            con, kind, label, what=KIND_NAMES[kind], replace=replace
-        )
-        con.begin()
-        try:
-            ctx = Context(con, name, label, explicit, year)
-            parsed = parse(table, layout, ctx)
-            load_id = write(
-                con,
-                kind,
-                parsed,
-                LoadRecord(
-                    kind=kind,
-                    file_name=name,
-                    source_label=label,
-                    sha256=digest,
-                    loaded_by=loaded_by,
-                ),
-                previous,
-            )
-            con.commit()
-        except BaseException as exc:
-            with contextlib.suppress(duckdb.Error):
-                con.rollback()
-            if isinstance(exc, duckdb.Error):
-                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
-                raise EtlError(
-                    f"Le chargement de « {name} » a échoué et a été entièrement annulé : "
-                    f"l'entrepôt est inchangé (détail technique : {detail})."
-                ) from exc
-            raise
-    finally:
-        con.close()
-    result.load_id = load_id
-    result.rows_read = parsed.rows_read
-    result.rows_loaded = parsed.loaded
-    result.rows_rejected = len(parsed.rejected)
-    result.rows_skipped = parsed.skipped
-    result.messages.extend(parsed.messages)
-    if previous:
-        result.replaced_loads = previous
-        result.messages.append(
-            "Chargement(s) remplacé(s) : n° "
-            + ", ".join(map(str, previous))
-            + " (leurs lignes ont été retirées)."
-        )
-    if result.rows_loaded == 0:
-        result.messages.append("Aucune ligne n'est valide : rien n'a été ajouté aux données.")
-    return result
-
-
-def readers_digest(source: readers.Source) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for chunk in source.chunks():
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_reference_file(
-    con: duckdb.DuckDBPyConnection,
-    kind: str,
-    path: Path,
-    label: str,
-    *,
-    recognise: Callable[[Table, str], object],
-    parse: Callable[[Table, object, Context], Parsed],
-    synonyms: dict[str, str],
-) -> int | None:
-    """A shipped reference file, inside init's transaction, through the same parser: reference
-    data (is_demo false), its own ledger row; nothing done when the same content is loaded;
-    a changed file replaces the earlier reference load of the same label."""
-    source = readers.Source(path=path)
-    digest = readers_digest(source)
-    if find_active(con, kind, digest) is not None:
-        return None
-    table = read_table(source, path.name, synonyms, None)
-    layout = recognise(table, path.name)
-    previous = [
-        row[0]
-        for row in con.execute(
-            "SELECT load_id FROM loads WHERE kind = ? AND source_label = ? "
-            "AND replaced_at IS NULL AND removed_at IS NULL",
-            [kind, label],
-        ).fetchall()
-    ]
-    ctx = Context(con, path.name, label, None, None, reference=True)
-    parsed = parse(table, layout, ctx)
-    return write(
-        con,
-        kind,
-        parsed,
-        LoadRecord(
-            kind=kind, file_name=f"data/reference/{path.name}", source_label=label, sha256=digest
-        ),
-        previous,
-    )

@@ -22,7 +22,6 @@ from etl.need import common, layouts
 from etl.need.common import Context, Parsed, Table, clean
 from etl.need.layouts import Layout
 
-KIND = "conseillers"
 PROGRAMME_ID = "conseillers-numeriques"  # data/reference/programmes.csv
 TYPES = {"privee": "privée", "prive": "privée", "publique": "publique", "public": "publique"}
 
@@ -36,12 +35,7 @@ def _type(value: object) -> str | None:
 def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     p = Parsed(rows_read=len(table.rows))
     c = layout.columns
-
-    def cell(cells, f):
-        return clean(cells[c[f]]) if f in c else None
-
-    def header(f):
-        return table.headers[c[f]] if f in c else None
+    cell, header = table.accessors(c)
 
     def code_cell(cells):
         code = common.code_of(cell(cells, "code"))
@@ -52,7 +46,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     wanted = []
     for _, cells in table.rows:
         wanted += [code_cell(cells)[0], cell(cells, "commune_name"), cell(cells, "postal")]
-    resolved = common.resolve_communes(ctx.con, wanted)
+    resolved = ctx.resolve_communes(wanted)
 
     disagree: list[int] = []
     untyped: list[int] = []
@@ -192,13 +186,4 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     return p
 
 
-def load(db, path_or_bytes, **kwargs):
-    return common.load_need_file(
-        db,
-        KIND,
-        path_or_bytes,
-        recognise=layouts.recognise_conseillers,
-        parse=parse,
-        synonyms=layouts.CONSEILLER_HEADERS,
-        **kwargs,
-    )
+STEPS = common.Steps(layouts.recognise_conseillers, parse)

@@ -26,12 +26,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from etl import schemas
 from etl.need import common, layouts
 from etl.need.common import BAD, SECRET, Context, Parsed, Table, clean, code_of
 from etl.need.layouts import Layout
 from etl.schemas import header_key, personal_data_kind
 
-KIND = "indicateurs"
 MEDNUM = "La MedNum – Indice de fragilité numérique"
 INSEE_RP = "INSEE – recensement"
 INSEE_FILO = "INSEE – Filosofi"
@@ -195,7 +195,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     cols = layout.columns
     code_i, name_i = cols.get("code"), cols.get("name")
     division_i = table.index("division")
-    year_i = table.index(*layouts.YEAR_KEYS) if layout.name != "long" else cols.get("year")
+    year_i = table.index(*schemas.YEAR_KEYS) if layout.name != "long" else cols.get("year")
     outside: list[int] = []
     other_level: list[int] = []
     secret: list[tuple[int, str]] = []
@@ -212,17 +212,17 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
         for i, key in enumerate(table.keys):
             if i in consumed or not key:
                 continue
-            m_c, m_f = layouts.CENSUS.match(key), layouts.FILOSOFI.match(key)
-            if layout.name == "ifn" and key in layouts.IFN_COLUMNS:
-                direct[i] = (layouts.IFN_COLUMNS[key], None)
+            m_c, m_f = schemas.CENSUS.match(key), schemas.FILOSOFI.match(key)
+            if layout.name == "ifn" and key in schemas.IFN_COLUMNS:
+                direct[i] = (schemas.IFN_COLUMNS[key], None)
             elif m_c:
                 census.setdefault(m_c[1], {})[m_c[2] or "pop"] = i
             elif m_f:
                 direct[i] = ("taux_pauvrete", 2000 + int(m_f[1]))
             elif (
                 (layout.name == "arcep" and key in ("nbr", "elig_ftth"))
-                or key in layouts.NOT_INDICATORS
-                or key in layouts.NAME_KEYS
+                or key in schemas.NOT_INDICATORS
+                or key in schemas.NAME_KEYS
             ):
                 pass
             elif key not in ALIASES and personal_data_kind(key) is not None:
@@ -262,7 +262,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             other_level.append(number)  # département (2 or 3 digits), EPT or EPCI (SIREN)
             continue
         if re.fullmatch(r"\d{5}|2[AB]\d{3}", src) and not src.startswith("93"):
-            outside.append(number)
+            outside.append(number)  # the contract's rule: OUTSIDE_SKIPPED (national files)
             continue
         kept_rows.append((number, cells, src))
 
@@ -386,7 +386,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             secret = [(n, h) for n, h in secret if h != u["label"]]
 
     # Communes: one resolution for the distinct values.
-    resolved = common.resolve_communes(ctx.con, [v.src for v in values])
+    resolved = ctx.resolve_communes([v.src for v in values])
     good: list[_Value] = []
     commune_column = table.headers[code_i if code_i is not None else name_i]
     said: set[int] = set()
@@ -509,33 +509,17 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     if personal:
         p.messages.append(
             "Colonnes de données personnelles supprimées avant tout enregistrement : "
-            + ", ".join(f"« {h} »" for h in personal)
+            + common.quoted(personal)
             + "."
         )
     if text_columns:
-        p.messages.append(
-            "Colonnes non numériques ignorées : "
-            + ", ".join(f"« {h} »" for h in text_columns)
-            + "."
-        )
+        p.messages.append("Colonnes non numériques ignorées : " + common.quoted(text_columns) + ".")
     if layout.name == "ifn" and ctx.year is None:
         p.messages.append(
             f"Millésime : {IFN_VINTAGE} (valeurs de l'IFN calculées en 2021–2023 ; "
             "--annee le précise)."
         )
     return p
-
-
-def load(db, path_or_bytes, **kwargs):
-    return common.load_need_file(
-        db,
-        KIND,
-        path_or_bytes,
-        recognise=layouts.recognise_indicators,
-        parse=parse,
-        synonyms=layouts.INDICATOR_HEADERS,
-        **kwargs,
-    )
 
 
 def repair_catalogue(con) -> None:
@@ -572,4 +556,4 @@ def repair_catalogue(con) -> None:
         )
 
 
-common.AFTER_REPLACE["indicateurs"] = repair_catalogue
+STEPS = common.Steps(layouts.recognise_indicators, parse, after_replace=repair_catalogue)

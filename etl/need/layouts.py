@@ -9,88 +9,23 @@ docs/chargement.md documents the same facts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from etl import readers
 from etl.need.common import Table
 
-# --- indicateurs --------------------------------------------------------------------------------
-
-CODE_KEYS = (
-    "code",
-    "codgeo",
-    "code_insee",
-    "code_commune",
-    "insee",
-    "insee_com",
-    "depcom",
-    "com",
-    "code_geo",
-    "code_commune_insee",
+# The header names of each layout are declared with the kinds' contracts.
+from etl.schemas import (
+    CENSUS,
+    CODE_KEYS,
+    CONSEILLER_FIELDS,
+    FILOSOFI,
+    IFN_COLUMNS,
+    NAME_KEYS,
+    PLACE_HEADERS,
+    V1_REQUIRED,
+    YEAR_KEYS,
 )
-NAME_KEYS = ("name", "libgeo", "nom_com", "nom", "libelle", "commune", "nom_commune")
-YEAR_KEYS = ("annee", "an", "year", "millesime")
-# La MedNum IFN: column → indicator id.
-IFN_COLUMNS = {
-    "total": "ifn",
-    "no_thd_coverage_rate": "ifn_thd",
-    "no_4g_coverage_rate": "ifn_4g",
-    "poverty_rate": "ifn_pauvrete",
-    "older_65_rate": "ifn_65_ans",
-    "nscol15p_rate": "ifn_peu_diplomes",
-}
-CENSUS = re.compile(r"^p(\d\d)_pop(6074|7589|90p)?$")  # P21_POP, P21_POP6074…
-FILOSOFI = re.compile(r"^tp60(\d\d)$")  # TP6021: poverty rate, vintage 2021
-# Columns that are never indicators (codes of wider areas, labels, dates).
-NOT_INDICATORS = {
-    "reg",
-    "dep",
-    "code_dep",
-    "code_reg",
-    "code_departement",
-    "code_region",
-    "libreg",
-    "libdep",
-    "arr",
-    "epci",
-    "libepci",
-    "ept",
-    "cv",
-    "type",
-    "date",
-    "division",
-    "unite",
-    "unit",
-    "source",
-    "code_postal",
-    "nom_dep",
-    "nom_reg",
-}
-_YEARS = range(6, 41)
-INDICATOR_HEADERS: dict[str, str] = {
-    **{k: "code" for k in CODE_KEYS},
-    **{k: "name" for k in NAME_KEYS},
-    **{k: "year" for k in YEAR_KEYS},
-    "division": "division",
-    **{k: k for k in IFN_COLUMNS},
-    **{f"p{y:02d}_pop": "census_pop" for y in _YEARS},
-    **{f"p{y:02d}_pop6074": "census_6074" for y in _YEARS},
-    **{f"p{y:02d}_pop7589": "census_7589" for y in _YEARS},
-    **{f"p{y:02d}_pop90p": "census_90p" for y in _YEARS},
-    **{f"tp60{y:02d}": "filosofi" for y in _YEARS},
-    "nbr": "nbr",
-    "elig_ftth": "elig_ftth",
-    "code_dep": "code_dep",
-    "indicateur": "indicator",
-    "indicator": "indicator",
-    "variable": "indicator",
-    "valeur": "value",
-    "value": "value",
-    "unite": "unit",
-    "unit": "unit",
-    "source": "source",
-}
 
 
 @dataclass
@@ -108,6 +43,9 @@ def _refuse_missing(file_name: str, layout: str, names: list[str]):
         f"il ressemble au format {layout} mais la colonne obligatoire « {names[0]} » est "
         "absente" + (f" (noms acceptés : {', '.join(names)})" if len(names) > 1 else ""),
     )
+
+
+# --- indicateurs --------------------------------------------------------------------------------
 
 
 def recognise_indicators(table: Table, file_name: str) -> Layout:
@@ -158,33 +96,6 @@ def recognise_indicators(table: Table, file_name: str) -> Layout:
 
 # --- lieux ---------------------------------------------------------------------------------------
 
-V1_REQUIRED = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
-PLACE_HEADERS: dict[str, str] = {
-    "id": "id",
-    "id_fs": "id",
-    "pivot": "pivot",
-    "pivot_siret": "pivot",
-    "nom": "nom",
-    "commune": "commune",
-    "commune_declaree": "commune",
-    "code_postal": "code_postal",
-    "code_insee": "code_insee",
-    "code_insee_2025": "code_insee",
-    "code_insee_2024": "code_insee_2024",
-    "adresse": "adresse",
-    "complement_adresse": "complement_adresse",
-    "latitude": "latitude",
-    "longitude": "longitude",
-    "typologie": "typologie",
-    "services": "services",
-    "dispositif_programmes_nationaux": "programmes",
-    "labels_nationaux": "programmes",
-    "autres_formations_labels": "autres_formations_labels",
-    "date_maj": "date_maj",
-    "labellisation": "labellisation",
-    "source": "source",
-}
-
 
 def recognise_places(table: Table, file_name: str) -> Layout:
     keys = set(table.keys)
@@ -216,32 +127,6 @@ def recognise_places(table: Table, file_name: str) -> Layout:
 
 
 # --- conseillers ---------------------------------------------------------------------------------
-
-CONSEILLER_FIELDS: dict[str, tuple[str, ...]] = {
-    "structure": ("raison_sociale", "structure", "nom_structure"),
-    "commune_name": ("commune_insee", "commune", "nom_commune"),
-    "code": ("code_commune_insee", "code_insee_2025", "code_insee", "code_insee_2024"),
-    "code_2024": ("code_insee_2024",),
-    "posts": (
-        "nombre_de_conseillers_valides_par_le_coselec",
-        "nb_postes_cnfs",
-        "nombre_de_postes",
-        "postes",
-    ),
-    "date": ("date_de_validation_en_comite_de_selection", "date_validation_comite", "date"),
-    "type": ("type", "type_structure"),
-    "siret": ("siret",),
-    "postal": ("code_postal",),
-    "amount": (
-        "investissement_financier_estimatif_total_de_l_etat",
-        "investissement_etat_estime_eur",
-    ),
-    "hors_93": ("hors_93",),
-    "departement": ("code_departement",),
-}
-CONSEILLER_HEADERS: dict[str, str] = {
-    k: f for f, ks in CONSEILLER_FIELDS.items() for k in ks if f != "code_2024"
-}
 
 
 def recognise_conseillers(table: Table, file_name: str) -> Layout:

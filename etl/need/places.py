@@ -23,10 +23,10 @@ import re
 import unicodedata
 
 from etl.need import common, layouts
-from etl.need.common import Context, Parsed, Table, clean
+from etl.need.common import Context, Parsed, Table
 from etl.need.layouts import Layout
+from etl.schemas import CONTRACTS
 
-KIND = "lieux"
 PROGRAMMES = (
     "Aidants Connect",
     "Bibliothèques numérique de référence",
@@ -86,12 +86,7 @@ def _coordinate(value: object, low: float, high: float) -> float | None:
 def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     p = Parsed(rows_read=len(table.rows))
     c = layout.columns
-
-    def cell(cells, f):
-        return clean(cells[c[f]]) if f in c else None
-
-    def header(f):
-        return table.headers[c[f]] if f in c else None
+    cell, header = table.accessors(c)
 
     # One resolution for every code, name and postal code of the file.
     wanted = []
@@ -102,7 +97,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             cell(cells, "commune"),
             cell(cells, "code_postal"),
         ]
-    resolved = common.resolve_communes(ctx.con, wanted)
+    resolved = ctx.resolve_communes(wanted)
 
     seen: dict[str, int] = {}
     unknown_programmes: set[str] = set()
@@ -230,18 +225,16 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     never = [
         h
         for h, k in zip(table.headers, table.keys, strict=True)
-        if k in ("telephone", "courriels", "courriel", "email", "e_mail", "tel")
+        if k in CONTRACTS["lieux"].never_read
     ]
     if never:
         p.messages.append(
-            "Coordonnées de contact jamais enregistrées : "
-            + ", ".join(f"« {h} »" for h in never)
-            + "."
+            "Coordonnées de contact jamais enregistrées : " + common.quoted(never) + "."
         )
     if unknown_programmes:
         p.messages.append(
             "Programmes nationaux hors des 11 libellés du standard, non retenus : "
-            + ", ".join(f"« {x} »" for x in sorted(unknown_programmes))
+            + common.quoted(sorted(unknown_programmes))
             + "."
         )
     if bad_coordinates:
@@ -253,13 +246,4 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     return p
 
 
-def load(db, path_or_bytes, **kwargs):
-    return common.load_need_file(
-        db,
-        KIND,
-        path_or_bytes,
-        recognise=layouts.recognise_places,
-        parse=parse,
-        synonyms=layouts.PLACE_HEADERS,
-        **kwargs,
-    )
+STEPS = common.Steps(layouts.recognise_places, parse)

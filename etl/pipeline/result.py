@@ -1,21 +1,13 @@
-"""What a load reports (``LoadResult``) and the French name of each kind of file: shared by
-etl/load/ and the need-side loaders of etl/need/, which etl/load/ dispatches to (kept apart
-from etl/load/__init__.py so that etl/need/ does not import the package that imports it)."""
+"""What a load reports (``LoadResult``) and the French name of each kind of file (from its
+contract, etl/schemas.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KIND_LABELS = {
-    "distributions": "distributions",
-    "funding": "financements",
-    "targets": "objectifs",
-    "programmes": "programmes",
-    # Need-side kinds, loaded by etl/need/ (issue #13).
-    "indicateurs": "indicateurs",
-    "lieux": "lieux",
-    "conseillers": "conseillers",
-}
+from etl import schemas
+
+KIND_LABELS = {kind: contract.label for kind, contract in schemas.CONTRACTS.items()}
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Step 3 (in the warehouse transaction): each column's distinct values resolved once to what
 they mean (commune code, EPT, programme, item, date, quantity, amount…) with their error,
-in tables r_<field> that the checks join back to the rows (etl/load/validate.py).
+in tables r_<field> that the checks join back to the rows (etl/pipeline/validate.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import duckdb
 
 from etl import schemas
 from etl.errors import EtlError
-from etl.load.macros import lit, small_table
+from etl.pipeline.macros import SPACES, create_macros, lit, small_table
 
 
 def reference_keys(con: duckdb.DuckDBPyConnection) -> None:
@@ -288,3 +288,29 @@ def resolve_amount(con, name: str, what: str) -> None:
                  WHEN x >= 1e15 THEN '{what} trop grand' END AS err
         FROM n"""
     )
+
+
+def resolve_communes(
+    con: duckdb.DuckDBPyConnection, values: list[str | None]
+) -> dict[str, tuple[str | None, str | None]]:
+    """value → (current code, None) or (None, French reason), for INSEE codes (current or
+    former), postal codes and names of the 93's communes: :func:`resolve_commune` over the
+    distinct values, for the need-side parsers (etl/need/)."""
+    distinct = sorted({v for v in values if v and v.strip(SPACES)})
+    temps = ["stg2", "r_commune", "d_commune", "k_commune", "k_postal", "k_ept", "k_programme"]
+    temps += ["k_item", "k_indicator", "k_scope", "k_funder_type"]
+    for name in temps:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    if not distinct:
+        return {}
+    create_macros(con)
+    reference_keys(con)
+    con.execute("CREATE TEMP TABLE stg2 AS SELECT unnest($v::VARCHAR[]) AS f", {"v": distinct})
+    resolve_commune(con, "s.f")
+    found = {
+        raw: (code, err)
+        for raw, code, err in con.execute("SELECT raw, code, err FROM r_commune").fetchall()
+    }
+    for name in temps:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return found

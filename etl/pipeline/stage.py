@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 
 from etl import readers
-from etl.load.columns import Columns
-from etl.load.macros import lit
+from etl.pipeline.columns import Columns
+from etl.pipeline.macros import lit
 
 # DuckDB's memory on the load connection: past it, its temporary tables and operators spill
 # to a private folder beside the warehouse (removed after the load; one left by a killed load

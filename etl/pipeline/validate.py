@@ -1,14 +1,14 @@
 """Step 3 (in the warehouse transaction): every rule of a kind as SQL over the whole staged
-table: the values resolved (etl/load/resolve.py) joined back, one reason expression per
+table: the values resolved (etl/pipeline/resolve.py) joined back, one reason expression per
 rule; Query then gives the SQL that sets the failing rows aside, records their reasons and
-inserts the valid ones (etl/load/write.py runs it).
+inserts the valid ones (etl/pipeline/write.py runs it).
 """
 
 from __future__ import annotations
 
 from etl import schemas
-from etl.load.macros import lit
-from etl.load.resolve import (
+from etl.pipeline.macros import lit
+from etl.pipeline.resolve import (
     resolve_amount,
     resolve_commune,
     resolve_date,
