@@ -28,6 +28,7 @@ import streamlit as st
 
 from core.settings import Settings, get_settings
 from observatoire import fmt
+from webapp import revocation
 from webapp.lockout import LOCK_MINUTES, MAX_FAILURES, PasswordGuard, password_guard  # noqa: F401
 
 LECTEUR, GESTIONNAIRE, INTERNE = "lecteur", "gestionnaire", "interne"
@@ -140,7 +141,11 @@ def current() -> Identity:
 
     if get_script_run_ctx() is None or not sign_in_configured():
         return resolve(None)
-    return resolve(st.user.to_dict())
+    claims = st.user.to_dict()
+    if revocation.signed_out(claims):  # a cookie from before a sign-out, or too old
+        st.logout()
+        return resolve(None)
+    return resolve(claims)
 
 
 def sees_exact_counts() -> bool:
@@ -163,6 +168,7 @@ def sidebar() -> Identity:
                     "donne aucun droit supplémentaire."
                 )
             if st.button("Se déconnecter", icon=":material/logout:", key="auth_logout"):
+                revocation.sign_out(st.user.to_dict())
                 st.logout()
         else:
             st.caption("Non connecté — rôle : lecteur")
