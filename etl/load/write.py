@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import schemas, summary, target_shares
+from etl import schemas, scrub, summary, target_shares
 from etl.errors import EtlError
 from etl.ledger import LoadRecord, record, update_counts
 from etl.load.columns import Columns
@@ -80,6 +80,7 @@ def write_load(
             {"f": list(cols.labels), "label": list(cols.labels.values())},
         )
         con.execute(query.rejects_sql(), {"load": load_id})
+        scrub.scrub_stored_rejects(con, load_id)  # no personal data in rejected_rows
         con.execute("DROP TABLE column_labels")
         # The order of the inserted rows does not matter: let DuckDB insert in parallel.
         con.execute("SET preserve_insertion_order = false")

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from core.store import connect
-from etl import readers
+from etl import readers, scrub
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, previous_loads_of_source, record, update_counts
 from etl.schemas import header_key
@@ -271,7 +271,7 @@ class Parsed:
     catalogue: list[dict] = field(default_factory=list)  # indicators only
 
     def reject(self, row: int, column: str | None, value: object, reason: str) -> None:
-        text = None if value is None else str(value)[:200]
+        text = scrub.reject_value(None if value is None else str(value)[:200])
         self.rejects.append((row, column, text, reason))
         self.rejected.add(row)
 
