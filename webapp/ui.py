@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from observatoire import charts, date_bounds, exports, fmt, warehouse
+from observatoire import charts, date_bounds, exports, fmt, mdsafe, warehouse
 from observatoire.filters import Filters
 
 FILTER_KEYS = ("ept", "commune", "programme", "du", "au", "demo")
@@ -192,7 +192,7 @@ def source_text(filters: Filters) -> str:
 
 
 def source_line(filters: Filters) -> None:
-    st.caption(source_text(filters))
+    st.caption(mdsafe.as_text(source_text(filters)))  # file labels: text, not Markdown
 
 
 def declare_french() -> None:
