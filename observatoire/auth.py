@@ -15,8 +15,8 @@ resolved again on every run of every page, from that identity and the settings:
 
 Without ``[auth]``, the shared upload password (OBSERVATOIRE_UPLOAD_PASSWORD) remains the
 fallback for loading files; it locks for LOCK_MINUTES after MAX_FAILURES wrong attempts
-(webapp/lockout.py: the count is kept in a file next to the warehouse, which no client can
-clear, unlike st.cache_resource).
+(observatoire/lockout.py: the count is kept in a file next to the warehouse, which no client
+can clear, unlike st.cache_resource).
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.settings import Settings, get_settings
-from observatoire import fmt
-from webapp import revocation
-from webapp.lockout import LOCK_MINUTES, MAX_FAILURES, PasswordGuard, password_guard  # noqa: F401
+from observatoire import fmt, revocation
+from observatoire.lockout import LOCK_MINUTES, MAX_FAILURES, PasswordGuard, password_guard  # noqa: F401
 
 LECTEUR, GESTIONNAIRE, INTERNE = "lecteur", "gestionnaire", "interne"
 # Recorded in loads.loaded_by for an upload made with the shared password.

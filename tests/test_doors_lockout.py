@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from webapp import lockout
+from observatoire import lockout
 
 DATA = Path(__file__).parent / "data" / "load"
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def test_file_guard_locks_across_instances_and_processes(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     # Another process too.
     code = (
-        "import sys; from pathlib import Path; from webapp import lockout;"
+        "import sys; from pathlib import Path; from observatoire import lockout;"
         "print(lockout.PasswordGuard(Path(sys.argv[1])).check('secret', 'secret'))"
     )
     out = subprocess.run(

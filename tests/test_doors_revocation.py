@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.settings import get_settings
+from observatoire import revocation
 from tests.test_auth import AUTH
-from webapp import revocation
 
 ISS = "https://sso.example"
 
