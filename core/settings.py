@@ -26,8 +26,9 @@ class Settings:
     upload_password: str | None
     """OBSERVATOIRE_UPLOAD_PASSWORD: fallback for a deployment without sign-in (no [auth] in
     .streamlit/secrets.toml): whoever gives this password may load and remove files on the
-    « Données » page; 5 wrong attempts lock it for 15 minutes (per server process). Ignored
-    once sign-in is configured: the gestionnaires then do it (default: unset, uploads off)."""
+    « Données » page; 5 wrong attempts lock it for 15 minutes (the count is kept in a file next
+    to the warehouse). Ignored once sign-in is configured: the gestionnaires then do it
+    (default: unset, uploads off)."""
 
     gestionnaires: tuple[str, ...]
     """OBSERVATOIRE_GESTIONNAIRES: comma-separated e-mail addresses (a@x.fr) or domains

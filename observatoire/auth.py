@@ -13,21 +13,19 @@ change it), which hands the claims to `resolve` on every run of every page:
 
 Without sign-in, the shared upload password (OBSERVATOIRE_UPLOAD_PASSWORD) remains the
 fallback for loading files; it locks for LOCK_MINUTES after MAX_FAILURES wrong attempts
-(``PasswordGuard``; the server process's one guard is held by webapp/identity.py).
+(``PasswordGuard``, observatoire/lockout.py: its count is kept in a file next to the
+warehouse, which no client can clear, unlike st.cache_resource).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core.settings import Settings, get_settings
+from observatoire.lockout import LOCK_MINUTES, MAX_FAILURES, PasswordGuard  # noqa: F401
 
 LECTEUR, GESTIONNAIRE, INTERNE = "lecteur", "gestionnaire", "interne"
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 # Recorded in loads.loaded_by for an upload made with the shared password.
 PASSWORD_UPLOADER = "mot de passe partagé"
 
@@ -116,55 +114,3 @@ def resolve(claims: Mapping | None, settings: Settings | None = None) -> Identit
         interne=everyone_interne or matches(email, settings.internes),
         email_unverified=bool(raw_email) and not verified,
     )
-
-
-class PasswordGuard:
-    """Counts wrong shared-password attempts; after MAX_FAILURES in a row, refuses every
-    attempt (even a right one) for LOCK_MINUTES. One per server process."""
-
-    def __init__(
-        self,
-        max_failures: int = MAX_FAILURES,
-        lock_s: float = LOCK_MINUTES * 60,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures, self.lock_s, self.clock = max_failures, lock_s, clock
-        self._failures = 0
-        self._locked_until = 0.0
-        self._lock = threading.Lock()
-
-    def locked_for_s(self) -> float:
-        """Seconds before attempts are accepted again (0 when not locked)."""
-        with self._lock:
-            return max(0.0, self._locked_until - self.clock())
-
-    def check(self, given: str, expected: str) -> str:
-        """« ok », « wrong » or « locked » (nothing is compared while locked)."""
-        import hmac
-
-        with self._lock:
-            now = self.clock()
-            if now < self._locked_until:
-                return "locked"
-            if hmac.compare_digest(given.encode(), expected.encode()):
-                self._failures = 0
-                return "ok"
-            self._failures += 1
-            if self._failures >= self.max_failures:
-                self._failures = 0
-                self._locked_until = now + self.lock_s
-                return "locked"
-            return "wrong"
-
-    def message(self, outcome: str) -> str | None:
-        """The French sentence for an outcome of check (None for « ok »)."""
-        if outcome == "wrong":
-            return "Mot de passe de dépôt incorrect."
-        if outcome == "locked":
-            minutes = max(1, round(self.locked_for_s() / 60 + 0.49))
-            return (
-                f"Trop de mots de passe erronés ({self.max_failures} essais) : le dépôt par mot "
-                f"de passe est verrouillé sur ce serveur pendant encore {minutes} minute"
-                f"{'s' if minutes > 1 else ''}."
-            )
-        return None

@@ -8,7 +8,7 @@ import streamlit as st
 from core.settings import get_settings
 from etl.api import KIND_LABELS, PROTECTED_KINDS, EtlError, describe_unload, load_file, unload
 from observatoire import auth, fmt, uploads, warehouse
-from webapp import identity, ui
+from webapp import identity, rejects_gate, ui
 
 KIND_NAMES = {
     "reference": "référentiel",
@@ -32,8 +32,8 @@ who = identity.current()
 sign_in = identity.sign_in_configured()
 password = None if sign_in else settings.upload_password
 may_manage = who.gestionnaire if sign_in else bool(password)
-# The rejects hold values from the files: the gestionnaires' (everyone's without sign-in).
-may_see_rejects = who.gestionnaire if sign_in else True
+# The rejects come from the files: the gestionnaires' only, in every configuration.
+may_see_rejects = rejects_gate.may_see_rejects(sign_in, who.gestionnaire, st.session_state)
 
 
 def _by(value) -> str:
@@ -93,7 +93,7 @@ ui.table_with_downloads(table, "chargements", key="loads")
 with_rejects = loads[(loads["rows_rejected"] > 0) & loads["removed_at"].isna()]
 st.subheader("Lignes rejetées")
 if not may_see_rejects:
-    st.caption("Les lignes rejetées et leurs motifs sont visibles par les gestionnaires connectés.")
+    st.caption(rejects_gate.hidden_notice(sign_in, bool(password)))
 elif with_rejects.empty:
     st.caption("Aucune ligne rejetée.")
 else:
@@ -145,6 +145,8 @@ def _password_ok(given: str | None) -> bool:
     if guard is None:
         return True
     outcome = guard.check(given or "", password)
+    if outcome == "ok":
+        rejects_gate.remember_password(st.session_state)
     if outcome != "ok":
         st.error(guard.message(outcome))
     return outcome == "ok"

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import exports, fmt, warehouse
+from observatoire import exports, fmt, mdsafe, warehouse
 from observatoire.classify import MAX_CLASSES, METHODS, MIN_CLASSES
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
@@ -229,7 +229,7 @@ elif choices.places and shapes:
         filters, map_places.bounds_of(shapes), choices.place_programmes, choices.place_services
     )
 for note in map_reading.notes(view, warehouse.key_figures(filters)):
-    st.caption(note)
+    st.caption(mdsafe.as_text(note))  # indicator labels and sources come from files
 figure = map_figure.territory_map(
     view,
     shapes,
@@ -259,7 +259,7 @@ ui.chart(
     selection_mode="points",
     on_select=lambda: _open(map_figure.selected_code(state["map_chart"])),
 )
-st.caption(source)
+st.caption(mdsafe.as_text(source))  # file labels are text, never Markdown
 if not schematic:
     st.caption(map_figure.CONTOURS_ATTRIBUTION)
 if choices.places or indicator == "lieux":

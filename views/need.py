@@ -4,7 +4,7 @@ prioritaires ». Every choice lives in the URL (niveau, aide, detail, besoin).""
 
 import streamlit as st
 
-from observatoire import disclosure, exports, fmt, warehouse
+from observatoire import disclosure, exports, fmt, mdsafe, warehouse
 from observatoire import need as need_view
 from observatoire.charts import need as need_charts
 from webapp import ui
@@ -138,6 +138,6 @@ with st.expander("Tous les territoires (tableau triable)"):
     ui.table_with_downloads(
         figures, exports.slug(title), key="need_table", formats=need_view.table_formats(view)
     )
-st.caption(need_view.need_source(meta))
+st.caption(mdsafe.as_text(need_view.need_source(meta)))  # file labels are text
 ui.source_line(filters)
 ui.press_kit_button("aide et besoins")

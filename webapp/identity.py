@@ -1,5 +1,6 @@
 """The signed-in person, read from Streamlit: st.user and st.secrets, the sidebar's « Se
-connecter » / « Se déconnecter », and the server process's one PasswordGuard.
+connecter » / « Se déconnecter », and the sign-out recorded on the server
+(observatoire/revocation.py).
 
 Sign-in is Streamlit's OpenID Connect (``st.login``), configured under ``[auth]`` in
 ``.streamlit/secrets.toml`` (README, « Connexion et rôles »); the roles themselves are
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from observatoire import audience, fmt
-from observatoire.auth import Identity, PasswordGuard, resolve
+from observatoire import audience, fmt, revocation
+from observatoire.auth import Identity, resolve
+from observatoire.lockout import password_guard  # noqa: F401  (views/data.py, tests)
 
 
 def sign_in_configured() -> bool:
@@ -34,7 +36,11 @@ def current() -> Identity:
 
     if get_script_run_ctx() is None or not sign_in_configured():
         return resolve(None)
-    return resolve(st.user.to_dict())
+    claims = st.user.to_dict()
+    if revocation.signed_out(claims):  # a cookie from before a sign-out, or too old
+        st.logout()
+        return resolve(None)
+    return resolve(claims)
 
 
 def start_run() -> Identity:
@@ -60,6 +66,7 @@ def sidebar(who: Identity | None = None) -> Identity:
                     "donne aucun droit supplémentaire."
                 )
             if st.button("Se déconnecter", icon=":material/logout:", key="auth_logout"):
+                revocation.sign_out(st.user.to_dict())
                 st.logout()
         else:
             st.caption("Non connecté — rôle : lecteur")
@@ -67,9 +74,3 @@ def sidebar(who: Identity | None = None) -> Identity:
                 st.login()
         st.divider()
     return who
-
-
-@st.cache_resource(show_spinner=False)
-def password_guard() -> PasswordGuard:
-    """The server process's one guard, shared by every session and tab."""
-    return PasswordGuard()

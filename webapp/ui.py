@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from observatoire import charts, exports, fmt, warehouse
+from observatoire import charts, date_bounds, exports, fmt, mdsafe, warehouse
 from observatoire.filters import Filters
 from observatoire.sources import source_text
 
@@ -34,8 +34,11 @@ def _init_state_from_url() -> None:
     st.session_state["f_ept"] = initial.ept or WHOLE_DEPARTEMENT
     st.session_state["f_communes"] = list(initial.communes)
     st.session_state["f_programmes"] = list(initial.programmes)
-    st.session_state["f_du"] = initial.date_from
-    st.session_state["f_au"] = initial.date_to
+    st.session_state["f_du"], st.session_state["f_au"], notice = date_bounds.clamp_period(
+        initial.date_from, initial.date_to
+    )
+    if notice:  # a date outside the inputs' bounds would break every page of the session
+        st.info(notice)
     st.session_state["f_demo"] = initial.include_demo
     st.session_state["_filters_initialised"] = True
 
@@ -91,15 +94,15 @@ def sidebar_filters() -> Filters:
         st.date_input(
             "Du",
             key="f_du",
-            min_value=date(2000, 1, 1),
-            max_value=date.today(),
+            min_value=date_bounds.DATE_MIN,
+            max_value=date_bounds.date_max(),
             format="DD/MM/YYYY",
         )
         st.date_input(
             "Au",
             key="f_au",
-            min_value=date(2000, 1, 1),
-            max_value=date.today(),
+            min_value=date_bounds.DATE_MIN,
+            max_value=date_bounds.date_max(),
             format="DD/MM/YYYY",
         )
         st.caption(f"Données du {fmt.french_date(first)} au {fmt.french_date(last)}.")
@@ -164,7 +167,7 @@ def demo_notice(has_demo: bool) -> None:
 
 
 def source_line(filters: Filters) -> None:
-    st.caption(source_text(filters))
+    st.caption(mdsafe.as_text(source_text(filters)))  # file labels: text, not Markdown
 
 
 def declare_french() -> None:

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
-from etl import readers
+from etl import readers, scrub
 from etl.errors import FileRefused
 from etl.schemas import header_key
 
@@ -252,7 +252,7 @@ class Parsed:
     catalogue: list[dict] = field(default_factory=list)  # indicators only
 
     def reject(self, row: int, column: str | None, value: object, reason: str) -> None:
-        text = None if value is None else str(value)[:200]
+        text = scrub.reject_value(None if value is None else str(value)[:200])
         self.rejects.append((row, column, text, reason))
         self.rejected.add(row)
 

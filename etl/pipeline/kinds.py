@@ -25,7 +25,7 @@ from functools import partial
 
 import duckdb
 
-from etl import readers, schemas, summary, target_shares
+from etl import readers, schemas, scrub, summary, target_shares
 from etl.need import common, conseillers, indicators, places
 from etl.pipeline.columns import match_columns
 from etl.pipeline.macros import small_table
@@ -144,6 +144,7 @@ class RowPlan:
             {"f": list(cols.labels), "label": list(cols.labels.values())},
         )
         con.execute(query.rejects_sql(), {"load": load_id})
+        scrub.scrub_stored_rejects(con, load_id)  # no personal data kept in a reject
         con.execute("DROP TABLE column_labels")
         # The order of the inserted rows does not matter: let DuckDB insert in parallel.
         con.execute("SET preserve_insertion_order = false")
