@@ -89,12 +89,21 @@ def load_file(
     label = explicit or name
     result = LoadResult(kind=kind, file_name=name, source_label=label)
     plan = plan_for(contract, Request(source, name, label, explicit, sheet, year))
-    plan.prepare(result)
-
     scanned = scan(source)
     digest = scanned.sha256 + (f":{sheet}" if sheet else "")
     if contract.takes_year and year:
         digest += f":annee={year}"
+    # A file already loaded is recognised by its hash before it is parsed (a large workbook
+    # takes long to read); the check is made again below, under the writer's lock.
+    peek = connect(db, read_only=True, timeout_s=timeout_s)
+    try:
+        existing = find_active(peek, kind, digest)
+    finally:
+        peek.close()
+    if existing is not None:
+        return _already_loaded(result, existing)
+    plan.prepare(result)
+
     con = connect(db, timeout_s=timeout_s)  # waits for other holders, then WarehouseBusy
     spill = spill_folder(db)
     try:
@@ -104,13 +113,7 @@ def load_file(
         # it until we close, so what is read here still holds inside the transaction below.
         existing = find_active(con, kind, digest)
         if existing is not None:
-            result.already_loaded = True
-            result.load_id = existing
-            result.rows_read = 0
-            result.messages.append(
-                f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
-            )
-            return result
+            return _already_loaded(result, existing)
         previous = previous_loads_of_source(con, kind, label, what=contract.label, replace=replace)
         plan.stage(con, scanned, result)
         meta = LoadRecord(
@@ -134,4 +137,14 @@ def load_file(
         )
     if result.rows_loaded == 0:
         result.messages.append("Aucune ligne n'est valide : rien n'a été ajouté aux données.")
+    return result
+
+
+def _already_loaded(result: LoadResult, existing: int) -> LoadResult:
+    result.already_loaded = True
+    result.load_id = existing
+    result.rows_read = 0
+    result.messages.append(
+        f"Ce fichier est déjà chargé (chargement n° {existing}) : rien n'a changé."
+    )
     return result

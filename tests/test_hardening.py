@@ -112,3 +112,22 @@ def test_the_cli_prints_the_refusal_of_a_long_cell_without_a_traceback(empty_db,
     assert done.returncode != 0
     assert "Traceback" not in done.stderr + done.stdout
     assert "une cellule dépasse" in done.stderr + done.stdout
+
+
+def test_a_workbook_loaded_again_is_recognised_by_its_hash_before_it_is_parsed(
+    empty_db, tmp_path, monkeypatch
+):
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(";"))
+    book.active.append((ROW + "usagers").split(";"))
+    path = tmp_path / "classeur.xlsx"
+    book.save(path)
+    first = load_file(empty_db, "distributions", path)
+    assert first.rows_loaded == 1
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was parsed again")
+
+    monkeypatch.setattr("etl.readers.read_table", never)
+    again = load_file(empty_db, "distributions", path)
+    assert again.already_loaded and again.load_id == first.load_id
