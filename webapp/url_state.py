@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from observatoire.url_state import UrlState
 
@@ -19,17 +20,25 @@ def _reread_flag(store: str) -> str:
     return f"_{store}_reread"
 
 
+def _history_navigation() -> bool:
+    """This run follows the browser's back or forward button: the link of then wins."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+
+
 def restore(cls: type[S], store: str, *args) -> S:
     """The state at the start of the run, its widgets seeded with it. On arrival (none of its
     widgets drawn in the previous run, or after `reread`) it comes from the link when the
     link holds any of its keys, else it is the state last left (STORE in the session) or
-    the defaults. ARGS go to the class's `checked` (what the warehouse holds)."""
+    the defaults; after the browser's back or forward button, from the link alone (as
+    widgets bound to the URL did). ARGS go to the class's `checked` (what the warehouse
+    holds)."""
     state = st.session_state
-    arriving = state.pop(_reread_flag(store), False) or not any(
-        widget in state for widget in cls.widget_keys()
-    )
+    history = _history_navigation()
+    reread_asked = state.pop(_reread_flag(store), False)
+    arriving = history or reread_asked or not any(w in state for w in cls.widget_keys())
     query = st.query_params.to_dict()
-    if arriving and any(query.get(key) for key in cls.url_keys()):
+    if history or (arriving and any(query.get(key) for key in cls.url_keys())):
         state[store] = cls.from_query(query, *args)
     current = (state.get(store) or cls()).checked(*args)
     for widget, value in current.widget_state().items():
