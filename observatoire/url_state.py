@@ -17,7 +17,7 @@ pages without a module of their own (Objectifs, Financements, Fiche territoire).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Self
@@ -236,3 +236,7 @@ class SheetChoice(UrlState):
     """Fiche territoire: the commune or EPT shown (?code=93048)."""
 
     code: str | None = param("code", None, widget="t_code")
+
+    def checked(self, known: Collection[str] | None = None) -> SheetChoice:
+        """A code that is not among KNOWN (the communes and EPTs) is none."""
+        return self if known is None or self.code in known else SheetChoice()

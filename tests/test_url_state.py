@@ -166,3 +166,8 @@ def test_dates_out_of_range_do_not_break_the_page(app):
     assert at.date_input(key="f_du").value == FIRST_DATE
     assert at.query_params["du"] == FIRST_DATE.isoformat()
     assert at.query_params["au"] == date.today().isoformat()
+
+
+def test_sheet_choice_keeps_only_known_territories():
+    assert SheetChoice.from_query({"code": "93048"}, {"93048"}).code == "93048"
+    assert SheetChoice.from_query({"code": "<script>"}, {"93048"}).code is None
