@@ -81,7 +81,11 @@ family = right.selectbox(
     "Objectif réparti", list(family_labels), format_func=family_labels.get, key="reparti"
 )
 url_state.publish(
-    replace(TargetChoices.from_widgets(state), target=labels[chosen], family=family_labels[family]),
+    replace(
+        TargetChoices.from_widgets(state),
+        target=url_state.label_in_link(labels, chosen),
+        family=url_state.label_in_link(family_labels, family),
+    ),
     STORE,
 )
 title = f"{family_labels[family]} – par territoire"

@@ -82,3 +82,9 @@ def keep_labelled(widget: str, labels: dict, label: str | None) -> None:
     if labels and st.session_state.get(widget) not in labels:
         matching = (value for value, text in labels.items() if text == label)
         st.session_state[widget] = next(matching, next(iter(labels)))
+
+
+def label_in_link(labels: dict, value) -> str | None:
+    """The label a keep_labelled widget leaves in the link: none for the first option, the
+    default."""
+    return None if value == next(iter(labels)) else labels[value]
