@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 # The two territorial levels of the pages (value → label), and their one URL key.
 LEVELS = {"commune": "Communes", "ept": "EPT"}
@@ -124,7 +124,11 @@ def level_param(widget: str, default: str = "commune") -> Any:
 class UrlState:
     """The four conversions of a frozen dataclass whose fields are declared with param().
     Subclasses may override `checked` (validation against what the warehouse holds); its
-    arguments are those given to from_query and from_widgets after the mapping."""
+    arguments are those given to from_query and from_widgets after the mapping.
+    REMEMBER: a page opened without any of its keys in the link shows its choices as last
+    left in the session (else its defaults)."""
+
+    REMEMBER: ClassVar[bool] = True
 
     @classmethod
     def url_params(cls) -> list[tuple[dataclasses.Field, Param]]:
@@ -217,6 +221,8 @@ class TargetChoices(UrlState):
     – label), as before; its widget holds its row, which the page matches to the title
     among the targets under the filters."""
 
+    REMEMBER = False  # as before: opened without a link, the page shows its defaults
+
     laggards: bool = param("retard", False, kind=FLAG, widget="retard")
     target: str | None = param("objectif", None)
     level: str = level_param("echelon", default="ept")
@@ -227,6 +233,8 @@ class TargetChoices(UrlState):
 class FundingChoices(UrlState):
     """Financements: the level of the territory table and the pro-rata allocation."""
 
+    REMEMBER = False  # as before: opened without a link, the page shows its defaults
+
     level: str = level_param("niveau", default="ept")
     allocate: bool = param("repartir", False, kind=FLAG, widget="repartir")
 
@@ -234,6 +242,8 @@ class FundingChoices(UrlState):
 @dataclass(frozen=True)
 class SheetChoice(UrlState):
     """Fiche territoire: the commune or EPT shown (?code=93048)."""
+
+    REMEMBER = False  # as before: opened without a link, the page shows its defaults
 
     code: str | None = param("code", None, widget="t_code")
 

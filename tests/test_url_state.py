@@ -171,3 +171,15 @@ def test_dates_out_of_range_do_not_break_the_page(app):
 def test_sheet_choice_keeps_only_known_territories():
     assert SheetChoice.from_query({"code": "93048"}, {"93048"}).code == "93048"
     assert SheetChoice.from_query({"code": "<script>"}, {"93048"}).code is None
+
+
+def test_pages_that_forget_show_their_defaults_when_opened_again(app):
+    at = app.run()
+    at.switch_page("views/funding.py").run()
+    at.toggle(key="repartir").set_value(True).run()
+    assert at.query_params["repartir"] == "1"
+    at.switch_page("views/overview.py").run()
+    at.query_params.clear()
+    at.switch_page("views/funding.py").run()
+    assert not at.exception
+    assert not at.toggle(key="repartir").value and "repartir" not in at.query_params

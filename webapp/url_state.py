@@ -29,10 +29,10 @@ def _history_navigation() -> bool:
 def restore(cls: type[S], store: str, *args) -> S:
     """The state at the start of the run, its widgets seeded with it. On arrival (none of its
     widgets drawn in the previous run, or after `reread`) it comes from the link when the
-    link holds any of its keys, else it is the state last left (STORE in the session) or
-    the defaults; after the browser's back or forward button, from the link alone (as
-    widgets bound to the URL did). ARGS go to the class's `checked` (what the warehouse
-    holds)."""
+    link holds any of its keys, else it is the state last left (STORE in the session, when
+    the class REMEMBERs) or the defaults. After the browser's back or forward button it
+    comes from the link alone, as widgets bound to the URL did. ARGS go to the class's
+    `checked` (what the warehouse holds)."""
     state = st.session_state
     history = _history_navigation()
     reread_asked = state.pop(_reread_flag(store), False)
@@ -40,6 +40,8 @@ def restore(cls: type[S], store: str, *args) -> S:
     query = st.query_params.to_dict()
     if history or (arriving and any(query.get(key) for key in cls.url_keys())):
         state[store] = cls.from_query(query, *args)
+    elif arriving and not cls.REMEMBER:
+        state.pop(store, None)
     current = (state.get(store) or cls()).checked(*args)
     for widget, value in current.widget_state().items():
         if arriving:
