@@ -44,3 +44,16 @@ def clamp_period(
             f"{_shown(highest)}) : " + ", ".join(moved) + "."
         )
     return clamped[0], clamped[1], notice
+
+
+def notice_for_query(query: dict) -> str | None:
+    """The notice for a link whose `du` or `au` lies outside the inputs' bounds (None when
+    both are inside, absent or unreadable: an unreadable date is ignored)."""
+
+    def read(key: str) -> date | None:
+        try:
+            return date.fromisoformat(str(query.get(key) or ""))
+        except ValueError:
+            return None
+
+    return clamp_period(read("du"), read("au"))[2]

@@ -1,20 +1,37 @@
-"""The global filters every page honours, and their round trip through the URL query string."""
+"""The global filters every page honours, declared with their URL keys (observatoire/url_state.py
+gives their round trip through the query string and the sidebar widgets)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from observatoire.date_bounds import DATE_MIN, date_max
+from observatoire.url_state import DATE, FLAG, TEXT_LIST, UrlState, clamped, param
+
+WHOLE_DEPARTEMENT = "93"  # the EPT selector's "all" choice
+FIRST_DATE = DATE_MIN  # the date pickers' range: FIRST_DATE to today (date_bounds)
+
+
+def _in_date_range(day: date) -> date:
+    # A date outside the pickers' range would break the page: bring it back in range.
+    return clamped(day, FIRST_DATE, date_max())
+
 
 @dataclass(frozen=True)
-class Filters:
-    ept: str | None = None
-    communes: tuple[str, ...] = ()
-    programmes: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    include_demo: bool = True
+class Filters(UrlState):
+    ept: str | None = param(
+        "ept",
+        None,
+        widget="f_ept",
+        to_widget=lambda ept: ept or WHOLE_DEPARTEMENT,
+        from_widget=lambda ept: None if ept == WHOLE_DEPARTEMENT else ept,
+    )
+    communes: tuple[str, ...] = param("commune", (), kind=TEXT_LIST, widget="f_communes")
+    programmes: tuple[str, ...] = param("programme", (), kind=TEXT_LIST, widget="f_programmes")
+    date_from: date | None = param("du", None, kind=DATE, widget="f_du", clamp=_in_date_range)
+    date_to: date | None = param("au", None, kind=DATE, widget="f_au", clamp=_in_date_range)
+    include_demo: bool = param("demo", True, kind=FLAG, widget="f_demo")
 
     def params(self) -> dict:
         """Named parameters for the SQL filter clauses (see observatoire/sql/_filters.sql)."""
@@ -30,45 +47,6 @@ class Filters:
     @property
     def has_territory(self) -> bool:
         return bool(self.ept or self.communes)
-
-    def to_query(self) -> dict[str, str]:
-        """Query-string form: only what differs from the defaults, so links stay short."""
-        query: dict[str, str] = {}
-        if self.ept:
-            query["ept"] = self.ept
-        if self.communes:
-            query["commune"] = ",".join(self.communes)
-        if self.programmes:
-            query["programme"] = ",".join(self.programmes)
-        if self.date_from:
-            query["du"] = self.date_from.isoformat()
-        if self.date_to:
-            query["au"] = self.date_to.isoformat()
-        if not self.include_demo:
-            query["demo"] = "0"
-        return query
-
-    @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> Filters:
-        """Parse a query string leniently: a malformed value falls back to its default."""
-
-        def _date(key: str) -> date | None:
-            try:
-                return date.fromisoformat(query[key]) if query.get(key) else None
-            except ValueError:
-                return None
-
-        def _list(key: str) -> tuple[str, ...]:
-            return tuple(v for v in (query.get(key) or "").split(",") if v)
-
-        return cls(
-            ept=query.get("ept") or None,
-            communes=_list("commune"),
-            programmes=_list("programme"),
-            date_from=_date("du"),
-            date_to=_date("au"),
-            include_demo=query.get("demo", "1") != "0",
-        )
 
     def with_(self, **changes) -> Filters:
         return replace(self, **changes)

@@ -17,14 +17,14 @@ of the need indicator is not placed either, and is named too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from observatoire import disclosure, fmt
+from observatoire.url_state import LEVELS, UrlState, level_param, param
 
-LEVELS = {"commune": "Communes", "ept": "EPT"}
 HELP_MEASURES = {
     "personnes": "Personnes touchées",
     "quantite": "Quantités distribuées",
@@ -51,21 +51,15 @@ NO_NEED = "pas de valeur de besoin"
 
 
 @dataclass(frozen=True)
-class NeedChoices:
-    """What the page lets the reader choose; lives in the URL query string."""
+class NeedChoices(UrlState):
+    """What the page lets the reader choose; lives in the URL query string (niveau, aide,
+    detail, besoin). The detail (an item or a funder) is shown by the measure's own widget."""
 
-    level: str = "commune"
-    measure: str = "personnes"
-    key: str | None = None  # an item (quantite) or a funder (euros)
-    indicator: str = DEFAULT_INDICATOR
+    level: str = level_param("n_level")
+    measure: str = param("aide", "personnes", widget="n_measure")
+    key: str | None = param("detail", None)  # an item (quantite) or a funder (euros)
+    indicator: str = param("besoin", DEFAULT_INDICATOR, widget="n_indicator")
 
-    QUERY_KEYS = {"level": "niveau", "measure": "aide", "key": "detail", "indicator": "besoin"}
-    # The page's widgets hold these values under these session-state keys.
-    WIDGETS = {
-        "level": "n_level",
-        "measure": "n_measure",
-        "indicator": "n_indicator",
-    }
     KEY_WIDGETS = {"quantite": "n_item", "euros": "n_funder"}
 
     def checked(self, indicators: list[str] | None = None) -> NeedChoices:
@@ -84,37 +78,18 @@ class NeedChoices:
             )
         return replace(self, level=level, measure=measure, key=key, indicator=indicator)
 
-    def to_query(self) -> dict[str, str]:
-        """Only what differs from the defaults, so that links stay short."""
-        default = asdict(NeedChoices())
-        return {
-            self.QUERY_KEYS[name]: str(value)
-            for name, value in asdict(self).items()
-            if value != default[name] and value not in (None, "")
-        }
-
-    @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> NeedChoices:
-        values = {name: query[key] for name, key in cls.QUERY_KEYS.items() if query.get(key)}
-        return cls(**values).checked()
-
     def widget_state(self) -> dict:
-        state = {widget: getattr(self, name) for name, widget in self.WIDGETS.items()}
-        state |= {"n_item": ALL, "n_funder": ALL}
+        state = super().widget_state() | {"n_item": ALL, "n_funder": ALL}
         if self.measure in self.KEY_WIDGETS and self.key:
             state[self.KEY_WIDGETS[self.measure]] = self.key
         return state
 
     @classmethod
     def from_widgets(cls, state: Mapping, indicators: list[str]) -> NeedChoices:
-        measure = state.get("n_measure") or "personnes"
-        key = state.get(cls.KEY_WIDGETS[measure]) if measure in cls.KEY_WIDGETS else None
-        return cls(
-            level=state.get("n_level") or "commune",
-            measure=measure,
-            key=None if key == ALL else key,
-            indicator=state.get("n_indicator") or DEFAULT_INDICATOR,
-        ).checked(indicators)
+        values = cls.widget_values(state)
+        key_widget = cls.KEY_WIDGETS.get(values.get("measure"))
+        key = state.get(key_widget) if key_widget else None
+        return cls(**values, key=None if key == ALL else key).checked(indicators)
 
 
 def help_label(choices: NeedChoices) -> str:

@@ -4,9 +4,13 @@ import streamlit as st
 
 from observatoire import warehouse
 from observatoire.charts import funding as charts
-from webapp import ui
+from observatoire.url_state import LEVELS, FundingChoices
+from webapp import ui, url_state
+
+STORE = "funding_choices"
 
 filters = ui.current_filters()
+url_state.restore(FundingChoices, STORE)
 st.title("Financements")
 st.caption(ui.scope_caption(filters))
 
@@ -70,20 +74,18 @@ st.subheader("Par territoire")
 left, right = st.columns([1, 3])
 level = left.segmented_control(
     "Échelon",
-    ["ept", "commune"],
-    format_func={"ept": "EPT", "commune": "Communes"}.get,
-    default="ept",
+    list(LEVELS)[::-1],  # EPT first on this page
+    format_func=LEVELS.get,
     key="niveau",
-    bind="query-params",
     required=True,
 )
 allocate = right.toggle(
     "Répartir les financements non ventilés au prorata de la population",
     key="repartir",
-    bind="query-params",
     help="Ajoute, à part, la part de chaque territoire des financements départementaux (et, "
     "pour une commune, de ceux de son EPT) au prorata de la population municipale 2023.",
 )
+url_state.publish(FundingChoices.from_widgets(st.session_state), STORE)
 by_territory = warehouse.funding_by_territory(filters, level)
 table, formats = charts.territory_table(by_territory, allocate)
 title = f"Financements par habitant – {'EPT' if level == 'ept' else 'communes'}"

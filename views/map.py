@@ -13,7 +13,8 @@ from observatoire.map import figure as map_figure
 from observatoire.map import places as map_places
 from observatoire.map import reading as map_reading
 from observatoire.map import shapes as map_shapes
-from webapp import ui
+from observatoire.url_state import LEVELS, SheetChoice
+from webapp import ui, url_state
 
 MapChoices = map_choices.MapChoices
 state = st.session_state
@@ -29,20 +30,15 @@ catalogue = map_choices.need_catalogue(warehouse.need_indicators(filters.include
 place_options = warehouse.place_options(filters)
 
 # Choices: from the URL on arrival, else as last left on this page; then the widgets.
-if any(k in st.query_params for k in MapChoices.QUERY_KEYS.values()) and "m_level" not in state:
-    state["map_choices"] = MapChoices.from_query(st.query_params.to_dict(), catalogue)
-for widget, value in (
-    state.get("map_choices", MapChoices().checked(catalogue)).widget_state().items()
-):
-    state.setdefault(widget, value)
+url_state.restore(MapChoices, "map_choices", catalogue)
 
 st.title("Carte")
 st.caption(ui.scope_caption(filters))
 top = st.columns([1.1, 1.6, 2.0, 1.4])
 level = top[0].segmented_control(
     "Niveau",
-    list(map_choices.LEVELS),
-    format_func=map_choices.LEVELS.get,
+    list(LEVELS),
+    format_func=LEVELS.get,
     required=True,
     key="m_level",
 )
@@ -166,13 +162,7 @@ if state["m_places"] or indicator == "lieux":
     )
 
 choices = MapChoices.from_widgets(state, catalogue)
-state["map_choices"] = choices
-wanted = choices.to_query()
-for name in MapChoices.QUERY_KEYS.values():
-    if name in wanted and st.query_params.get(name) != wanted[name]:
-        st.query_params[name] = wanted[name]
-    elif name not in wanted and name in st.query_params:
-        del st.query_params[name]
+url_state.publish(choices, "map_choices")
 
 try:
     if indicator == "objectif":
@@ -295,5 +285,5 @@ st.selectbox(
     on_change=lambda: _open(state["map_open_choice"]),
 )
 if opened := state.pop("_open_territory", None):
-    ui.switch_page("views/territory.py", {"code": opened})
+    ui.switch_page("views/territory.py", SheetChoice(code=opened).to_query())
 ui.press_kit_button("carte")

@@ -7,7 +7,8 @@ import streamlit as st
 from observatoire import disclosure, exports, fmt, mdsafe, warehouse
 from observatoire import need as need_view
 from observatoire.charts import need as need_charts
-from webapp import ui
+from observatoire.url_state import LEVELS
+from webapp import ui, url_state
 
 NeedChoices = need_view.NeedChoices
 state = st.session_state
@@ -26,16 +27,12 @@ indicators = catalogue.set_index("id")
 ids = list(indicators.index)
 
 # Choices: from the URL on arrival, else as last left on this page; then the widgets.
-if any(k in st.query_params for k in NeedChoices.QUERY_KEYS.values()) and "n_level" not in state:
-    state["need_choices"] = NeedChoices.from_query(st.query_params.to_dict())
-for widget, value in state.get("need_choices", NeedChoices()).checked(ids).widget_state().items():
-    state.setdefault(widget, value)
-if state.get("n_indicator") not in ids:
-    state["n_indicator"] = NeedChoices().checked(ids).indicator
+url_state.restore(NeedChoices, "need_choices", ids)
+url_state.keep_known("n_indicator", ids, NeedChoices().checked(ids).indicator)
 
 top = st.columns([1.4, 1.8, 1.8, 2.6])
 level = top[0].segmented_control(
-    "Niveau", list(need_view.LEVELS), format_func=need_view.LEVELS.get, required=True, key="n_level"
+    "Niveau", list(LEVELS), format_func=LEVELS.get, required=True, key="n_level"
 )
 measure = top[1].selectbox(
     "Aide", list(need_view.HELP_MEASURES), format_func=need_view.HELP_MEASURES.get, key="n_measure"
@@ -65,13 +62,7 @@ top[3].selectbox(
 )
 
 choices = NeedChoices.from_widgets(state, ids)
-state["need_choices"] = choices
-wanted = choices.to_query()
-for name in NeedChoices.QUERY_KEYS.values():
-    if name in wanted and st.query_params.get(name) != wanted[name]:
-        st.query_params[name] = wanted[name]
-    elif name not in wanted and name in st.query_params:
-        del st.query_params[name]
+url_state.publish(choices, "need_choices")
 
 meta = indicators.loc[choices.indicator]
 need_label = meta["label"] + (" pour 1 000 habitants" if meta["measure"] == "effectif" else "")

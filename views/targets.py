@@ -1,6 +1,7 @@
 """Objectifs: where each programme stands against what was announced, by territory and over
 time."""
 
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
@@ -8,9 +9,14 @@ import streamlit as st
 from observatoire import disclosure, fmt, warehouse
 from observatoire.charts import masked as masked_charts
 from observatoire.charts import targets as charts
-from webapp import ui
+from observatoire.url_state import LEVELS, TargetChoices
+from webapp import ui, url_state
+
+STORE = "target_choices"
+state = st.session_state
 
 filters = ui.current_filters()
+choices = url_state.restore(TargetChoices, STORE)
 today = date.today()
 st.title("Objectifs")
 st.caption(ui.scope_caption(filters))
@@ -35,7 +41,7 @@ with st.expander("Méthode"):
     st.markdown(charts.METHOD)
 
 st.subheader("Avancement de chaque objectif")
-laggards = st.toggle("Les plus en retard d'abord", key="retard", bind="query-params")
+laggards = st.toggle("Les plus en retard d'abord", key="retard")
 figure, exported, reading = masked_charts.masked_progress_chart(
     charts.sort_rows(progress, laggards, default=["target_row"])
 )
@@ -45,9 +51,8 @@ ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats
 
 st.subheader("Progression dans le temps")
 labels = {row.target_row: charts.target_title(row) for row in progress.itertuples()}
-chosen = st.selectbox(
-    "Objectif", list(labels), format_func=labels.get, key="objectif", bind="query-params"
-)
+url_state.keep_labelled("objectif", labels, choices.target)
+chosen = st.selectbox("Objectif", list(labels), format_func=labels.get, key="objectif")
 row = next(progress[progress["target_row"] == chosen].itertuples())
 shown_row, monthly = masked_charts.mask_trajectory(row)
 ui.chart(
@@ -63,22 +68,25 @@ st.subheader("Par territoire")
 left, right = st.columns([1, 3])
 level = left.segmented_control(
     "Échelon",
-    ["ept", "commune"],
-    format_func={"ept": "EPT", "commune": "Communes"}.get,
-    default="ept",
+    list(LEVELS)[::-1],  # EPT first on this page
+    format_func=LEVELS.get,
     key="echelon",
-    bind="query-params",
     required=True,
 )
 breakdown = warehouse.target_territory_progress(filters, level, today=today)
 families = breakdown.drop_duplicates("target_row")
 family_labels = {row.target_row: charts.target_title(row) for row in families.itertuples()}
+url_state.keep_labelled("reparti", family_labels, choices.family)
 family = right.selectbox(
-    "Objectif réparti",
-    list(family_labels),
-    format_func=family_labels.get,
-    key="reparti",
-    bind="query-params",
+    "Objectif réparti", list(family_labels), format_func=family_labels.get, key="reparti"
+)
+url_state.publish(
+    replace(
+        TargetChoices.from_widgets(state),
+        target=url_state.label_in_link(labels, chosen),
+        family=url_state.label_in_link(family_labels, family),
+    ),
+    STORE,
 )
 title = f"{family_labels[family]} – par territoire"
 figure, exported, reading = masked_charts.masked_territory_chart(

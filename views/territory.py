@@ -13,7 +13,8 @@ from observatoire.charts import masked as masked_charts
 from observatoire.charts import need as need_charts
 from observatoire.fiche import content as fiche_content
 from observatoire.fiche import render as fiche_pdf
-from webapp import ui
+from observatoire.url_state import SheetChoice
+from webapp import ui, url_state
 
 filters = ui.current_filters()
 communes = warehouse.territories()
@@ -21,9 +22,7 @@ names = {
     **{e: f"EPT {n}" for e, n in zip(communes["ept_code"], communes["ept_name"], strict=True)},
     **dict(zip(communes["code"], communes["name"] + " (commune)", strict=True)),
 }
-if "t_code" not in st.session_state:  # arriving: the territory of the link (?code=93048)
-    linked = st.query_params.get("code")
-    st.session_state["t_code"] = linked if linked in names else None
+url_state.restore(SheetChoice, "sheet_choice", names)
 code = st.selectbox(
     "Territoire",
     list(names),
@@ -31,10 +30,7 @@ code = st.selectbox(
     key="t_code",
     placeholder="Choisir une commune ou un EPT",
 )
-if code:
-    st.query_params["code"] = code
-elif "code" in st.query_params:
-    del st.query_params["code"]
+url_state.publish(SheetChoice(code=code), "sheet_choice")
 if code is None:
     st.title("Fiche territoire")
     st.info("Choisissez une commune ou un EPT ci-dessus, ou cliquez sur la carte.")

@@ -13,11 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import charts, date_bounds, exports, fmt, mdsafe, warehouse
-from observatoire.filters import Filters
+from observatoire.filters import WHOLE_DEPARTEMENT, Filters
 from observatoire.sources import source_text
+from webapp import url_state
 
-FILTER_KEYS = ("ept", "commune", "programme", "du", "au", "demo")
-WHOLE_DEPARTEMENT = "93"  # the EPT selector's "all" choice
 _STATE = "global_filters"
 
 DEMO_NOTICE = (
@@ -27,25 +26,11 @@ DEMO_NOTICE = (
 )
 
 
-def _init_state_from_url() -> None:
-    if st.session_state.get("_filters_initialised"):
-        return
-    initial = Filters.from_query(st.query_params.to_dict())
-    st.session_state["f_ept"] = initial.ept or WHOLE_DEPARTEMENT
-    st.session_state["f_communes"] = list(initial.communes)
-    st.session_state["f_programmes"] = list(initial.programmes)
-    st.session_state["f_du"], st.session_state["f_au"], notice = date_bounds.clamp_period(
-        initial.date_from, initial.date_to
-    )
-    if notice:  # a date outside the inputs' bounds would break every page of the session
-        st.info(notice)
-    st.session_state["f_demo"] = initial.include_demo
-    st.session_state["_filters_initialised"] = True
-
-
 def sidebar_filters() -> Filters:
     """Draw the global filters, mirror them in the query string, and return them."""
-    _init_state_from_url()
+    if notice := date_bounds.notice_for_query(st.query_params.to_dict()):
+        st.info(notice)  # the link asked for dates the inputs cannot hold: said, then clamped
+    url_state.restore(Filters, _STATE)
     communes = warehouse.territories()
     programmes = warehouse.programme_list()
     epts = communes[["ept_code", "ept_name"]].drop_duplicates().sort_values("ept_name")
@@ -108,16 +93,8 @@ def sidebar_filters() -> Filters:
         st.caption(f"Données du {fmt.french_date(first)} au {fmt.french_date(last)}.")
         st.toggle("Inclure les données de démonstration", key="f_demo")
 
-    filters = Filters(
-        ept=ept,
-        communes=tuple(st.session_state["f_communes"]),
-        programmes=tuple(st.session_state["f_programmes"]),
-        date_from=st.session_state["f_du"],
-        date_to=st.session_state["f_au"],
-        include_demo=st.session_state["f_demo"],
-    )
-    _write_query(filters)
-    st.session_state[_STATE] = filters
+    filters = Filters.from_widgets(st.session_state)
+    url_state.publish(filters, _STATE)
     return filters
 
 
@@ -125,16 +102,6 @@ def _as_date(value) -> date | None:
     if value is None or pd.isna(value):
         return None
     return value.date() if hasattr(value, "date") else value
-
-
-def _write_query(filters: Filters) -> None:
-    wanted = filters.to_query()
-    for key in FILTER_KEYS:
-        if key in wanted:
-            if st.query_params.get(key) != wanted[key]:
-                st.query_params[key] = wanted[key]
-        elif key in st.query_params:
-            del st.query_params[key]
 
 
 def current_filters() -> Filters:
@@ -324,7 +291,7 @@ def switch_page(page: str, query: dict[str, str] | None = None) -> None:
     the sidebar widgets' state, so the filters are put in the new page's URL and re-read
     from it (as on a shared link)."""
     filters = current_filters()
-    st.session_state["_filters_initialised"] = False
+    url_state.reread(_STATE)
     st.switch_page(page, query_params={**filters.to_query(), **(query or {})})
 
 

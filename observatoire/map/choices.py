@@ -25,8 +25,16 @@ from observatoire.classify import (
     classify,
     parse_thresholds,
 )
+from observatoire.url_state import (
+    FLAG,
+    INTEGER,
+    LEVELS,
+    TEXT_LIST,
+    UrlState,
+    level_param,
+    param,
+)
 
-LEVELS = {"commune": "Communes", "ept": "EPT"}
 INDICATORS = {
     "quantite": "Quantités distribuées",
     "personnes": "Personnes touchées",
@@ -130,10 +138,6 @@ def need_groups(catalogue: Mapping[str, NeedIndicator]) -> dict[str, list[str]]:
     return dict(sorted(groups.items(), key=lambda g: (g[0] != NEED_GROUP, g[0])))
 
 
-def _flag(value) -> bool:
-    return str(value).strip().lower() not in ("0", "false", "non", "")
-
-
 def _split(value) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(str(v) for v in value if v)
@@ -141,39 +145,34 @@ def _split(value) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class MapChoices:
+class MapChoices(UrlState):
     """Everything the map page lets the reader choose; lives in the URL query string.
 
     norm and method "" mean « the indicator's default » (per 10 000 inhabitants for the
     places, equal intervals on its own scale for a score), so that links stay short and an
     old link keeps its meaning."""
 
-    level: str = "commune"
-    indicator: str = "personnes"
-    key: str | None = None  # item (quantite), funder (euros), target key (objectif), need id
-    norm: str = ""
-    method: str = ""
-    classes: int = DEFAULT_CLASSES
-    thresholds: str = ""  # manual thresholds as typed, « 100 ; 500 »
-    places: bool = False  # the places of digital mediation drawn over the map
-    place_programmes: tuple[str, ...] = field(default=())  # national programmes (all: empty)
-    place_services: tuple[str, ...] = field(default=())
-    names: bool = True  # commune names written on the map
+    level: str = level_param("m_level")
+    indicator: str = param("indicateur", "personnes", widget="m_indicator")
+    # item (quantite), funder (euros), target key (objectif), need id: the indicator's widget
+    key: str | None = param(
+        "detail", None, omit=lambda c: NEED_DEFAULT if c.indicator == "besoin" else None
+    )
+    norm: str = param("normalisation", "", widget="m_norm", omit=lambda c: c.normalisations[0])
+    method: str = param("classement", "", widget="m_method", omit=lambda c: c.default_method)
+    classes: int = param("classes", DEFAULT_CLASSES, kind=INTEGER, widget="m_classes")
+    thresholds: str = param("seuils", "", widget="m_thresholds")  # as typed, « 100 ; 500 »
+    # The places of digital mediation drawn over the map, their national programmes and
+    # services (all: empty).
+    places: bool = param("lieux", False, kind=FLAG, widget="m_places")
+    place_programmes: tuple[str, ...] = param(
+        "lieux_programmes", (), kind=TEXT_LIST, widget="m_place_programmes"
+    )
+    place_services: tuple[str, ...] = param(
+        "lieux_services", (), kind=TEXT_LIST, widget="m_place_services"
+    )
+    names: bool = param("noms", True, kind=FLAG, widget="m_names")  # commune names on the map
     need: NeedIndicator | None = field(default=None, compare=False, repr=False)
-
-    QUERY_KEYS = {
-        "level": "niveau",
-        "indicator": "indicateur",
-        "key": "detail",
-        "norm": "normalisation",
-        "method": "classement",
-        "classes": "classes",
-        "thresholds": "seuils",
-        "places": "lieux",
-        "place_programmes": "lieux_programmes",
-        "place_services": "lieux_services",
-        "names": "noms",
-    }
 
     @property
     def normalisations(self) -> list[str]:
@@ -238,41 +237,7 @@ class MapChoices:
             names=bool(self.names),
         )
 
-    def to_query(self) -> dict[str, str]:
-        """Only what differs from the defaults, so that links stay short."""
-        query: dict[str, str] = {}
-        defaults = {
-            "level": "commune",
-            "indicator": "personnes",
-            "norm": self.normalisations[0],
-            "method": self.default_method,
-            "classes": DEFAULT_CLASSES,
-            "key": NEED_DEFAULT if self.indicator == "besoin" else None,
-        }
-        for name in ("level", "indicator", "key", "norm", "method", "classes", "thresholds"):
-            value = getattr(self, name)
-            if value not in (None, "") and value != defaults.get(name):
-                query[self.QUERY_KEYS[name]] = str(value)
-        if self.places:
-            query["lieux"] = "1"
-        for name in ("place_programmes", "place_services"):
-            if getattr(self, name):
-                query[self.QUERY_KEYS[name]] = ",".join(getattr(self, name))
-        if not self.names:
-            query["noms"] = "0"
-        return query
-
-    @classmethod
-    def from_query(
-        cls, query: Mapping[str, str], catalogue: Mapping[str, NeedIndicator] | None = None
-    ) -> MapChoices:
-        values: dict = {name: query[key] for name, key in cls.QUERY_KEYS.items() if query.get(key)}
-        for name in ("places", "names"):
-            if name in values:
-                values[name] = _flag(values[name])
-        return cls(**values).checked(catalogue)
-
-    # The page's widgets hold these values under these session-state keys.
+    # The widget of the key, by indicator.
     KEY_WIDGETS = {
         "quantite": "m_item",
         "euros": "m_funder",
@@ -282,20 +247,7 @@ class MapChoices:
     ALL = "tous"  # the « all items / all funders » option
 
     def widget_state(self) -> dict:
-        state = {
-            "m_level": self.level,
-            "m_indicator": self.indicator,
-            "m_norm": self.norm or self.normalisations[0],
-            "m_method": self.method or self.default_method,
-            "m_classes": self.classes,
-            "m_thresholds": self.thresholds,
-            "m_item": self.ALL,
-            "m_funder": self.ALL,
-            "m_places": self.places,
-            "m_place_programmes": list(self.place_programmes),
-            "m_place_services": list(self.place_services),
-            "m_names": self.names,
-        }
+        state = super().widget_state() | {"m_item": self.ALL, "m_funder": self.ALL}
         if self.indicator in self.KEY_WIDGETS and self.key:
             state[self.KEY_WIDGETS[self.indicator]] = self.key
         return state
@@ -304,21 +256,12 @@ class MapChoices:
     def from_widgets(
         cls, state: Mapping, catalogue: Mapping[str, NeedIndicator] | None = None
     ) -> MapChoices:
-        indicator = state.get("m_indicator", "personnes")
+        values = cls.widget_values(state)
+        indicator = values.get("indicator", "personnes")
         key = state.get(cls.KEY_WIDGETS[indicator]) if indicator in cls.KEY_WIDGETS else None
-        return cls(
-            level=state.get("m_level") or "commune",
-            indicator=indicator,
-            key=None if key == cls.ALL else key,
-            norm="objectif" if indicator == "objectif" else state.get("m_norm", ""),
-            method=state.get("m_method", ""),
-            classes=state.get("m_classes", DEFAULT_CLASSES),
-            thresholds=state.get("m_thresholds", ""),
-            places=bool(state.get("m_places", False)),
-            place_programmes=tuple(state.get("m_place_programmes") or ()),
-            place_services=tuple(state.get("m_place_services") or ()),
-            names=bool(state.get("m_names", True)),
-        ).checked(catalogue)
+        if indicator == "objectif":
+            values["norm"] = "objectif"
+        return cls(**values, key=None if key == cls.ALL else key).checked(catalogue)
 
 
 # Values -----------------------------------------------------------------------------------
