@@ -1,0 +1,310 @@
+"""Protected tables of counts of people: small counts stay secret against subtraction.
+
+Design (« tableaux protégés »). Counts of people below the threshold T (settings
+`small_count_threshold`) must stay hidden from public readers, also against differences
+between everything published. Masking cell by cell, page by page, cannot do that (two commune
+filters minus one, two date windows, an EPT minus its other communes…). So the suppression
+pattern is decided ONCE per warehouse version, here, over the linked tables together, and
+stored in `public_counts` (core/migrations/050_public_counts.sql); every figure a public
+reader sees is derived from those stored cells only (observatoire/protected.py): dates are
+coarsened to whole months, and any other selection is a sum of stored cells, shown masked
+when it includes a suppressed cell unless it is exactly one cube cell.
+
+The cube: territory (commune, EPT, département) × programme (each, or '*') × measure
+(`item:<item>`; `personnes` = Σ items ≠ recharge; `equipements` = Σ items ≠ accompagnement;
+`cible:<family>` for each quantity target family, under its programme and under '*', where
+it has the same value) × period ('YYYY-MM', 'YYYY', '*') × dataset (`reel`, `tout` = reel +
+demonstration). Only non-zero cells are stored: a missing cell is a published 0.
+
+Primary cells: 0 < real value < T, in every measure (recharges too: one rule is simpler to
+read and to audit). Secondary suppression works on the real values: the demonstration
+generator is public, so a `tout` cell tells exactly what its `reel` cell tells, and the `tout`
+cells get the very pattern (and statuses) of the `reel` cells; demonstration-only counts,
+public by construction, are published.
+
+Secondary suppression, in the spirit of τ-Argus / sdcTable's hypercube method. Each
+relation total = Σ parts (the other coordinates fixed): département = Σ EPT, EPT = Σ its
+communes; '*' = Σ programmes; personnes and equipements = Σ their items, a target family =
+its item (or all items) in its programme; '*' = Σ years, year = Σ its months. An attacker
+knows every published cell, that a primary lies in [1, T−1] and a secondary in [T, ∞). In
+each relation:
+- never exactly one suppressed cell;
+- for each suppressed primary p, the other suppressed cells of the relation must let p reach
+  both 1 and T−1: raising p needs cells on its side (parts, or the total) to go down to their
+  lower bound or cells on the other side to go up to their upper bound, so
+  Σ_same (v − lb) + Σ_other (ub − v) ≥ T − 1 − p, and symmetrically ≥ p − 1 for lowering it
+  (the second condition matters when the other suppressed cells are all primaries).
+While a relation breaks a rule, its smallest non-zero published cell is suppressed too (parts
+before the total; zeros are never partners); this runs over every relation of every
+dimension, vectorised over all the other coordinates, until nothing changes. The rules are
+checked relation by relation; tests/test_secrecy_audit.py checks the result as a whole, by
+linear programming over everything published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core.settings import get_settings
+
+DEPARTEMENT = "93"
+ALL = "*"
+# The finest level of the summary the cube is built from, and the cube cells by GROUPING SETS.
+_CELLS_SQL = """
+WITH fam AS (
+    SELECT DISTINCT hash(programme_id, indicator, item, public, operator, funder) AS family,
+           programme_id, item, public, operator
+    FROM targets WHERE indicator = 'quantite'
+),
+base AS (
+    SELECT strftime(d.date, '%Y') AS year, strftime(d.date, '%Y-%m') AS month,
+           d.commune_code, c.ept_code, d.programme_id, d.item, d.public, d.operator,
+           d.is_demo, d.quantity
+    FROM distribution_months d JOIN communes c ON c.code = d.commune_code
+),
+measured AS (
+    SELECT *, 'item:' || item AS measure FROM base
+    UNION ALL SELECT *, 'personnes' FROM base WHERE item <> 'recharge'
+    UNION ALL SELECT *, 'equipements' FROM base WHERE item <> 'accompagnement'
+    UNION ALL
+    SELECT b.*, 'cible:' || f.family
+    FROM base b JOIN fam f ON f.programme_id = b.programme_id
+        AND (f.item IS NULL OR b.item = f.item)
+        AND (f.public IS NULL OR b.public = f.public)
+        AND (f.operator IS NULL OR b.operator = f.operator)
+)
+SELECT measure,
+       coalesce(commune_code, ept_code, '93') AS territory_code,
+       coalesce(programme_id, '*') AS programme_id,
+       coalesce(month, year, '*') AS period,
+       coalesce(sum(quantity) FILTER (WHERE NOT is_demo), 0)::DOUBLE AS reel,
+       sum(quantity)::DOUBLE AS tout
+FROM measured
+GROUP BY measure,
+         GROUPING SETS ((commune_code, ept_code), (ept_code), ()),
+         GROUPING SETS ((programme_id), ()),
+         GROUPING SETS ((year, month), (year), ())
+"""
+_BIG = 1e12  # "unbounded" slack, finite so that sums and differences stay exact
+
+
+@dataclass
+class Relation:
+    """total = Σ parts along `axis` (indices on that axis), for every other coordinate, or
+    only where axis `fixed[0]` has index `fixed[1]`."""
+
+    axis: int
+    total: int
+    parts: list[int]
+    fixed: tuple[int, int] | None = None
+
+
+@dataclass
+class Cube:
+    """Dense arrays over (territory, programme, measure, period), with their labels."""
+
+    territories: list[tuple[str, str]]  # (level, code)
+    programmes: list[str]
+    measures: list[str]
+    periods: list[str]
+    reel: np.ndarray
+    tout: np.ndarray
+    relations: list[Relation]
+
+
+def _index(labels: list) -> dict:
+    return {label: i for i, label in enumerate(labels)}
+
+
+def build_cube(con: duckdb.DuckDBPyConnection) -> Cube:
+    """The cube's values (aggregated by DuckDB) and the relations between its cells."""
+    cells = con.execute(_CELLS_SQL).df()
+    communes = con.execute("SELECT code, ept_code FROM communes ORDER BY code").df()
+    families = con.execute(
+        """SELECT DISTINCT 'cible:' || hash(programme_id, indicator, item, public, operator,
+                  funder) AS measure, programme_id, item, public, operator
+           FROM targets WHERE indicator = 'quantite' ORDER BY 1"""
+    ).df()
+    epts = sorted(communes["ept_code"].unique())
+    territories = (
+        [("commune", c) for c in communes["code"]]
+        + [("ept", e) for e in epts]
+        + [("departement", DEPARTEMENT)]
+    )
+    t_index = {code: i for i, (_, code) in enumerate(territories)}
+    programmes = sorted(set(cells["programme_id"]) - {ALL}) + [ALL]
+    items = sorted(m for m in set(cells["measure"]) if m.startswith("item:"))
+    measures = items + ["personnes", "equipements"] + list(families["measure"])
+    months = sorted(p for p in set(cells["period"]) if len(p) == 7)
+    years = sorted({m[:4] for m in months})
+    periods = months + years + [ALL]
+    p_index, m_index, r_index = _index(programmes), _index(measures), _index(periods)
+
+    shape = (len(territories), len(programmes), len(measures), len(periods))
+    reel, tout = np.zeros(shape), np.zeros(shape)
+    cells = cells[cells["measure"].isin(m_index)]
+    where = (
+        cells["territory_code"].map(t_index).to_numpy(),
+        cells["programme_id"].map(p_index).to_numpy(),
+        cells["measure"].map(m_index).to_numpy(),
+        cells["period"].map(r_index).to_numpy(),
+    )
+    reel[where] = cells["reel"].to_numpy()
+    tout[where] = cells["tout"].to_numpy()
+
+    relations = [Relation(0, t_index[DEPARTEMENT], [t_index[e] for e in epts])]
+    for ept, group in communes.groupby("ept_code"):
+        relations.append(Relation(0, t_index[ept], [t_index[c] for c in group["code"]]))
+    relations.append(Relation(1, p_index[ALL], [p_index[p] for p in programmes[:-1]]))
+    item_of = {m: m.removeprefix("item:") for m in items}
+    for name, left_out in (("personnes", "recharge"), ("equipements", "accompagnement")):
+        parts = [m_index[m] for m in items if item_of[m] != left_out]
+        relations.append(Relation(2, m_index[name], parts))
+    for row in families.itertuples():
+        if row.public is not None or row.operator is not None or row.programme_id not in p_index:
+            continue  # a sub-count of an item: its complement is never published
+        parts = [m_index[m] for m in items if row.item is None or item_of[m] == row.item]
+        # The family is its item (or all items) of its own programme only.
+        fixed = (1, p_index[row.programme_id])
+        relations.append(Relation(2, m_index[row.measure], parts, fixed))
+    relations.append(Relation(3, r_index[ALL], [r_index[y] for y in years]))
+    for year in years:
+        parts = [r_index[m] for m in months if m.startswith(year)]
+        relations.append(Relation(3, r_index[year], parts))
+    relations = [r for r in relations if r.parts]
+    return Cube(territories, programmes, measures, periods, reel, tout, relations)
+
+
+def _view(array: np.ndarray, relation: Relation) -> np.ndarray:
+    """`array` with the relation's axis last, restricted to its fixed coordinate (a view)."""
+    view = array
+    axis = relation.axis
+    if relation.fixed is not None:
+        fixed_axis, at = relation.fixed
+        view = np.take(view, [at], axis=fixed_axis)  # copy: written back by the caller
+    return np.moveaxis(view, axis, -1)
+
+
+def _step(values: np.ndarray, suppressed: np.ndarray, threshold: int, rel: Relation) -> int:
+    """Suppress, in every instance of one relation that breaks a rule, its smallest non-zero
+    published cell (parts first). Returns the number of cells added."""
+    cols = [rel.total, *rel.parts]
+    v = _view(values, rel)[..., cols]
+    shape = v.shape
+    v = v.reshape(-1, len(cols))
+    s = _view(suppressed, rel)[..., cols].reshape(-1, len(cols))
+    primary = (v > 0) & (v < threshold)
+    total_side = np.zeros(len(cols), dtype=bool)
+    total_side[0] = True
+    lower = np.where(primary, 1.0, float(threshold))
+    upper = np.where(primary, threshold - 1.0, _BIG)
+    down = np.where(s, v - lower, 0.0)  # how far each suppressed cell can go down
+    up = np.where(s, upper - v, 0.0)  # and up
+    down_t, down_p = down[:, total_side].sum(1), down[:, ~total_side].sum(1)
+    up_t, up_p = up[:, total_side].sum(1), up[:, ~total_side].sum(1)
+    same_down = np.where(total_side, down_t[:, None], down_p[:, None]) - down
+    same_up = np.where(total_side, up_t[:, None], up_p[:, None]) - up
+    other_down = np.where(total_side, down_p[:, None], down_t[:, None])
+    other_up = np.where(total_side, up_p[:, None], up_t[:, None])
+    can_raise = same_down + other_up
+    can_lower = same_up + other_down
+    broken = s & primary & ((can_raise < threshold - 1 - v) | (can_lower < v - 1))
+    bad = broken.any(1) | (s.sum(1) == 1)
+    if not bad.any():
+        return 0
+    key = np.where(~s & (v > 0), v + np.where(total_side, _BIG, 0.0), np.inf)
+    choice = key.argmin(1)
+    rows = np.flatnonzero(bad & np.isfinite(key.min(1)))
+    if rows.size == 0:
+        return 0
+    added = np.zeros_like(s)
+    added[rows, choice[rows]] = True
+    added = added.reshape(shape)
+    # Write back through the same axes.
+    if rel.fixed is None:
+        target = np.moveaxis(suppressed, rel.axis, -1)
+        target[..., cols] |= added
+    else:
+        fixed_axis, at = rel.fixed
+        sub = np.take(suppressed, [at], axis=fixed_axis)
+        moved = np.moveaxis(sub, rel.axis, -1)
+        moved[..., cols] |= added
+        index = [slice(None)] * suppressed.ndim
+        index[fixed_axis] = slice(at, at + 1)
+        suppressed[tuple(index)] = sub
+    return int(rows.size)
+
+
+def suppress(values: np.ndarray, relations: list[Relation], threshold: int) -> np.ndarray:
+    """The suppression pattern (primary and secondary) of these real values: iterated over
+    every relation to a fixpoint."""
+    suppressed = (values > 0) & (values < threshold)
+    while True:
+        added = sum(_step(values, suppressed, threshold, rel) for rel in relations)
+        if not added:
+            return suppressed
+
+
+def _table(cube: Cube, values: np.ndarray, dataset: str, status: np.ndarray) -> pd.DataFrame:
+    where = np.nonzero(values)
+    levels = np.array([level for level, _ in cube.territories], dtype=object)
+    codes = np.array([code for _, code in cube.territories], dtype=object)
+    return pd.DataFrame(
+        {
+            "dataset": dataset,
+            "level": levels[where[0]],
+            "territory_code": codes[where[0]],
+            "programme_id": np.array(cube.programmes, dtype=object)[where[1]],
+            "measure": np.array(cube.measures, dtype=object)[where[2]],
+            "period": np.array(cube.periods, dtype=object)[where[3]],
+            "value": values[where].astype(np.int64),
+            "status": status[where],
+        }
+    )
+
+
+def refresh(con: duckdb.DuckDBPyConnection, threshold: int | None = None) -> None:
+    """Recompute public_counts and public_counts_meta from the monthly summary, inside the
+    caller's transaction (nothing to do on a warehouse not yet migrated to them)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'public_counts'"
+    ).fetchone()[0]
+    if not exists:
+        return
+    threshold = threshold or get_settings().small_count_threshold
+    cube = build_cube(con)
+    suppressed = suppress(cube.reel, cube.relations, threshold)
+    status = np.full(cube.reel.shape, "publie", dtype=object)
+    status[suppressed] = "secondaire"
+    status[(cube.reel > 0) & (cube.reel < threshold)] = "primaire"
+    frame = pd.concat(
+        [
+            _table(cube, cube.reel, "reel", status),
+            _table(cube, cube.tout, "tout", np.where(cube.reel != 0, status, "publie")),
+        ],
+        ignore_index=True,
+    )
+    months = [p for p in cube.periods if len(p) == 7]
+    con.execute("DELETE FROM public_counts")
+    con.register("_public_counts_new", frame)
+    try:
+        con.execute("INSERT INTO public_counts BY NAME SELECT * FROM _public_counts_new")
+    finally:
+        con.unregister("_public_counts_new")
+    con.execute("DELETE FROM public_counts_meta")
+    con.execute(
+        "INSERT INTO public_counts_meta VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            threshold,
+            datetime.now(),
+            months[0] if months else None,
+            months[-1] if months else None,
+            len(frame),
+            int((frame["status"] != "publie").sum()),
+        ],
+    )
