@@ -95,11 +95,11 @@ _BIG = 1e12  # "unbounded" slack, finite so that sums and differences stay exact
 
 @dataclass
 class Relation:
-    """total = Σ parts along `axis` (indices on that axis), for every other coordinate, or
-    only where axis `fixed[0]` has index `fixed[1]`."""
+    """Σ totals = Σ parts along `axis` (indices on that axis), for every other coordinate,
+    or only where axis `fixed[0]` has index `fixed[1]`. Most relations have one total."""
 
     axis: int
-    total: int
+    totals: list[int]
     parts: list[int]
     fixed: tuple[int, int] | None = None
 
@@ -115,6 +115,8 @@ class Cube:
     reel: np.ndarray
     tout: np.ndarray
     relations: list[Relation]
+    # Sub-count target families (a public or an operator): (family, its items, programme).
+    followers: list[tuple[int, list[int], int]]
 
 
 def _index(labels: list) -> dict:
@@ -157,27 +159,75 @@ def build_cube(con: duckdb.DuckDBPyConnection) -> Cube:
     reel[where] = cells["reel"].to_numpy()
     tout[where] = cells["tout"].to_numpy()
 
-    relations = [Relation(0, t_index[DEPARTEMENT], [t_index[e] for e in epts])]
+    relations = [Relation(0, [t_index[DEPARTEMENT]], [t_index[e] for e in epts])]
     for ept, group in communes.groupby("ept_code"):
-        relations.append(Relation(0, t_index[ept], [t_index[c] for c in group["code"]]))
-    relations.append(Relation(1, p_index[ALL], [p_index[p] for p in programmes[:-1]]))
-    item_of = {m: m.removeprefix("item:") for m in items}
-    for name, left_out in (("personnes", "recharge"), ("equipements", "accompagnement")):
-        parts = [m_index[m] for m in items if item_of[m] != left_out]
-        relations.append(Relation(2, m_index[name], parts))
-    for row in families.itertuples():
-        if row.public is not None or row.operator is not None or row.programme_id not in p_index:
-            continue  # a sub-count of an item: its complement is never published
-        parts = [m_index[m] for m in items if row.item is None or item_of[m] == row.item]
-        # The family is its item (or all items) of its own programme only.
-        fixed = (1, p_index[row.programme_id])
-        relations.append(Relation(2, m_index[row.measure], parts, fixed))
-    relations.append(Relation(3, r_index[ALL], [r_index[y] for y in years]))
+        relations.append(Relation(0, [t_index[ept]], [t_index[c] for c in group["code"]]))
+    relations.append(Relation(1, [p_index[ALL]], [p_index[p] for p in programmes[:-1]]))
+    relations += _measure_relations(m_index, items, families, p_index)
+    followers = _followers(m_index, items, families, p_index)
+    relations.append(Relation(3, [r_index[ALL]], [r_index[y] for y in years]))
     for year in years:
         parts = [r_index[m] for m in months if m.startswith(year)]
-        relations.append(Relation(3, r_index[year], parts))
+        relations.append(Relation(3, [r_index[year]], parts))
     relations = [r for r in relations if r.parts]
-    return Cube(territories, programmes, measures, periods, reel, tout, relations)
+    return Cube(territories, programmes, measures, periods, reel, tout, relations, followers)
+
+
+def _measure_relations(m_index, items, families, p_index) -> list[Relation]:
+    """Every measure is a sum of items, so the relations are the small ones between them:
+    personnes = Σ items ≠ recharge, equipements = Σ items ≠ accompagnement, and what follows
+    from the two (equipements + accompagnement = personnes + recharge, where the other items
+    cancel out even when suppressed); a target family = its item, or all items (= personnes +
+    recharge = equipements + accompagnement), in its own programme."""
+    item = {m.removeprefix("item:"): m_index[m] for m in items}
+    recharge = [item["recharge"]] if "recharge" in item else []
+    accompaniment = [item["accompagnement"]] if "accompagnement" in item else []
+    people, equipment = m_index["personnes"], m_index["equipements"]
+    out = [
+        Relation(2, [people], [i for name, i in item.items() if name != "recharge"]),
+        Relation(2, [equipment], [i for name, i in item.items() if name != "accompagnement"]),
+        Relation(2, [equipment, *accompaniment], [people, *recharge]),
+    ]
+    for row in families.itertuples():
+        if pd.notna(row.public) or pd.notna(row.operator) or row.programme_id not in p_index:
+            continue  # a sub-count of an item: its complement is never published
+        fixed = (1, p_index[row.programme_id])
+        family = [m_index[row.measure]]
+        if pd.notna(row.item):
+            out.append(Relation(2, family, [item[row.item]] if row.item in item else [], fixed))
+            continue
+        out.append(Relation(2, family, list(item.values()), fixed))
+        out.append(Relation(2, family, [people, *recharge], fixed))
+        out.append(Relation(2, family, [equipment, *accompaniment], fixed))
+    return out
+
+
+def _followers(m_index, items, families, p_index) -> list[tuple[int, list[int], int]]:
+    """A family restricted to a public or an operator is a part of its item (of every item)
+    whose complement is never published: published while its item is suppressed, it would
+    tell a lower bound of the item, tighter than T. So it is suppressed wherever one of its
+    items is (in its programme)."""
+    out = []
+    for row in families.itertuples():
+        if (pd.isna(row.public) and pd.isna(row.operator)) or row.programme_id not in p_index:
+            continue
+        its = [m_index[m] for m in items if pd.isna(row.item) or m == f"item:{row.item}"]
+        if its:
+            out.append((m_index[row.measure], its, p_index[row.programme_id]))
+    return out
+
+
+def _follow(values, suppressed, followers) -> int:
+    added = 0
+    for family, its, programme in followers:
+        new = (
+            suppressed[:, programme, its, :].any(axis=1)
+            & (values[:, programme, family, :] > 0)
+            & ~suppressed[:, programme, family, :]
+        )
+        suppressed[:, programme, family, :] |= new
+        added += int(new.sum())
+    return added
 
 
 def _view(array: np.ndarray, relation: Relation) -> np.ndarray:
@@ -193,14 +243,14 @@ def _view(array: np.ndarray, relation: Relation) -> np.ndarray:
 def _step(values: np.ndarray, suppressed: np.ndarray, threshold: int, rel: Relation) -> int:
     """Suppress, in every instance of one relation that breaks a rule, its smallest non-zero
     published cell (parts first). Returns the number of cells added."""
-    cols = [rel.total, *rel.parts]
+    cols = [*rel.totals, *rel.parts]
     v = _view(values, rel)[..., cols]
     shape = v.shape
     v = v.reshape(-1, len(cols))
     s = _view(suppressed, rel)[..., cols].reshape(-1, len(cols))
     primary = (v > 0) & (v < threshold)
     total_side = np.zeros(len(cols), dtype=bool)
-    total_side[0] = True
+    total_side[: len(rel.totals)] = True
     lower = np.where(primary, 1.0, float(threshold))
     upper = np.where(primary, threshold - 1.0, _BIG)
     down = np.where(s, v - lower, 0.0)  # how far each suppressed cell can go down
@@ -240,12 +290,14 @@ def _step(values: np.ndarray, suppressed: np.ndarray, threshold: int, rel: Relat
     return int(rows.size)
 
 
-def suppress(values: np.ndarray, relations: list[Relation], threshold: int) -> np.ndarray:
-    """The suppression pattern (primary and secondary) of these real values: iterated over
-    every relation to a fixpoint."""
+def suppress(cube: Cube, threshold: int) -> np.ndarray:
+    """The suppression pattern (primary and secondary) of the cube's real values: iterated
+    over every relation to a fixpoint."""
+    values = cube.reel
     suppressed = (values > 0) & (values < threshold)
     while True:
-        added = sum(_step(values, suppressed, threshold, rel) for rel in relations)
+        added = sum(_step(values, suppressed, threshold, rel) for rel in cube.relations)
+        added += _follow(values, suppressed, cube.followers)
         if not added:
             return suppressed
 
@@ -278,7 +330,7 @@ def refresh(con: duckdb.DuckDBPyConnection, threshold: int | None = None) -> Non
         return
     threshold = threshold or get_settings().small_count_threshold
     cube = build_cube(con)
-    suppressed = suppress(cube.reel, cube.relations, threshold)
+    suppressed = suppress(cube, threshold)
     status = np.full(cube.reel.shape, "publie", dtype=object)
     status[suppressed] = "secondaire"
     status[(cube.reel > 0) & (cube.reel < threshold)] = "primaire"

@@ -22,6 +22,7 @@ def intervals(
     a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, objectives: list[np.ndarray]
 ) -> list[tuple[float, float]]:
     """(min, max) of c·x for each c of `objectives`, x ≥ lo, x ≤ hi (inf: none), A x = b."""
+    assert np.isfinite(a).all() and np.isfinite(b).all() and np.isfinite(lo).all()
     if linprog is not None:  # pragma: no cover
         out = []
         bounds = [(lo[i], None if np.isinf(hi[i]) else hi[i]) for i in range(len(lo))]
