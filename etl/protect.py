@@ -202,6 +202,80 @@ def _measure_relations(m_index, items, families, p_index) -> list[Relation]:
     return out
 
 
+def _cols(array: np.ndarray, rel: Relation) -> np.ndarray:
+    """The relation's cells, one instance per row: (instances, cells) (a copy)."""
+    view = array
+    if rel.fixed is not None:
+        view = np.take(view, [rel.fixed[1]], axis=rel.fixed[0])
+    cols = np.moveaxis(view, rel.axis, -1)[..., [*rel.totals, *rel.parts]]
+    return cols.reshape(-1, cols.shape[-1])
+
+
+def _put(array: np.ndarray, rel: Relation, rows: np.ndarray) -> None:
+    """Write back what _cols read."""
+    index = [slice(None)] * array.ndim
+    if rel.fixed is not None:
+        index[rel.fixed[0]] = slice(rel.fixed[1], rel.fixed[1] + 1)
+    view = np.moveaxis(array[tuple(index)], rel.axis, -1)  # a view of array
+    cols = [*rel.totals, *rel.parts]
+    view[..., cols] = rows.reshape(view.shape[:-1] + (len(cols),))
+
+
+def _room(rel: Relation, s: np.ndarray, up: np.ndarray, down: np.ndarray):
+    """How far the other suppressed cells of each instance let each cell go up and down:
+    going up needs cells on its side to go down or cells on the other side to go up."""
+    total_side = np.zeros(s.shape[1], dtype=bool)
+    total_side[: len(rel.totals)] = True
+    up, down = np.where(s, up, 0.0), np.where(s, down, 0.0)
+    up_t, up_p = up[:, total_side].sum(1), up[:, ~total_side].sum(1)
+    down_t, down_p = down[:, total_side].sum(1), down[:, ~total_side].sum(1)
+    same_up = np.where(total_side, up_t[:, None], up_p[:, None]) - up
+    same_down = np.where(total_side, down_t[:, None], down_p[:, None]) - down
+    other_up = np.where(total_side, up_p[:, None], up_t[:, None])
+    other_down = np.where(total_side, down_p[:, None], down_t[:, None])
+    return same_down + other_up, same_up + other_down, total_side
+
+
+def _propagate(cube: Cube, suppressed, up, down, passes: int = 50) -> None:
+    """Lower each suppressed cell's room (up, down: from its own bounds at first) to what
+    every relation it belongs to can compensate, until stable: a cell whose partners cannot
+    move cannot move either (chains of relations, which one relation alone does not see)."""
+    for _ in range(passes):
+        changed = False
+        for rel in cube.relations:
+            s = _cols(suppressed, rel)
+            u, d = _cols(up, rel), _cols(down, rel)
+            can_up, can_down, _ = _room(rel, s, u, d)
+            new_u = np.where(s, np.minimum(u, can_up), u)
+            new_d = np.where(s, np.minimum(d, can_down), d)
+            if (new_u < u).any() or (new_d < d).any():
+                changed = True
+                _put(up, rel, new_u)
+                _put(down, rel, new_d)
+        if not changed:
+            return
+
+
+def _step(cube: Cube, suppressed, up, down, threshold: int, rel: Relation) -> int:
+    """Suppress, in every instance of one relation that breaks a rule, its smallest non-zero
+    published cell (parts first). Returns the number of cells added."""
+    v = _cols(cube.reel, rel)
+    s = _cols(suppressed, rel)
+    can_up, can_down, total_side = _room(rel, s, _cols(up, rel), _cols(down, rel))
+    primary = (v > 0) & (v < threshold)
+    broken = s & primary & ((can_up < threshold - 1 - v) | (can_down < v - 1))
+    bad = broken.any(1) | (s.sum(1) == 1)
+    if not bad.any():
+        return 0
+    key = np.where(~s & (v > 0), v + np.where(total_side, _BIG, 0.0), np.inf)
+    rows = np.flatnonzero(bad & np.isfinite(key.min(1)))
+    if rows.size == 0:
+        return 0
+    s[rows, key[rows].argmin(1)] = True
+    _put(suppressed, rel, s)
+    return int(rows.size)
+
+
 def _followers(m_index, items, families, p_index) -> list[tuple[int, list[int], int]]:
     """A family restricted to a public or an operator is a part of its item (of every item)
     whose complement is never published: published while its item is suppressed, it would
@@ -230,73 +304,17 @@ def _follow(values, suppressed, followers) -> int:
     return added
 
 
-def _view(array: np.ndarray, relation: Relation) -> np.ndarray:
-    """`array` with the relation's axis last, restricted to its fixed coordinate (a view)."""
-    view = array
-    axis = relation.axis
-    if relation.fixed is not None:
-        fixed_axis, at = relation.fixed
-        view = np.take(view, [at], axis=fixed_axis)  # copy: written back by the caller
-    return np.moveaxis(view, axis, -1)
-
-
-def _step(values: np.ndarray, suppressed: np.ndarray, threshold: int, rel: Relation) -> int:
-    """Suppress, in every instance of one relation that breaks a rule, its smallest non-zero
-    published cell (parts first). Returns the number of cells added."""
-    cols = [*rel.totals, *rel.parts]
-    v = _view(values, rel)[..., cols]
-    shape = v.shape
-    v = v.reshape(-1, len(cols))
-    s = _view(suppressed, rel)[..., cols].reshape(-1, len(cols))
-    primary = (v > 0) & (v < threshold)
-    total_side = np.zeros(len(cols), dtype=bool)
-    total_side[: len(rel.totals)] = True
-    lower = np.where(primary, 1.0, float(threshold))
-    upper = np.where(primary, threshold - 1.0, _BIG)
-    down = np.where(s, v - lower, 0.0)  # how far each suppressed cell can go down
-    up = np.where(s, upper - v, 0.0)  # and up
-    down_t, down_p = down[:, total_side].sum(1), down[:, ~total_side].sum(1)
-    up_t, up_p = up[:, total_side].sum(1), up[:, ~total_side].sum(1)
-    same_down = np.where(total_side, down_t[:, None], down_p[:, None]) - down
-    same_up = np.where(total_side, up_t[:, None], up_p[:, None]) - up
-    other_down = np.where(total_side, down_p[:, None], down_t[:, None])
-    other_up = np.where(total_side, up_p[:, None], up_t[:, None])
-    can_raise = same_down + other_up
-    can_lower = same_up + other_down
-    broken = s & primary & ((can_raise < threshold - 1 - v) | (can_lower < v - 1))
-    bad = broken.any(1) | (s.sum(1) == 1)
-    if not bad.any():
-        return 0
-    key = np.where(~s & (v > 0), v + np.where(total_side, _BIG, 0.0), np.inf)
-    choice = key.argmin(1)
-    rows = np.flatnonzero(bad & np.isfinite(key.min(1)))
-    if rows.size == 0:
-        return 0
-    added = np.zeros_like(s)
-    added[rows, choice[rows]] = True
-    added = added.reshape(shape)
-    # Write back through the same axes.
-    if rel.fixed is None:
-        target = np.moveaxis(suppressed, rel.axis, -1)
-        target[..., cols] |= added
-    else:
-        fixed_axis, at = rel.fixed
-        sub = np.take(suppressed, [at], axis=fixed_axis)
-        moved = np.moveaxis(sub, rel.axis, -1)
-        moved[..., cols] |= added
-        index = [slice(None)] * suppressed.ndim
-        index[fixed_axis] = slice(at, at + 1)
-        suppressed[tuple(index)] = sub
-    return int(rows.size)
-
-
 def suppress(cube: Cube, threshold: int) -> np.ndarray:
     """The suppression pattern (primary and secondary) of the cube's real values: iterated
     over every relation to a fixpoint."""
     values = cube.reel
-    suppressed = (values > 0) & (values < threshold)
+    primary = (values > 0) & (values < threshold)
+    suppressed = primary.copy()
     while True:
-        added = sum(_step(values, suppressed, threshold, rel) for rel in cube.relations)
+        up = np.where(primary, threshold - 1 - values, _BIG)
+        down = np.where(primary, values - 1, values - threshold)
+        _propagate(cube, suppressed, up, down)
+        added = sum(_step(cube, suppressed, up, down, threshold, rel) for rel in cube.relations)
         added += _follow(values, suppressed, cube.followers)
         if not added:
             return suppressed

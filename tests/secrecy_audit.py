@@ -166,10 +166,30 @@ class Finding:
     low: float
     high: float
     true: float
+    labels_low: float  # what the statuses alone (and the published zeros) tell
+    labels_high: float
 
 
 def audit(statements: Statements, threshold: int) -> list[Finding]:
-    """The small counts the attacker can pin to an interval narrower than [1, T−1]."""
+    """The small counts the published values pin to an interval narrower than [1, T−1].
+
+    Statuses are public by design (« < T » and « secret » cells, zeros published), and
+    they alone may narrow a count: a small total whose only non-zero parts are two small
+    counts is at least 2, and each part at most T − 2. What the audit checks is that the
+    published VALUES add nothing to that: the interval from everything published must be
+    the interval from the statuses alone, intersected with [1, T − 1].
+    """
+    full = _intervals(statements, with_values=True)
+    labels = _intervals(statements, with_values=False)
+    out = []
+    for (name, true, low, high), (_, _, ref_low, ref_high) in zip(full, labels, strict=True):
+        if low > max(1, ref_low) + 1e-6 or high < min(threshold - 1, ref_high) - 1e-6:
+            out.append(Finding(name, low, high, true, ref_low, ref_high))
+    return out
+
+
+def _intervals(statements: Statements, with_values: bool):
+    """(name, true value, min, max) of every target, by linear programming."""
     base = statements.base
     n = len(base.real)
     # Presolve: a published 0 fixes every base cell it sums (counts are never negative).
@@ -179,7 +199,7 @@ def audit(statements: Statements, threshold: int) -> list[Finding]:
             free &= ~mask
     index = np.cumsum(free) - 1
     unique_rows = {}
-    for mask, value in statements.rows:
+    for mask, value in statements.rows if with_values else ():
         cols = index[mask & free]
         if cols.size:
             unique_rows[cols.tobytes()] = (cols, value)
@@ -213,8 +233,4 @@ def audit(statements: Statements, threshold: int) -> list[Finding]:
             objectives.append(c)
             found.append((names[key], float(base.real[free][cols].sum())))
     results = intervals(a, b, lo, hi, objectives)
-    return [
-        Finding(name, low, high, true)
-        for (name, true), (low, high) in zip(found, results, strict=True)
-        if low > 1 + 1e-6 or high < threshold - 1 - 1e-6
-    ]
+    return [(name, true, low, high) for (name, true), (low, high) in zip(found, results, strict=True)]
