@@ -202,23 +202,13 @@ def _measure_relations(m_index, items, families, p_index) -> list[Relation]:
     return out
 
 
-def _cols(array: np.ndarray, rel: Relation) -> np.ndarray:
-    """The relation's cells, one instance per row: (instances, cells) (a copy)."""
-    view = array
+def _instances(shape: tuple, rel: Relation) -> np.ndarray:
+    """Flat indices of the relation's cells, one instance per row: (instances, cells)."""
+    view = np.arange(int(np.prod(shape))).reshape(shape)
     if rel.fixed is not None:
         view = np.take(view, [rel.fixed[1]], axis=rel.fixed[0])
     cols = np.moveaxis(view, rel.axis, -1)[..., [*rel.totals, *rel.parts]]
-    return cols.reshape(-1, cols.shape[-1])
-
-
-def _put(array: np.ndarray, rel: Relation, rows: np.ndarray) -> None:
-    """Write back what _cols read."""
-    index = [slice(None)] * array.ndim
-    if rel.fixed is not None:
-        index[rel.fixed[0]] = slice(rel.fixed[1], rel.fixed[1] + 1)
-    view = np.moveaxis(array[tuple(index)], rel.axis, -1)  # a view of array
-    cols = [*rel.totals, *rel.parts]
-    view[..., cols] = rows.reshape(view.shape[:-1] + (len(cols),))
+    return np.ascontiguousarray(cols.reshape(-1, cols.shape[-1]))
 
 
 def _room(rel: Relation, s: np.ndarray, up: np.ndarray, down: np.ndarray):
@@ -236,32 +226,31 @@ def _room(rel: Relation, s: np.ndarray, up: np.ndarray, down: np.ndarray):
     return same_down + other_up, same_up + other_down, total_side
 
 
-def _propagate(cube: Cube, suppressed, up, down, passes: int = 50) -> None:
-    """Lower each suppressed cell's room (up, down: from its own bounds at first) to what
-    every relation it belongs to can compensate, until stable: a cell whose partners cannot
-    move cannot move either (chains of relations, which one relation alone does not see)."""
+def _propagate(relations, active, suppressed, up, down, passes: int = 100) -> None:
+    """Lower each suppressed cell's room (up, down: flat, from its own bounds at first) to
+    what every relation it belongs to can compensate, until stable: a cell whose partners
+    cannot move cannot move either (chains of relations, which one relation alone does not
+    see). `active`: each relation's instances that hold a suppressed cell."""
     for _ in range(passes):
         changed = False
-        for rel in cube.relations:
-            s = _cols(suppressed, rel)
-            u, d = _cols(up, rel), _cols(down, rel)
+        for rel, index in zip(relations, active, strict=True):
+            s, u, d = suppressed[index], up[index], down[index]
             can_up, can_down, _ = _room(rel, s, u, d)
             new_u = np.where(s, np.minimum(u, can_up), u)
             new_d = np.where(s, np.minimum(d, can_down), d)
             if (new_u < u).any() or (new_d < d).any():
                 changed = True
-                _put(up, rel, new_u)
-                _put(down, rel, new_d)
+                up[index], down[index] = new_u, new_d
         if not changed:
             return
 
 
-def _step(cube: Cube, suppressed, up, down, threshold: int, rel: Relation) -> int:
+def _step(rel, index, values, suppressed, up, down, threshold: int) -> int:
     """Suppress, in every instance of one relation that breaks a rule, its smallest non-zero
-    published cell (parts first). Returns the number of cells added."""
-    v = _cols(cube.reel, rel)
-    s = _cols(suppressed, rel)
-    can_up, can_down, total_side = _room(rel, s, _cols(up, rel), _cols(down, rel))
+    published cell (parts first). All arrays flat; `index`: the relation's instances that
+    hold a suppressed cell. Returns the number of cells added."""
+    v, s = values[index], suppressed[index]
+    can_up, can_down, total_side = _room(rel, s, up[index], down[index])
     primary = (v > 0) & (v < threshold)
     broken = s & primary & ((can_up < threshold - 1 - v) | (can_down < v - 1))
     bad = broken.any(1) | (s.sum(1) == 1)
@@ -269,10 +258,7 @@ def _step(cube: Cube, suppressed, up, down, threshold: int, rel: Relation) -> in
         return 0
     key = np.where(~s & (v > 0), v + np.where(total_side, _BIG, 0.0), np.inf)
     rows = np.flatnonzero(bad & np.isfinite(key.min(1)))
-    if rows.size == 0:
-        return 0
-    s[rows, key[rows].argmin(1)] = True
-    _put(suppressed, rel, s)
+    suppressed[index[rows, key[rows].argmin(1)]] = True
     return int(rows.size)
 
 
@@ -307,17 +293,29 @@ def _follow(values, suppressed, followers) -> int:
 def suppress(cube: Cube, threshold: int) -> np.ndarray:
     """The suppression pattern (primary and secondary) of the cube's real values: iterated
     over every relation to a fixpoint."""
-    values = cube.reel
+    values = cube.reel.ravel()
     primary = (values > 0) & (values < threshold)
     suppressed = primary.copy()
-    while True:
-        up = np.where(primary, threshold - 1 - values, _BIG)
-        down = np.where(primary, values - 1, values - threshold)
-        _propagate(cube, suppressed, up, down)
-        added = sum(_step(cube, suppressed, up, down, threshold, rel) for rel in cube.relations)
-        added += _follow(values, suppressed, cube.followers)
-        if not added:
-            return suppressed
+    up = np.where(primary, threshold - 1 - values, _BIG)
+    down = np.where(primary, values - 1, values - threshold)
+    instances = [_instances(cube.reel.shape, rel) for rel in cube.relations]
+    # First relation by relation, each cell's room its own bounds (cheap), then with the
+    # room propagated along chains of relations (dearer, far fewer rounds left).
+    for chains in (False, True):
+        while True:
+            active = [index[suppressed[index].any(1)] for index in instances]
+            room_up, room_down = up.copy(), down.copy()
+            if chains:
+                _propagate(cube.relations, active, suppressed, room_up, room_down)
+            added = sum(
+                _step(rel, index, values, suppressed, room_up, room_down, threshold)
+                for rel, index in zip(cube.relations, active, strict=True)
+            )
+            shaped = suppressed.reshape(cube.reel.shape)  # a view
+            added += _follow(cube.reel, shaped, cube.followers)
+            if not added:
+                break
+    return suppressed.reshape(cube.reel.shape)
 
 
 def _table(cube: Cube, values: np.ndarray, dataset: str, status: np.ndarray) -> pd.DataFrame:

@@ -175,7 +175,7 @@ def _random_warehouse(con, seed: int) -> None:
     summary.refresh(con, everything=True)
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(12))
 def test_random_small_warehouses_resist_the_attacker(empty_db, monkeypatch, seed):
     monkeypatch.delenv("OBSERVATOIRE_SMALL_COUNT_THRESHOLD", raising=False)
     con = duckdb.connect(str(empty_db))
