@@ -16,9 +16,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl import protect
+from etl import protect, summary
 from tests.secrecy_lp import intervals
+from tests.small_counts import AUBERVILLIERS, BOBIGNY, COUBRON, MONTREUIL
 
+P1, P2 = "emmaus-connect-2020", "confinement-2020-tablettes"
+SSD, RSA, COL = "usagers SSD et CAF", "allocataires RSA", "collégiens"
 OTHER = "\x00autre"  # a (public, operator) value no record shows: the attacker cannot rule it out
 
 
@@ -81,25 +84,34 @@ def base_cells(con: duckdb.DuckDBPyConnection) -> Base:
     classes = pd.concat([classes, pd.DataFrame({"public": [OTHER], "operator": [OTHER]})])
     grid = (
         communes.merge(pd.DataFrame({"programme": cube.programmes[:-1]}), how="cross")
-        .merge(pd.DataFrame({"item": [m[5:] for m in cube.measures if m.startswith("item:")]}),
-               how="cross")
+        .merge(
+            pd.DataFrame({"item": [m[5:] for m in cube.measures if m.startswith("item:")]}),
+            how="cross",
+        )
         .merge(pd.DataFrame({"month": [p for p in cube.periods if len(p) == 7]}), how="cross")
         .merge(classes, how="cross")
     )
     keys = ["commune", "ept", "programme", "item", "month", "public", "operator"]
     grid = grid.merge(facts, on=keys, how="left").fillna({"real": 0, "demo": 0})
-    return Base(grid[keys].reset_index(drop=True), grid["real"].to_numpy(float),
-                grid["demo"].to_numpy(float))
+    return Base(
+        grid[keys].reset_index(drop=True),
+        grid["real"].to_numpy(float),
+        grid["demo"].to_numpy(float),
+    )
 
 
 def cube_masks(con: duckdb.DuckDBPyConnection, base: Base):
     """(territory, programme, measure, period) → mask of base cells, for every cube cell."""
     cube = protect.build_cube(con)
-    families = con.execute(
-        """SELECT DISTINCT 'cible:' || hash(programme_id, indicator, item, public, operator,
+    families = (
+        con.execute(
+            """SELECT DISTINCT 'cible:' || hash(programme_id, indicator, item, public, operator,
                   funder) AS measure, programme_id, item, public, operator
            FROM targets WHERE indicator = 'quantite'"""
-    ).df().set_index("measure")
+        )
+        .df()
+        .set_index("measure")
+    )
     territory = {}
     for level, code in cube.territories:
         if level == "commune":
@@ -108,8 +120,7 @@ def cube_masks(con: duckdb.DuckDBPyConnection, base: Base):
             territory[code] = base.where(ept=code)
         else:
             territory[code] = base.where()
-    programme = {p: base.where() if p == "*" else base.where(programme=p)
-                 for p in cube.programmes}
+    programme = {p: base.where() if p == "*" else base.where(programme=p) for p in cube.programmes}
     measure = {}
     item = base.cells["item"]
     for m in cube.measures:
@@ -128,8 +139,7 @@ def cube_masks(con: duckdb.DuckDBPyConnection, base: Base):
             measure[m] = mask
     months = base.cells["month"]
     period = {
-        p: base.where() if p == "*" else (months.str.startswith(p)).to_numpy()
-        for p in cube.periods
+        p: base.where() if p == "*" else (months.str.startswith(p)).to_numpy() for p in cube.periods
     }
     for t, t_mask in territory.items():
         for p, p_mask in programme.items():
@@ -233,4 +243,61 @@ def _intervals(statements: Statements, with_values: bool):
             objectives.append(c)
             found.append((names[key], float(base.real[free][cols].sum())))
     results = intervals(a, b, lo, hi, objectives)
-    return [(name, true, low, high) for (name, true), (low, high) in zip(found, results, strict=True)]
+    return [
+        (name, true, low, high) for (name, true), (low, high) in zip(found, results, strict=True)
+    ]
+
+
+def _ept_communes(con) -> list[str]:
+    """Coubron and three other communes of its EPT."""
+    return [
+        row[0]
+        for row in con.execute(
+            """SELECT code FROM communes WHERE ept_code =
+                   (SELECT ept_code FROM communes WHERE code = ?)
+               ORDER BY code <> ?, code LIMIT 5""",
+            [COUBRON, COUBRON],
+        ).fetchall()
+    ]
+
+
+def insert_records(con, rows) -> None:
+    con.executemany(
+        "INSERT INTO distributions VALUES (?, ?, ?, ?, ?, ?, 'op', ?, 99)",
+        [
+            (day, commune, prog, item, qty, public, demo)
+            for day, commune, prog, item, qty, public, demo in rows
+        ],
+    )
+
+
+def fill_small_warehouse(con) -> tuple[str, ...]:
+    """Small counts 3, 7, 2 in communes A, B, C of one EPT (Coubron's), a commune D with 3
+    then 20 people over two months, large counts elsewhere, two programmes, real and
+    demonstration records, 900 € for A; returns (A, B, C, D, E)."""
+    a, b, c, d, e = _ept_communes(con)
+    insert_records(
+        con,
+        [
+            ("2021-01-10", a, P1, "ordinateur", 3, SSD, False),
+            ("2021-01-11", b, P1, "accompagnement", 7, RSA, False),
+            ("2020-12-11", c, P2, "tablette", 2, COL, False),
+            ("2020-12-12", d, P1, "ordinateur", 3, SSD, False),
+            ("2021-01-12", d, P1, "ordinateur", 20, SSD, False),
+            ("2020-12-13", e, P1, "ordinateur", 50, SSD, False),
+            ("2021-01-12", MONTREUIL, P1, "ordinateur", 120, SSD, False),
+            ("2020-12-10", BOBIGNY, P2, "tablette", 40, COL, False),
+            ("2020-12-11", AUBERVILLIERS, P2, "tablette", 60, COL, False),
+            ("2020-12-12", AUBERVILLIERS, P2, "recharge", 2, COL, False),
+            ("2021-01-13", a, P1, "ordinateur", 10, SSD, True),
+            ("2021-01-13", BOBIGNY, P2, "tablette", 5, COL, True),
+            ("2020-12-13", d, P1, "ordinateur", 1, SSD, True),
+        ],
+    )
+    con.execute(
+        "INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur, "
+        "scheme, is_demo, load_id) VALUES ('2020-12-01', 'État', ?, ?, NULL, 900, 'X', false, 99)",
+        [P1, a],
+    )
+    summary.refresh(con, everything=True)  # as a load does: public_counts follows
+    return a, b, c, d, e

@@ -13,70 +13,34 @@ import pytest
 from etl import summary
 from observatoire import disclosure, warehouse
 from observatoire.filters import Filters
-from tests.secrecy_audit import audit, base_cells, protected_statements, Statements
-from tests.small_counts import AUBERVILLIERS, BOBIGNY, COUBRON, MONTREUIL
+from tests.secrecy_audit import (
+    COL,
+    P1,
+    P2,
+    RSA,
+    SSD,
+    Statements,
+    audit,
+    base_cells,
+    fill_small_warehouse,
+    insert_records,
+    protected_statements,
+)
+from tests.small_counts import BOBIGNY, MONTREUIL
 
 T = 5
-P1, P2 = "emmaus-connect-2020", "confinement-2020-tablettes"
-SSD, RSA, COL = "usagers SSD et CAF", "allocataires RSA", "collégiens"
-
-
-def _ept_communes(con) -> list[str]:
-    """Coubron and three other communes of its EPT."""
-    return [
-        row[0]
-        for row in con.execute(
-            """SELECT code FROM communes WHERE ept_code =
-                   (SELECT ept_code FROM communes WHERE code = ?)
-               ORDER BY code <> ?, code LIMIT 5""",
-            [COUBRON, COUBRON],
-        ).fetchall()
-    ]
-
-
-def _insert(con, rows) -> None:
-    con.executemany(
-        "INSERT INTO distributions VALUES (?, ?, ?, ?, ?, ?, 'op', ?, 99)",
-        [(day, commune, prog, item, qty, public, demo) for day, commune, prog, item, qty, public,
-         demo in rows],
-    )
 
 
 @pytest.fixture
 def audit_db(empty_db, use_db, monkeypatch):
-    """Small counts 3, 7, 2 in communes of one EPT, a commune with 3 then 20 people over two
-    months, large counts elsewhere, two programmes, real and demonstration records."""
+    """See tests/secrecy_audit.py `fill_small_warehouse`."""
     monkeypatch.delenv("OBSERVATOIRE_INTERNAL_MODE", raising=False)
     monkeypatch.delenv("OBSERVATOIRE_SMALL_COUNT_THRESHOLD", raising=False)
     con = duckdb.connect(str(empty_db))
-    a, b, c, d, e = _ept_communes(con)
-    _insert(
-        con,
-        [
-            ("2021-01-10", a, P1, "ordinateur", 3, SSD, False),
-            ("2021-01-11", b, P1, "accompagnement", 7, RSA, False),
-            ("2020-12-11", c, P2, "tablette", 2, COL, False),
-            ("2020-12-12", d, P1, "ordinateur", 3, SSD, False),
-            ("2021-01-12", d, P1, "ordinateur", 20, SSD, False),
-            ("2020-12-13", e, P1, "ordinateur", 50, SSD, False),
-            ("2021-01-12", MONTREUIL, P1, "ordinateur", 120, SSD, False),
-            ("2020-12-10", BOBIGNY, P2, "tablette", 40, COL, False),
-            ("2020-12-11", AUBERVILLIERS, P2, "tablette", 60, COL, False),
-            ("2020-12-12", AUBERVILLIERS, P2, "recharge", 2, COL, False),
-            ("2021-01-13", a, P1, "ordinateur", 10, SSD, True),
-            ("2021-01-13", BOBIGNY, P2, "tablette", 5, COL, True),
-            ("2020-12-13", d, P1, "ordinateur", 1, SSD, True),
-        ],
-    )
-    con.execute(
-        "INSERT INTO funding (date, funder, programme_id, commune_code, ept_code, amount_eur, "
-        "scheme, is_demo, load_id) VALUES ('2020-12-01', 'État', ?, ?, NULL, 900, 'X', false, 99)",
-        [P1, a],
-    )
-    summary.refresh(con, everything=True)  # as a load does: public_counts follows
+    communes = fill_small_warehouse(con)
     con.close()
     use_db(empty_db)
-    return empty_db, (a, b, c, d, e)
+    return empty_db, communes
 
 
 def _figures_today(statements: Statements, filters: Filters) -> None:
@@ -145,9 +109,7 @@ def test_before_todays_masking_is_beaten_by_subtraction(audit_db):
 def test_after_the_protected_tables_resist_the_attacker(audit_db):
     db, _ = audit_db
     con = duckdb.connect(str(db), read_only=True)
-    statuses = dict(
-        con.execute("SELECT status, count(*) FROM public_counts GROUP BY 1").fetchall()
-    )
+    statuses = dict(con.execute("SELECT status, count(*) FROM public_counts GROUP BY 1").fetchall())
     assert statuses["primaire"] and statuses["secondaire"]
     statements = protected_statements(con, base_cells(con))
     con.close()
@@ -157,21 +119,38 @@ def test_after_the_protected_tables_resist_the_attacker(audit_db):
 
 def _random_warehouse(con, seed: int) -> None:
     rng = random.Random(seed)
-    communes = [r[0] for r in con.execute(
-        "SELECT code FROM communes WHERE ept_code IN (SELECT min(ept_code) FROM communes) "
-        "ORDER BY code LIMIT 6").fetchall()] + [MONTREUIL, BOBIGNY]
+    communes = [
+        r[0]
+        for r in con.execute(
+            "SELECT code FROM communes WHERE ept_code IN (SELECT min(ept_code) FROM communes) "
+            "ORDER BY code LIMIT 6"
+        ).fetchall()
+    ] + [MONTREUIL, BOBIGNY]
     rows = []
     for commune in communes:
         for _ in range(rng.randint(1, 4)):
             month = rng.choice(["2020-12", "2021-01"])
             prog, item, public = rng.choice(
-                [(P1, "ordinateur", SSD), (P1, "accompagnement", RSA), (P2, "tablette", COL),
-                 (P2, "recharge", COL)]
+                [
+                    (P1, "ordinateur", SSD),
+                    (P1, "accompagnement", RSA),
+                    (P2, "tablette", COL),
+                    (P2, "recharge", COL),
+                ]
             )
             quantity = rng.choice([1, 2, 3, 4, 5, 6, 8, 12, 30])
-            rows.append((f"{month}-1{rng.randint(0, 9)}", commune, prog, item, quantity, public,
-                         rng.random() < 0.25))
-    _insert(con, rows)
+            rows.append(
+                (
+                    f"{month}-1{rng.randint(0, 9)}",
+                    commune,
+                    prog,
+                    item,
+                    quantity,
+                    public,
+                    rng.random() < 0.25,
+                )
+            )
+    insert_records(con, rows)
     summary.refresh(con, everything=True)
 
 
