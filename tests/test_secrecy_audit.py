@@ -8,10 +8,11 @@ import random
 from datetime import date
 
 import duckdb
+import numpy as np
 import pytest
 
 from etl import summary
-from observatoire import disclosure, warehouse
+from observatoire import disclosure, protected, warehouse
 from observatoire.filters import Filters
 from tests.secrecy_audit import (
     COL,
@@ -161,4 +162,47 @@ def test_random_small_warehouses_resist_the_attacker(empty_db, monkeypatch, seed
     _random_warehouse(con, seed)
     statements = protected_statements(con, base_cells(con))
     con.close()
+    assert audit(statements, T) == []
+
+
+def test_after_figures_read_through_the_protected_tables_add_nothing(audit_db):
+    """The « after » demonstration: the same attacks as today (two communes minus one, two
+    date windows, an EPT minus its communes), with every figure read through
+    observatoire/protected.py: still nothing disclosed."""
+    db, (a, b, c, d, e) = audit_db
+    con = duckdb.connect(str(db), read_only=True)
+    base = base_cells(con)
+    ept = con.execute("SELECT ept_code FROM communes WHERE code = ?", [a]).fetchone()[0]
+    statements = protected_statements(con, base)
+    people = base.where(item=set(base.cells["item"]) - {"recharge"})
+    attacks = [
+        ("departement", Filters(communes=(a, b))),
+        ("departement", Filters(communes=(b,))),
+        ("departement", Filters(communes=(d,), date_from=date(2021, 1, 5))),
+        ("departement", Filters(communes=(d,), date_to=date(2020, 12, 20))),
+        ("departement", Filters(ept=ept)),
+        ("commune", Filters(ept=ept)),
+        ("ept", Filters(communes=(a, b, c, MONTREUIL))),
+    ]
+    shown = 0
+    for level, filters in attacks:
+        figures = protected.protected_counts(filters, "personnes", level, con=con)
+        months = base.cells["month"]
+        period = np.ones(len(months), dtype=bool)
+        if figures.month_from:
+            period &= (months >= figures.month_from.strftime("%Y-%m")).to_numpy()
+        if figures.month_to:
+            period &= (months <= figures.month_to.strftime("%Y-%m")).to_numpy()
+        chosen = set(filters.communes) or set(base.cells.loc[base.where(ept=ept), "commune"])
+        for row in figures.table.itertuples():
+            where = base.where(commune=chosen)
+            if level == "commune":
+                where = base.where(commune=row.territory_code)
+            elif level == "ept":
+                where &= base.where(ept=row.territory_code)
+            if row.status == "publie":
+                statements.value(people & where & period, row.value, with_demo=True)
+                shown += 1
+    con.close()
+    assert shown
     assert audit(statements, T) == []
