@@ -22,29 +22,36 @@ generator is public, so a `tout` cell tells exactly what its `reel` cell tells, 
 cells get the very pattern (and statuses) of the `reel` cells; demonstration-only counts,
 public by construction, are published.
 
-Secondary suppression, in the spirit of τ-Argus / sdcTable's hypercube method. Each
-relation total = Σ parts (the other coordinates fixed): département = Σ EPT, EPT = Σ its
-communes; '*' = Σ programmes; personnes and equipements = Σ their items, a target family =
-its item (or all items) in its programme; '*' = Σ years, year = Σ its months. An attacker
-knows every published cell, that a primary lies in [1, T−1] and a secondary in [T, ∞). In
-each relation:
+Secondary suppression, in the spirit of τ-Argus / sdcTable. Relations Σ totals = Σ parts,
+the other coordinates fixed: département = Σ EPT, EPT = Σ its communes; '*' = Σ programmes;
+personnes = Σ items ≠ recharge, equipements = Σ items ≠ accompagnement, and what follows
+from both (equipements + accompagnement = personnes + recharge: the other items cancel out
+even when suppressed); a target family = its item (or all items) in its own programme;
+'*' = Σ years, year = Σ its months. A family restricted to a public or an operator is a part
+of its item whose complement is never published: it is suppressed wherever its item is
+(published, it would raise the item's known lower bound above T).
+An attacker knows every published cell, that a primary lies in [1, T−1] and a secondary in
+[T, ∞). In each relation:
 - never exactly one suppressed cell;
-- for each suppressed primary p, the other suppressed cells of the relation must let p reach
-  both 1 and T−1: raising p needs cells on its side (parts, or the total) to go down to their
-  lower bound or cells on the other side to go up to their upper bound, so
-  Σ_same (v − lb) + Σ_other (ub − v) ≥ T − 1 − p, and symmetrically ≥ p − 1 for lowering it
-  (the second condition matters when the other suppressed cells are all primaries).
-While a relation breaks a rule, its smallest non-zero published cell is suppressed too (parts
-before the total; zeros are never partners); this runs over every relation of every
-dimension, vectorised over all the other coordinates, until nothing changes. The rules are
-checked relation by relation; tests/test_secrecy_audit.py checks the result as a whole, by
-linear programming over everything published.
+- for each suppressed primary p, the other suppressed cells must let p reach both 1 and
+  T−1: raising p needs cells on its side to go down or cells on the other side to go up, so
+  Σ_same room_down + Σ_other room_up ≥ T − 1 − p, and symmetrically ≥ p − 1 to lower it.
+A cell's room is first its own bounds (v − lb down, ub − v up), then, in a second phase, what
+all its relations can compensate, propagated to a fixpoint (a partner that cannot move in
+its other relations lends no room: chains of relations, which one relation alone does not
+see). While a relation breaks a rule, its smallest non-zero published cell is suppressed too
+(parts before totals; zeros are never partners). Everything is vectorised over the
+instances of each relation that hold a suppressed cell; no Python loop over cells.
+
+The rules are local; tests/test_secrecy_audit.py checks the result as a whole, by linear
+programming over everything published: no small count may be narrowed by the published
+values beyond what the statuses alone tell (with zeros published, a small total whose only
+non-zero parts are two small counts is known to be at least 2, whatever is suppressed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import duckdb
 import numpy as np
@@ -358,6 +365,16 @@ def refresh(con: duckdb.DuckDBPyConnection, threshold: int | None = None) -> Non
         ignore_index=True,
     )
     months = [p for p in cube.periods if len(p) == 7]
+    hashed = int(pd.util.hash_pandas_object(frame, index=False).to_numpy().sum(dtype=np.uint64))
+    fingerprint = f"{threshold}:{len(frame)}:{hashed:x}"
+    # The data's version, not the clock: unloading a load brings the previous one back.
+    built_at = con.execute(
+        """SELECT max(loaded_at) FROM loads WHERE load_id IN
+               (SELECT load_id FROM distribution_months UNION SELECT load_id FROM targets)"""
+    ).fetchone()[0]
+    kept = con.execute("SELECT fingerprint, built_at FROM public_counts_meta").fetchall()
+    if kept == [(fingerprint, built_at)]:
+        return  # the same cells from the same data: nothing to rewrite
     con.execute("DELETE FROM public_counts")
     con.register("_public_counts_new", frame)
     try:
@@ -366,13 +383,14 @@ def refresh(con: duckdb.DuckDBPyConnection, threshold: int | None = None) -> Non
         con.unregister("_public_counts_new")
     con.execute("DELETE FROM public_counts_meta")
     con.execute(
-        "INSERT INTO public_counts_meta VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO public_counts_meta VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             threshold,
-            datetime.now(),
+            built_at,
             months[0] if months else None,
             months[-1] if months else None,
             len(frame),
             int((frame["status"] != "publie").sum()),
+            fingerprint,
         ],
     )

@@ -15,9 +15,12 @@ CREATE TABLE public_counts (
 -- One row: how the cells above were built.
 CREATE TABLE public_counts_meta (
     threshold INTEGER NOT NULL,        -- small_count_threshold used
-    built_at TIMESTAMP NOT NULL,
+    built_at TIMESTAMP,                -- the data's version: its newest load of distributions
+                                       -- or targets (NULL: no data)
     first_month VARCHAR,               -- 'YYYY-MM' extent of the months in the cube
     last_month VARCHAR,
     cells BIGINT NOT NULL,             -- stored cells (both datasets)
-    suppressed BIGINT NOT NULL         -- of which primaire or secondaire
+    suppressed BIGINT NOT NULL,        -- of which primaire or secondaire
+    fingerprint VARCHAR NOT NULL       -- of the threshold and cells: an unchanged pattern
+                                       -- is not rewritten (built_at stays)
 );
