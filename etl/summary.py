@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from etl import protect
+
 # Summary table → the date it sums the records by.
 SUMMARIES = {
     "distribution_months": "date_trunc('month', date)::DATE",
@@ -51,6 +53,7 @@ def refresh(
             f"INSERT INTO {table} ({_COLUMNS}, quantity, records) "
             + _SUMMED.format(period=period, where=where)
         )
+    protect.refresh(con)  # the protected tables follow the summary in the same transaction
 
 
 def differences(con: duckdb.DuckDBPyConnection) -> int:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl import protect
+
 SQL = Path(__file__).parent / "sql"
 
 
@@ -35,3 +37,4 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
 {shares}
 ) s JOIN target_families f USING (family)"""
     )
+    protect.refresh(con)  # target families are measures of the protected tables
