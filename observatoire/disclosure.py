@@ -300,3 +300,50 @@ def reading_of_masked(reading, frame: pd.DataFrame, column: str) -> str:
         return f"Toutes les valeurs sont de petits effectifs masqués ({label})."
     masked = fmt.plural(count, "valeur masquée", "valeurs masquées")
     return f"{reading(visible).rstrip('.')} ; {masked} ({label})."
+
+
+# Protected tables (etl/protect.py → public_counts, read by observatoire/protected.py) --------
+#
+# For a lecteur, every count of people comes from the protected tables, with a status per
+# figure: publie (shown), primaire (a small count), secondaire (hidden to protect one),
+# masque (a sum that would include a hidden cell). The frames that carry counts of people
+# say where they come from in frame.attrs["counts"]: "protected" (from public_counts) or
+# "exact" (from the records: internes only); exports refuse an "exact" frame for anyone
+# else (check_exportable).
+
+PUBLISHED, PRIMARY, SECONDARY, MASKED_SUM = "publie", "primaire", "secondaire", "masque"
+COUNTS = "counts"  # the frame.attrs key
+
+
+class UnprotectedExport(RuntimeError):
+    """An export was asked to write exact counts of people for a reader who is not interne."""
+
+
+def mark(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Say where FRAME's counts of people come from: "protected" or "exact"."""
+    frame.attrs[COUNTS] = origin
+    return frame
+
+
+def check_exportable(frame: pd.DataFrame) -> None:
+    """Refuse to export exact counts of people to a reader who may not see them."""
+    if frame.attrs.get(COUNTS) == "exact" and masking_active():
+        raise UnprotectedExport(
+            "Export refusé : ces chiffres de personnes ne viennent pas des tableaux protégés "
+            "(secret des petits effectifs)."
+        )
+
+
+def status_text(status: str | None, real_only: bool = True) -> str | None:
+    """What to show instead of a protected figure: « < 5 » for a small count (when the figure
+    holds real records only: with demonstration records added, the shown total is no longer
+    small and « secret » is said), « secret » for any other hidden figure, None when shown."""
+    if status is None or status == PUBLISHED or (isinstance(status, float) and np.isnan(status)):
+        return None
+    if status == PRIMARY and real_only:
+        return current_label()
+    return SECONDARY_LABEL
+
+
+def status_texts(statuses: pd.Series, real_only: bool = True) -> pd.Series:
+    return statuses.map(lambda s: status_text(s, real_only)).astype(object)

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatoire import fmt
+from observatoire import disclosure, fmt
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,6 +30,7 @@ def neutralise(value):
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    disclosure.check_exportable(frame)  # exact counts of people only for internes
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):

@@ -26,6 +26,7 @@ import pandas as pd
 from core import store
 from core.settings import get_settings
 from core.store import connect, writer_waiting
+from observatoire import disclosure
 from observatoire.filters import Filters
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -268,11 +269,34 @@ def _run_keyed(name: str, params_key: tuple, version: tuple) -> pd.DataFrame:
 _cached = QueryCache(_run_keyed, max_entries=512)
 
 
+# The queries that read the records of distributions: their counts of people are exact, for
+# internes only (observatoire/disclosure.py: exports refuse them for anyone else; a lecteur's
+# figures come from the protected tables, observatoire/protected.py).
+EXACT_COUNT_QUERIES = frozenset(
+    {
+        "distributions_by_commune",
+        "distributions_by_item",
+        "distributions_by_month",
+        "funding_costs",
+        "key_figures",
+        "map_values",
+        "target_progress",
+        "target_territory_progress",
+        "territory_programme_months",
+        "territory_record_counts",
+        "territory_records",
+    }
+)
+
+
 def query(name: str, filters: Filters | None = None, **extra) -> pd.DataFrame:
     """Cached named query under the global filters (and extra named parameters)."""
     params = (filters or Filters()).params() | extra
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(name, key, db_version())
+    result = _cached(name, key, db_version())
+    if name in EXACT_COUNT_QUERIES:
+        disclosure.mark(result, "exact")
+    return result
 
 
 def require_current_schema() -> None:

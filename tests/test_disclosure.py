@@ -8,6 +8,7 @@ import math
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from observatoire import charts, disclosure, exports, sheet, warehouse
 from observatoire.charts import masked as masked_charts
@@ -148,3 +149,24 @@ def test_sheet_progress_hides_a_small_achievement(small_db):
     assert len(masked) == len(row)
     assert all(bar.customdata[i][0] == "< 5" for i in masked)
     assert "3" not in {str(c[0]) for c in bar.customdata}
+
+
+def test_an_export_refuses_exact_counts_of_people_for_a_lecteur(small_db):
+    from observatoire import disclosure, exports, warehouse
+    from observatoire.filters import Filters
+
+    frame = warehouse.distributions_by_item(Filters())
+    assert frame.attrs["counts"] == "exact"
+    with pytest.raises(disclosure.UnprotectedExport):
+        exports.to_csv(frame)
+    with pytest.raises(disclosure.UnprotectedExport):
+        exports.to_xlsx(frame.rename(columns=str.upper))  # still the same numbers
+    assert exports.to_csv(disclosure.mark(frame.copy(), "protected"))
+
+
+def test_an_interne_exports_exact_counts(small_db, monkeypatch):
+    from observatoire import exports, warehouse
+    from observatoire.filters import Filters
+
+    internal(monkeypatch)
+    assert exports.to_csv(warehouse.distributions_by_item(Filters()))
