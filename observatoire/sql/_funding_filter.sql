@@ -4,7 +4,7 @@
 -- Département-wide rows (no commune, no EPT) are kept only without a territory filter;
 -- they are never spread over communes here. Expanded by {{funding_filter:ALIAS}}.
 (
-    ($ept IS NULL AND len(CAST($communes AS VARCHAR[])) = 0)
+    NOT {{territory_chosen}}
     OR (len(CAST($communes AS VARCHAR[])) > 0 AND list_contains($communes, ALIAS.commune_code))
     OR (len(CAST($communes AS VARCHAR[])) = 0 AND $ept IS NOT NULL
         AND coalesce(ALIAS_c.ept_code, ALIAS.ept_code) = $ept)
