@@ -15,8 +15,8 @@ bench/README.md is rewritten from them (the other sections are left as they are)
 territory fiches in a ZIP (bench/bench_fiches.py, its own « Fiches PDF » section).
 
 --smoke proves that every step still runs, not how fast: each step once on a warehouse of
-3 000 records (the app's filter change included), results and the rendered section in a
-temporary folder, bench/README.md left alone; any step's failure fails the run.
+3 000 records (the app's filter change included) and the fiches of one EPT; results and the
+rendered section in a temporary folder, bench/README.md left alone; any failure fails the run.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ FULL_SCALE = 10_000_000
 TARGET_SCALE = 1_000_000  # the targets hold on this warehouse unless said
 INTERACTION_SCALE = 1_000_000
 SMOKE_SCALE = 3_000
+SMOKE_EPT = "200057875"  # Est Ensemble: its 10 fiches stand for the 43 in the smoke pass
 SEED = 93
 
 # The targets of issue 7.
@@ -220,15 +221,18 @@ def run(
         db, csv = OUT / f"entrepot-{rows}.duckdb", OUT / f"distributions-{rows}.csv"
         print(f"[{rows}] génération…", flush=True)
         scale["generated"] = generate(db, rows, SEED, csv)
+        scale["step_seconds"] = {"generate": time.perf_counter() - started}
         for step in STEP_NAMES:
             if step in skip:
                 continue
             print(f"[{rows}] {STEP_NAMES[step]}…", flush=True)
+            step_started = time.perf_counter()
             try:
                 scale[step] = _measure(step, rows, db, csv, repeats, interaction_at)
             except Exception as error:  # recorded; the other measurements go on
                 scale.setdefault("errors", {})[step] = str(error)[-2000:]
                 print(f"[{rows}] {STEP_NAMES[step]} : échec ({error})"[:500], flush=True)
+            scale.setdefault("step_seconds", {})[step] = time.perf_counter() - step_started
             _save(results)
             if step == "load":
                 csv.unlink(missing_ok=True)
@@ -734,11 +738,15 @@ def smoke() -> None:
     import bench_fiches
 
     print("Fiches PDF…", flush=True)
+    fiches_started = time.perf_counter()
     try:
-        bench_fiches.main(["--repeats", "1", "--no-write"])
+        bench_fiches.main(["--repeats", "1", "--no-write", "--ept", SMOKE_EPT])
     except Exception as error:
         failures.append(f"fiches PDF : {error}")
-    print(f"Passage d'essai en {time.perf_counter() - started:.0f} s ; résultats dans {OUT}.")
+    scale["step_seconds"]["fiches"] = time.perf_counter() - fiches_started
+    steps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in scale["step_seconds"].items())
+    total, load = time.perf_counter() - started, os.getloadavg()[0]
+    print(f"Passage d'essai en {total:.0f} s ({steps} ; charge {load:.1f}) ; résultats : {OUT}")
     if failures:
         raise SystemExit("Échec du passage d'essai :\n" + "\n".join(failures))
 
