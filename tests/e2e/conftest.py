@@ -103,6 +103,7 @@ _FIGURES_SETTLED = """n => {
 def wait_for_figures(page, count: int = 1, timeout: float | None = None) -> None:
     """Wait until at least `count` Plotly figures are drawn and the page has stopped moving
     (count=0: whatever figures the page has)."""
+    page.evaluate("() => { window.__e2eFrames = 0; window.__e2eShape = null; }")  # count anew
     page.wait_for_function(_FIGURES_SETTLED, arg=count, polling="raf", timeout=timeout)
 
 
