@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 DB := $(or $(OBSERVATOIRE_DB),data/observatoire.duckdb)
 PORT ?= 8501
 
-.PHONY: run test lint format bench install warehouse clean-db lock system-deps test-without-chromium
+.PHONY: run test lint format bench bench-smoke install warehouse clean-db lock system-deps test-without-chromium
 
 install: $(INSTALLED)
 
@@ -50,6 +50,11 @@ format: install
 # SCALE=full adds 10 000 000 (about half an hour more, 2 Gio of disk).
 bench: install
 	$(PY) bench/run.py $(if $(filter full,$(SCALE)),--full)
+
+# Every benchmark step once on 3 000 records (one to two minutes): proves they still run,
+# results in a temporary folder, bench/README.md untouched. CI runs it after the tests.
+bench-smoke: install
+	$(PY) bench/run.py --smoke
 
 clean-db:
 	rm -f "$(DB)" "$(DB).wal"

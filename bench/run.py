@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/run.py [--full] [--scales 10000,1000000] [--repeats 5]
                                   [--skip load,queries,app,fiches] [--no-write]
+    .venv/bin/python bench/run.py --smoke   # `make bench-smoke`, run by CI
 
 For each scale: a seeded warehouse and CSV (bench/generate.py); the load of that CSV by the
 ETL against DuckDB alone (bench/bench_load.py's measurements, each in its own subprocess,
@@ -12,6 +13,10 @@ against an empty app, server memory after every page, and on 1 000 000 records t
 change). Raw results go to bench/out/echelle/resultats.json; the « Échelle » section of
 bench/README.md is rewritten from them (the other sections are left as they are). Then the 43
 territory fiches in a ZIP (bench/bench_fiches.py, its own « Fiches PDF » section).
+
+--smoke proves that every step still runs, not how fast: each step once on a warehouse of
+3 000 records (the app's filter change included) and the fiches of one EPT; results and the
+rendered section in a temporary folder, bench/README.md left alone; any failure fails the run.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +55,8 @@ DEFAULT_SCALES = (10_000, 1_000_000)
 FULL_SCALE = 10_000_000
 TARGET_SCALE = 1_000_000  # the targets hold on this warehouse unless said
 INTERACTION_SCALE = 1_000_000
+SMOKE_SCALE = 3_000
+SMOKE_EPT = "200057875"  # Est Ensemble: its 10 fiches stand for the 43 in the smoke pass
 SEED = 93
 
 # The targets of issue 7.
@@ -164,20 +172,29 @@ def _save(results: dict) -> None:
     )
 
 
-def _measure(step: str, rows: int, db: Path, csv: Path, repeats: int) -> dict:
+def _measure(step: str, rows: int, db: Path, csv: Path, repeats: int, interaction_at: int) -> dict:
     if step == "load":  # minutes per load at 10 000 000: fewer repeats there (shown)
         return measure_load(csv, rows, repeats if rows < FULL_SCALE else 3)
     if step == "queries":
         return _child([str(BENCH / "bench_queries.py"), "--db", str(db), "--repeats", str(repeats)])
-    only = "start,memory" + (",interaction" if rows == INTERACTION_SCALE else "")
+    only = "start,memory" + (",interaction" if rows == interaction_at else "")
+    sessions = ["--sessions", "1"] if repeats == 1 else []
     return _child(
         [str(BENCH / "bench_app.py"), "--db", str(db), "--repeats", str(repeats), "--only", only]
+        + sessions
     )
 
 
-def run(scales: list[int], repeats: int, skip: set[str], merge: bool = False) -> dict:
+def run(
+    scales: list[int],
+    repeats: int,
+    skip: set[str],
+    merge: bool = False,
+    interaction_at: int = INTERACTION_SCALE,
+) -> dict:
     """Measure each scale; with `merge`, keep the other scales of the last results file
-    (e.g. 10 000 000 measured apart from the default pass), each scale with its own date."""
+    (e.g. 10 000 000 measured apart from the default pass), each scale with its own date.
+    The app's filter change is measured at the scale `interaction_at` only."""
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "vide.duckdb").unlink(missing_ok=True)  # rebuilt with today's migrations
     results: dict = {
@@ -204,15 +221,18 @@ def run(scales: list[int], repeats: int, skip: set[str], merge: bool = False) ->
         db, csv = OUT / f"entrepot-{rows}.duckdb", OUT / f"distributions-{rows}.csv"
         print(f"[{rows}] génération…", flush=True)
         scale["generated"] = generate(db, rows, SEED, csv)
+        scale["step_seconds"] = {"generate": time.perf_counter() - started}
         for step in STEP_NAMES:
             if step in skip:
                 continue
             print(f"[{rows}] {STEP_NAMES[step]}…", flush=True)
+            step_started = time.perf_counter()
             try:
-                scale[step] = _measure(step, rows, db, csv, repeats)
+                scale[step] = _measure(step, rows, db, csv, repeats, interaction_at)
             except Exception as error:  # recorded; the other measurements go on
                 scale.setdefault("errors", {})[step] = str(error)[-2000:]
                 print(f"[{rows}] {STEP_NAMES[step]} : échec ({error})"[:500], flush=True)
+            scale.setdefault("step_seconds", {})[step] = time.perf_counter() - step_started
             _save(results)
             if step == "load":
                 csv.unlink(missing_ok=True)
@@ -698,11 +718,49 @@ def write_section(section: str, readme: Path = README) -> None:
     readme.write_text(text, encoding="utf-8")
 
 
+def smoke() -> None:
+    """Every step once on SMOKE_SCALE records, in a temporary folder; exits non-zero when a
+    step failed or a page did not draw (the timings themselves are not judged)."""
+    global OUT
+    OUT = Path(tempfile.mkdtemp(prefix="bench-smoke-"))
+    started = time.perf_counter()
+    results = run([SMOKE_SCALE], repeats=1, skip=set(), interaction_at=SMOKE_SCALE)
+    scale = results["scales"][str(SMOKE_SCALE)]
+    failures = [f"{STEP_NAMES[step]} : {error}" for step, error in scale.get("errors", {}).items()]
+    failures += [
+        f"page {name} : pas dessinée à temps"
+        for name, entry in scale.get("app", {}).get("memory", {}).get("pages", {}).items()
+        if entry.get("timeout")
+    ]
+    (OUT / "echelle.md").write_text(render(results), encoding="utf-8")
+    for leftover in OUT.glob("*.duckdb*"):  # only the results are worth keeping
+        leftover.unlink()
+    import bench_fiches
+
+    print("Fiches PDF…", flush=True)
+    fiches_started = time.perf_counter()
+    try:
+        bench_fiches.main(["--repeats", "1", "--no-write", "--ept", SMOKE_EPT])
+    except Exception as error:
+        failures.append(f"fiches PDF : {error}")
+    scale["step_seconds"]["fiches"] = time.perf_counter() - fiches_started
+    steps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in scale["step_seconds"].items())
+    total, load = time.perf_counter() - started, os.getloadavg()[0]
+    print(f"Passage d'essai en {total:.0f} s ({steps} ; charge {load:.1f}) ; résultats : {OUT}")
+    if failures:
+        raise SystemExit("Échec du passage d'essai :\n" + "\n".join(failures))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="add 10 000 000 records")
     parser.add_argument("--scales", help="comma-separated sizes, instead of the defaults")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"each step once on {SMOKE_SCALE} records, results in a temporary folder (CI)",
+    )
     parser.add_argument("--skip", default="", help="load,queries,app,fiches")
     parser.add_argument("--no-write", action="store_true", help="leave bench/README.md alone")
     parser.add_argument(
@@ -712,6 +770,9 @@ def main(argv: list[str] | None = None) -> None:
         "--render", type=Path, help="only rewrite the README section from a results file"
     )
     args = parser.parse_args(argv)
+    if args.smoke:
+        smoke()
+        return
     if args.render:
         results = json.loads(args.render.read_text(encoding="utf-8"))
     else:

@@ -30,8 +30,9 @@ from observatoire import disclosure
 from observatoire.filters import Filters
 
 SQL_DIR = Path(__file__).parent / "sql"
-# {{NAME:alias}} expands observatoire/sql/_NAME.sql (filter clauses, shared sub-queries).
-_TEMPLATE = re.compile(r"\{\{([a-z_]+):([a-z_]+)\}\}")
+# {{NAME:alias}} (or {{NAME}}) expands observatoire/sql/_NAME.sql (filter clauses, shared
+# sub-queries), templates inside a template included.
+_TEMPLATE = re.compile(r"\{\{([a-z_]+)(?::([a-z_]+))?\}\}")
 # Queries read distributions through {{distribution_facts}}: the summary by month
 # (etl/summary.py), a few thousand rows whatever the number of records, when the period is
 # made of whole months or open ("months"); otherwise the whole months from it and the other
@@ -60,14 +61,20 @@ def _template(name: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
 
 
+def _expand(text: str) -> str:
+    def one(m: re.Match) -> str:
+        if m.group(0) == _DISTRIBUTION_FACTS:
+            return m.group(0)
+        return "(" + _expand(_template(m.group(1)).replace("ALIAS", m.group(2) or "")) + ")"
+
+    return _TEMPLATE.sub(one, text)
+
+
 @cache
 def load_sql(name: str, facts: str = "months") -> str:
     """Read observatoire/sql/NAME.sql and expand its templates: {{…:alias}} clauses, and
     {{distribution_facts}} from the FACT_SOURCES entry `facts`."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    text = _TEMPLATE.sub(
-        lambda m: "(" + _template(m.group(1)).replace("ALIAS", m.group(2)) + ")", text
-    )
+    text = _expand((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
     source = FACT_SOURCES[facts] or f"({_template('distribution_facts_cut')})"
     return text.replace(_DISTRIBUTION_FACTS, source)
 

@@ -1,7 +1,6 @@
 -- Global filters for a fact table aliased ALIAS (distributions, conseillers), joined with
 -- communes as ALIAS_c. Expanded by {{facts_filter:ALIAS}}.
-($ept IS NULL OR ALIAS_c.ept_code = $ept)
-AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, ALIAS.commune_code))
+{{territory_scope:ALIAS_c}}
 AND (len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, ALIAS.programme_id))
 AND ($date_from IS NULL OR ALIAS.date >= $date_from)
 AND ($date_to IS NULL OR ALIAS.date <= $date_to)

@@ -15,7 +15,6 @@ LEFT JOIN (
     JOIN communes d_c ON d_c.code = d.commune_code
     WHERE {{facts_filter:d}}
 ) d ON d.commune_code = c.code
-WHERE ($ept IS NULL OR c.ept_code = $ept)
-  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
+WHERE {{territory_scope:c}}
 GROUP BY ALL
 ORDER BY c.name

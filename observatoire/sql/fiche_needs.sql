@@ -15,9 +15,7 @@ WITH latest AS (
 ),
 placed AS (
     SELECT l.*, c.population,
-           ($ept IS NULL OR c.ept_code = $ept)
-           AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-               AS chosen
+           {{territory_scope:c}} AS chosen
     FROM latest l
     JOIN communes c ON c.code = l.commune_code
 )

@@ -2,18 +2,12 @@
 -- the whole département, with the date of the latest update; demonstration places follow
 -- $include_demo.
 SELECT count(*) FILTER (
-           WHERE ($ept IS NULL OR c.ept_code = $ept)
-             AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-       ) AS places,
+           WHERE {{territory_scope:c}}) AS places,
        count(*) AS departement,
        max(l.date_maj) FILTER (
-           WHERE ($ept IS NULL OR c.ept_code = $ept)
-             AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-       ) AS updated,
+           WHERE {{territory_scope:c}}) AS updated,
        coalesce(bool_or(l.is_demo) FILTER (
-           WHERE ($ept IS NULL OR c.ept_code = $ept)
-             AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-       ), false) AS has_demo
+           WHERE {{territory_scope:c}}), false) AS has_demo
 FROM lieux l
 JOIN communes c ON c.code = l.commune_code
 WHERE $include_demo OR NOT l.is_demo

@@ -1,9 +1,8 @@
 -- Amounts by funder under the global filters, with the kind of funder, the share of the
 -- total and euros per inhabitant of the selected territory.
 WITH pop AS (
-    SELECT sum(population) AS population FROM communes
-    WHERE ($ept IS NULL OR ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, code))
+    SELECT sum(population) AS population FROM communes c
+    WHERE {{territory_scope:c}}
 )
 SELECT f.funder, {{funding_funder_type:f}} AS funder_type,
        sum(f.amount_eur)::DOUBLE AS amount,

@@ -10,14 +10,13 @@ WITH territory AS (
     SELECT c.code, c.name, c.ept_code, e.name AS ept_name, c.population
     FROM communes c JOIN epts e ON e.code = c.ept_code
     WHERE $level = 'commune'
-      AND ($ept IS NULL OR c.ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
+      AND {{territory_scope:c}}
     UNION ALL
     SELECT e.code, e.name, e.code AS ept_code, e.name AS ept_name, sum(c.population)
     FROM epts e JOIN communes c ON c.ept_code = e.code
-    WHERE $level = 'ept' AND ($ept IS NULL OR e.code = $ept)
+    WHERE $level = 'ept'
     GROUP BY ALL
-    HAVING len(CAST($communes AS VARCHAR[])) = 0 OR bool_or(list_contains($communes, c.code))
+    HAVING bool_or({{territory_scope:c}})  -- the EPT chosen, or those of the communes chosen
 ),
 other_filters AS (
     -- every funding row under the non-territorial filters

@@ -7,7 +7,7 @@ WITH flows AS (
            CASE
                WHEN f.commune_code IS NULL AND f.ept_code IS NULL
                    THEN 'Échelle départementale (non ventilé)'
-               WHEN $ept IS NULL AND len(CAST($communes AS VARCHAR[])) = 0 THEN e.name
+               WHEN NOT {{territory_chosen}} THEN e.name
                WHEN f.commune_code IS NULL THEN 'EPT ' || e.name || ' (non ventilé)'
                ELSE f_c.name
            END AS territory,

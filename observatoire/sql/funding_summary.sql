@@ -11,9 +11,7 @@ SELECT
     count(DISTINCT f.funder) AS funders,
     count(*) AS lines,
     coalesce(bool_or(f.is_demo), false) AS has_demo,
-    (SELECT sum(population) FROM communes
-     WHERE ($ept IS NULL OR ept_code = $ept)
-       AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, code)))
+    (SELECT sum(population) FROM communes c WHERE {{territory_scope:c}})
         AS population
 FROM funding f
 LEFT JOIN communes f_c ON f_c.code = f.commune_code

@@ -29,9 +29,8 @@ p AS (
 ),
 pop AS (
     SELECT sum(population) AS population
-    FROM communes
-    WHERE ($ept IS NULL OR ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, code))
+    FROM communes c
+    WHERE {{territory_scope:c}}
 )
 SELECT
     coalesce(items_distributed, 0) AS items_distributed,

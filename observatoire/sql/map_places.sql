@@ -9,8 +9,7 @@ FROM lieux l JOIN communes c ON c.code = l.commune_code
 WHERE l.latitude BETWEEN $lat_min AND $lat_max
   AND l.longitude BETWEEN $lon_min AND $lon_max
   AND ($include_demo OR NOT l.is_demo)
-  AND ($ept IS NULL OR c.ept_code = $ept)
-  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
+  AND {{territory_scope:c}}
   AND (len(CAST($place_programmes AS VARCHAR[])) = 0
        OR list_has_any(l.programmes, CAST($place_programmes AS VARCHAR[])))
   AND (len(CAST($place_services AS VARCHAR[])) = 0

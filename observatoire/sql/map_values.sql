@@ -7,14 +7,7 @@
 -- person per item given one per person (everything but data recharges).
 -- Money given to an EPT counts for the EPT, not for its communes; département-wide money
 -- is on no territory (reported beside the map).
-WITH territory AS (
-    SELECT CASE $level WHEN 'ept' THEN c.ept_code ELSE c.code END AS code,
-           CASE $level WHEN 'ept' THEN e.name ELSE c.name END AS name,
-           c.ept_code, e.name AS ept_name, c.population
-    FROM communes c JOIN epts e ON e.code = c.ept_code
-    WHERE ($ept IS NULL OR c.ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-),
+WITH territory AS {{territory:c}},
 facts AS (
     SELECT d.commune_code, NULL::VARCHAR AS ept_code,
            CASE WHEN $measure = 'personnes' THEN

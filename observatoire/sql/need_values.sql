@@ -3,15 +3,7 @@
 -- At EPT level: the sum of its communes for a count (measure 'effectif'); for a score or a
 -- rate, the mean of its communes weighted by their population municipale 2023, over the
 -- communes that have a value (a commune without one weighs nothing).
-WITH territory AS (
-    SELECT c.code AS commune_code,
-           CASE $level WHEN 'ept' THEN c.ept_code ELSE c.code END AS code,
-           CASE $level WHEN 'ept' THEN e.name ELSE c.name END AS name,
-           c.ept_code, e.name AS ept_name, c.population
-    FROM communes c JOIN epts e ON e.code = c.ept_code
-    WHERE ($ept IS NULL OR c.ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-),
+WITH territory AS {{territory:c}},
 measure AS (SELECT coalesce(any_value(measure), 'score') AS m FROM indicators WHERE id = $indicator),
 v AS (
     SELECT commune_code, max(year) AS year, arg_max(value, coalesce(year, 0)) AS value,

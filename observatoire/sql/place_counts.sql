@@ -2,15 +2,7 @@
 -- counted by their commune (with or without coordinates), narrowed to the national
 -- programmes $place_programmes and the services $place_services (empty: all).
 -- Same columns as map_values.sql; a territory without any place counts 0.
-WITH territory AS (
-    SELECT c.code AS commune_code,
-           CASE $level WHEN 'ept' THEN c.ept_code ELSE c.code END AS code,
-           CASE $level WHEN 'ept' THEN e.name ELSE c.name END AS name,
-           c.ept_code, e.name AS ept_name, c.population
-    FROM communes c JOIN epts e ON e.code = c.ept_code
-    WHERE ($ept IS NULL OR c.ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
-),
+WITH territory AS {{territory:c}},
 p AS (
     SELECT commune_code, count(*) AS places, bool_or(is_demo) AS is_demo
     FROM lieux

@@ -4,8 +4,7 @@ SELECT count(*) AS places, count(*) FILTER (WHERE l.latitude IS NULL OR l.longit
        AS unplaced, coalesce(bool_or(l.is_demo), false) AS has_demo
 FROM lieux l JOIN communes c ON c.code = l.commune_code
 WHERE ($include_demo OR NOT l.is_demo)
-  AND ($ept IS NULL OR c.ept_code = $ept)
-  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
+  AND {{territory_scope:c}}
   AND (len(CAST($place_programmes AS VARCHAR[])) = 0
        OR list_has_any(l.programmes, CAST($place_programmes AS VARCHAR[])))
   AND (len(CAST($place_services AS VARCHAR[])) = 0

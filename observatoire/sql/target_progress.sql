@@ -31,7 +31,7 @@ target_rows AS (
            t.scope, t.scope_code, t.deadline, t.source, t.target_value,
            t.target_value AS target_share, 'objectif entier' AS share_rule
     FROM targets t
-    WHERE NOT ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
+    WHERE NOT {{territory_chosen}}
       AND (len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, t.programme_id))
     UNION ALL
     SELECT fm.first_rowid AS target_row, fm.family,
@@ -40,7 +40,7 @@ target_rows AS (
            sh.target_share, sh.share_rule
     FROM families fm
     JOIN selection_share sh ON sh.family = fm.family
-    WHERE ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
+    WHERE {{territory_chosen}}
 ),
 -- One branch per case rather than a CASE on every row, and the commune case as a join on
 -- the shares rather than a correlated subquery on each fact row.
@@ -49,7 +49,7 @@ matched AS (
     SELECT r.target_row, f.month, f.value, f.is_demo
     FROM target_rows r
     JOIN facts f ON f.family = r.family
-    WHERE NOT ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
+    WHERE NOT {{territory_chosen}}
       AND (r.scope = 'departement'
            OR (r.scope = 'ept' AND f.ept_code = r.scope_code)
            OR (r.scope = 'commune' AND f.commune_code = r.scope_code))
@@ -97,7 +97,7 @@ base AS (
            coalesce(se.achieved, 0) AS achieved,
            coalesce(se.has_demo, false) AS has_demo,
            CASE WHEN r.indicator = 'montant'
-                     AND ($ept IS NOT NULL OR len(CAST($communes AS VARCHAR[])) > 0)
+                     AND {{territory_chosen}}
                 THEN coalesce(dw.amount, 0) END AS departement_wide_not_shared,
            NOT starts_with(lower(coalesce(r.label, '')), 'dont') AS headline,
            r.source, s.title AS source_title, s.date AS source_date,

@@ -13,15 +13,13 @@ facts AS {{target_facts:f}},
 territory AS (
     SELECT 'commune' AS level, c.code, c.name, c.ept_code, e.name AS ept_name, c.population
     FROM communes c JOIN epts e ON e.code = c.ept_code
-    WHERE ($ept IS NULL OR c.ept_code = $ept)
-      AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, c.code))
+    WHERE {{territory_scope:c}}
     UNION ALL
     SELECT 'ept' AS level, e.code, e.name, e.code AS ept_code, e.name AS ept_name,
            sum(c.population) AS population
     FROM epts e JOIN communes c ON c.ept_code = e.code
-    WHERE ($ept IS NULL OR e.code = $ept)
     GROUP BY ALL
-    HAVING len(CAST($communes AS VARCHAR[])) = 0 OR bool_or(list_contains($communes, c.code))
+    HAVING bool_or({{territory_scope:c}})  -- the EPT chosen, or those of the communes chosen
 ),
 achieved AS (
     SELECT family, CASE $level WHEN 'commune' THEN commune_code ELSE ept_code END AS code,

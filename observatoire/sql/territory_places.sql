@@ -7,8 +7,7 @@ SELECT l.nom AS name, c.name AS commune,
        array_to_string(l.services, ', ') AS services,
        l.date_maj, l.source, l.is_demo
 FROM lieux l JOIN communes c ON c.code = l.commune_code
-WHERE ($ept IS NULL OR c.ept_code = $ept)
-  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
+WHERE {{territory_scope:c}}
   AND ($include_demo OR NOT l.is_demo)
 ORDER BY l.date_maj DESC NULLS LAST, c.name, l.nom, l.id
 LIMIT $limit

@@ -9,6 +9,5 @@ SELECT count(*) AS places,
        count(*) FILTER (WHERE l.date_maj IS NULL) AS undated,
        coalesce(list_sort(list_distinct(list(l.source))), []) AS sources
 FROM lieux l JOIN communes c ON c.code = l.commune_code
-WHERE ($ept IS NULL OR c.ept_code = $ept)
-  AND (len(CAST($communes AS VARCHAR[])) = 0 OR list_contains($communes, l.commune_code))
+WHERE {{territory_scope:c}}
   AND ($include_demo OR NOT l.is_demo)

@@ -81,11 +81,37 @@ def browser_page(browser):
     context.close()
 
 
+# True once at least N Plotly figures are on the page, each drawn to the end (Plotly sets
+# _fullLayout._replotting back to false when its SVG is complete), and the figures' boxes,
+# their element counts and the main block's height have stayed the same for a few animation
+# frames (Streamlit draws a figure again once it knows its width; tables grow the page).
+_FIGURES_SETTLED = """n => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const drawn = plots.length >= n && plots.every(gd => gd._fullLayout
+      && gd._fullLayout._replotting === false && gd.querySelector('.main-svg'));
+  const main = document.querySelector('[data-testid="stMain"]');
+  const shape = plots.map(gd => {
+      const box = gd.getBoundingClientRect();
+      return [box.width, box.height, gd.getElementsByTagName('*').length];
+  }).join(';') + '|' + (main ? main.scrollHeight : 0);
+  window.__e2eFrames = drawn && shape === window.__e2eShape ? (window.__e2eFrames || 0) + 1 : 0;
+  window.__e2eShape = shape;
+  return window.__e2eFrames >= 5;
+}"""
+
+
+def wait_for_figures(page, count: int = 1, timeout: float | None = None) -> None:
+    """Wait until at least `count` Plotly figures are drawn and the page has stopped moving
+    (count=0: whatever figures the page has)."""
+    page.evaluate("() => { window.__e2eFrames = 0; window.__e2eShape = null; }")  # count anew
+    page.wait_for_function(_FIGURES_SETTLED, arg=count, polling="raf", timeout=timeout)
+
+
 def full_screenshot(page, name: str, height: int = 2400) -> Path:
     """Streamlit scrolls inside its main block: enlarge the viewport to capture it all."""
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(500)
+    wait_for_figures(page, 0)  # redrawn at the new size
     path = SCREENSHOTS / name
     page.screenshot(path=str(path))
     page.set_viewport_size(size)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, full_screenshot, wait_for_app
+from tests.e2e.conftest import TIMEOUT_MS, full_screenshot, wait_for_app, wait_for_figures
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # The 7 pages of app.py (the home page, Vue d'ensemble, is at the root: Streamlit ignores the
@@ -34,7 +34,7 @@ def _open(page, base_url: str, path: str) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS
     )
-    page.wait_for_timeout(1_000)  # charts and tables finish drawing
+    wait_for_figures(page, 0)  # charts and tables finish drawing
 
 
 def _describe(violations: list[dict]) -> str:

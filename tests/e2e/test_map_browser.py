@@ -15,7 +15,13 @@ from PIL import Image
 from observatoire import fmt, warehouse
 from observatoire.filters import Filters
 from tests.conftest import drop_contours
-from tests.e2e.conftest import SCREENSHOTS, StreamlitServer, full_screenshot, wait_for_app
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    StreamlitServer,
+    full_screenshot,
+    wait_for_app,
+    wait_for_figures,
+)
 
 MONTREUIL = "93048"
 
@@ -46,7 +52,7 @@ def _open_map(page, base_url: str) -> None:
     page.goto(f"{base_url}/carte")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=30_000)
-    page.wait_for_timeout(500)
+    wait_for_figures(page, timeout=30_000)
 
 
 def _colours_in_map(page, name: str) -> int:
@@ -228,7 +234,7 @@ def test_sheet_masks_small_counts_in_browser(streamlit_server, browser_page):
     assert _captions(page, "Petits effectifs masqués") == 1
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .barlayer').length >= 3")
     page.get_by_text("Les enregistrements").wait_for()
-    page.wait_for_timeout(1500)
+    wait_for_figures(page, 3)
     full_screenshot(page, "fiche-effectifs-masques.png", height=3600)
 
 

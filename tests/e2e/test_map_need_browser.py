@@ -13,7 +13,13 @@ import pytest
 from core import store
 from etl import boundaries
 from tests.conftest import SHARED_REFERENCE
-from tests.e2e.conftest import SCREENSHOTS, StreamlitServer, full_screenshot, wait_for_app
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    StreamlitServer,
+    full_screenshot,
+    wait_for_app,
+    wait_for_figures,
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ def test_ifn_map_with_places_in_browser(need_server, browser_page):
     page.goto(f"{url}/carte?indicateur=besoin&detail=ifn&lieux=1")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace path.point")
-    page.wait_for_timeout(1000)
+    wait_for_figures(page)
     drawn = page.evaluate(_PLACES_DRAWN)
     assert drawn, "no places layer drawn"
     assert sum(count for _, count in drawn) == placed == 70
@@ -83,7 +89,7 @@ def test_names_switched_off_and_places_per_10_000(need_server, browser_page):
     page.goto(f"{url}/carte?indicateur=lieux&lieux_programmes=France%20Services&noms=0")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .scatterlayer", state="attached")
-    page.wait_for_timeout(1000)
+    wait_for_figures(page)
     title = page.locator(".js-plotly-plot .gtitle").text_content()
     assert "Lieux de médiation numérique (France Services), pour 10 000 habitants" in title
     assert page.locator(".js-plotly-plot .annotation-text").count() == 0  # names off

@@ -4,7 +4,9 @@ needs table, the sub-scores chart and the places."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import full_screenshot
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import full_screenshot, wait_for_figures
 
 SAINT_DENIS = "93066"
 SLOW_MS = 120_000  # a shared machine under load: the scatter page runs five queries
@@ -30,9 +32,10 @@ def _open(page, base_url: str, path: str) -> None:
 def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     page = browser_page
     _open(page, streamlit_server, "aide-et-besoins")
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=SLOW_MS)
-    page.wait_for_timeout(500)
-    labels = page.locator(".js-plotly-plot .scatterlayer .textpoint text").all_text_contents()
+    names = page.locator(".js-plotly-plot .scatterlayer .textpoint text")
+    expect(names).to_have_count(39, timeout=SLOW_MS)
+    wait_for_figures(page, timeout=SLOW_MS)  # the medians' annotations too
+    labels = names.all_text_contents()
     assert len(labels) == 39
     assert "Saint-Denis" in labels and "Pierrefitte-sur-Seine" not in labels
     annotations = " ".join(page.locator(".js-plotly-plot .annotation-text").all_text_contents())
@@ -42,9 +45,8 @@ def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     full_screenshot(page, "need-page.png", height=2000)
     page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .textpoint text", timeout=SLOW_MS)
-    page.wait_for_timeout(500)
-    labels = page.locator(".js-plotly-plot .scatterlayer .textpoint text").all_text_contents()
+    expect(names).to_have_count(4, timeout=SLOW_MS)
+    labels = names.all_text_contents()
     assert sorted(labels) == [
         "Est Ensemble",
         "Grand Paris Grand Est",
@@ -60,7 +62,10 @@ def test_sheet_needs_section_in_browser(streamlit_server, browser_page):
     heading = page.get_by_role("heading", name="Besoins")
     heading.wait_for()
     heading.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    # The sub-scores chart is drawn after the heading: wait for its title and the captions.
+    page.locator(".js-plotly-plot .gtitle").filter(has_text="Sous-scores").first.wait_for()
+    page.get_by_text("pondérée par la population").first.wait_for()
+    page.get_by_text("Lieux de médiation numérique").first.wait_for()
     titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
     assert any("Sous-scores" in t for t in titles)
     assert page.get_by_text("pondérée par la population").count() >= 1

@@ -75,10 +75,10 @@ def test_deep_link_on_a_fresh_server_opens_its_page(e2e_db, browser_page, bare):
         page.goto(f"{server.url}/carte?programme=la-courneuve-dsil")
         wait_for_app(page)
         page.get_by_role("heading", name="Carte", exact=True).wait_for()
-        page.wait_for_timeout(1500)
-        assert page.get_by_text("Page not found").count() == 0
         chosen = page.locator("[data-testid='stMultiSelect']", has_text="La Courneuve")
         chosen.first.wait_for()  # the sidebar filter, drawn after the page's first run
+        wait_for_app(page)  # that run is over: a « Page not found » would be shown by now
+        assert page.get_by_text("Page not found").count() == 0
         assert chosen.count() == 1
     finally:
         server.stop()
