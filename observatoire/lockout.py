@@ -14,21 +14,18 @@ one process. If the folder cannot be written, the count falls back to this proce
 
 from __future__ import annotations
 
-import fcntl
 import hmac
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from core.settings import get_settings
+from observatoire import state_file
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-OWNER_ONLY = 0o600
 _LOGGER = logging.getLogger(__name__)
 _THREAD_LOCK = threading.Lock()
 
@@ -66,27 +63,17 @@ class PasswordGuard:
                 return change(self._memory)
 
     def _update_file(self, change: Callable[[dict], str | float]) -> str | float:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
-        with os.fdopen(fd, "r+", encoding="utf-8") as file:
-            fcntl.flock(file, fcntl.LOCK_EX)
-            try:
-                state = json.loads(file.read() or "{}")
-            except ValueError:  # a damaged file: start a new count rather than fail open
-                state = {}
+        def typed(stored: dict) -> str | float:
             state = {
-                "failures": int(state.get("failures", 0)),
-                "locked_until": float(state.get("locked_until", 0.0)),
+                "failures": int(stored.get("failures", 0)),
+                "locked_until": float(stored.get("locked_until", 0.0)),
             }
-            before = dict(state)
             result = change(state)
-            if state != before:
-                file.seek(0)
-                file.truncate()
-                file.write(json.dumps(state))
-                file.flush()
-                os.fsync(file.fileno())
-            os.fchmod(file.fileno(), OWNER_ONLY)
+            stored.clear()
+            stored.update(state)
             return result
+
+        return state_file.update(self.path, typed)
 
     def locked_for_s(self) -> float:
         """Seconds before attempts are accepted again (0 when not locked)."""

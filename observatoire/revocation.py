@@ -20,20 +20,16 @@ sign-out. Entries older than the cookie lifetime are dropped (no cookie can pred
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from core.settings import get_settings
+from observatoire import state_file
 
-OWNER_ONLY = 0o600
 MAX_SESSION_HOURS = 12
 COOKIE_LIFETIME_S = 30 * 24 * 3600  # Streamlit's AUTH_COOKIE_MAX_AGE_SECONDS
-_THREAD_LOCK = threading.Lock()
 
 
 def revocation_path(db: Path) -> Path:
@@ -75,22 +71,14 @@ def record_sign_out(claims: Mapping, path: Path, now: float | None = None) -> No
     if key is None:
         return
     now = time.time() if now is None else now
-    with _THREAD_LOCK:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
-        with os.fdopen(fd, "r+", encoding="utf-8") as file:
-            fcntl.flock(file, fcntl.LOCK_EX)
-            try:
-                table = json.loads(file.read() or "{}")
-            except ValueError:
-                table = {}
-            table = {k: float(v) for k, v in table.items() if float(v) > now - COOKIE_LIFETIME_S}
-            table[key] = max(now, table.get(key, 0.0))
-            file.seek(0)
-            file.truncate()
-            file.write(json.dumps(table))
-            file.flush()
-            os.fsync(file.fileno())
-            os.fchmod(file.fileno(), OWNER_ONLY)
+
+    def add(table: dict) -> None:
+        kept = {k: float(v) for k, v in table.items() if float(v) > now - COOKIE_LIFETIME_S}
+        kept[key] = max(now, kept.get(key, 0.0))
+        table.clear()
+        table.update(kept)
+
+    state_file.update(path, add)
 
 
 def is_revoked(
