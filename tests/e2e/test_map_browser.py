@@ -247,6 +247,8 @@ def test_sheet_records_download_holds_every_record(streamlit_server, browser_pag
     page.get_by_text("Les enregistrements").wait_for()
     caption = page.get_by_text(" enregistrements sur ").first.inner_text()
     count = int(caption.split(" enregistrements")[0].replace("\u00a0", "").replace(" ", ""))
+    # The records' own buttons, drawn after their caption (the places' come before them).
+    page.locator(".st-key-sheet_records_csv-excel-francais").wait_for()
     button = page.get_by_role("button", name="CSV (Excel français)").last
     with page.expect_download(timeout=60_000) as download_info:
         button.click()

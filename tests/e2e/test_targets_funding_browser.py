@@ -3,7 +3,7 @@ the Sankey diagram are drawn, not left as empty placeholders."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import full_screenshot, wait_for_app
+from tests.e2e.conftest import full_screenshot, wait_for_app, wait_for_figures
 
 
 def test_targets_page_draws_progress_charts(streamlit_server, browser_page):
@@ -12,6 +12,7 @@ def test_targets_page_draws_progress_charts(streamlit_server, browser_page):
     wait_for_app(page)
     page.get_by_role("heading", name="Avancement de chaque objectif").wait_for()
     page.wait_for_selector(".js-plotly-plot .barlayer .point path", timeout=30_000)
+    wait_for_figures(page, 3, timeout=30_000)  # the three charts, each drawn to the end
     assert page.locator(".js-plotly-plot").count() == 3
     # The trajectory: the straight line and the cumulative achievement, drawn as SVG paths.
     trajectory = page.locator(".js-plotly-plot").nth(1)
@@ -31,6 +32,7 @@ def test_funding_page_draws_the_sankey(streamlit_server, browser_page):
     page.get_by_role("heading", name="Des financeurs aux territoires").wait_for()
     # Plotly drew the flow diagram: nodes and links as SVG, with the labels of the ends.
     page.wait_for_selector(".js-plotly-plot .sankey .sankey-link", timeout=30_000)
+    wait_for_figures(page, timeout=30_000)
     sankey = page.locator(".js-plotly-plot").filter(has=page.locator(".sankey"))
     assert sankey.locator(".sankey-node").count() > 10
     assert sankey.locator(".sankey-link").count() > 10
