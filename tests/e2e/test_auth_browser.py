@@ -257,8 +257,9 @@ def test_interne_sees_exact_counts(signed_in_server, context_page):
     full_screenshot(page, "connexion-interne.png")
 
 
-def test_no_identity_provider_secret_in_the_server_log(signed_in_server):
-    """Run last in this module: the log holds the whole sign-in traffic by then."""
+def test_no_identity_provider_secret_in_the_server_log(signed_in_server, context_page):
+    """A sign-in of its own first (whatever ran before), then the whole log is read."""
+    _sign_in(context_page, signed_in_server.url, INTERNE)
     log = signed_in_server.log
     log.seek(0)
     text = log.read().decode(errors="replace")
