@@ -397,7 +397,7 @@ def funding_costs(filters: Filters) -> tuple[pd.DataFrame, ProtectedFigures | No
     table = figures.table
     for measure, column in ((EQUIPEMENTS, "items"), (PERSONNES, "people")):
         part = table[table["measure"] == measure].set_index("programme_id")
-        costs[column] = costs["programme_id"].map(part["value"]).astype("Int64")
+        costs[column] = costs["programme_id"].map(part["value"]).astype(float)
         costs[f"{column}_status"] = costs["programme_id"].map(part["status"]).fillna(PUBLISHED)
     # (the exact query keeps programmes with money and something done: here, posts, or
     # counts of people that are published non-zero or hidden, hence not zero)
@@ -471,7 +471,9 @@ def target_progress(
         )
         progress.loc[index, "achieved_status"] = PUBLISHED if cell is None else cell["status"]
     if people.any():
-        progress.loc[people] = _restated(progress.loc[people])
+        restated = _restated(progress)
+        for column in ("progress", "remaining", "monthly_pace", "status", "status_rank", "lag"):
+            progress[column] = restated[column].where(people, progress[column])
         progress["monthly"] = [
             [] if p else m for p, m in zip(people, progress["monthly"], strict=True)
         ]
