@@ -209,9 +209,9 @@ def protected_table(
     first, last = meta["first_month"], meta["last_month"]
     month_from, month_to = coarsen(filters.date_from, filters.date_to)
     known = sorted(meta["programmes"] if meta["programmes"] is not None else [])
-    chosen = [p for p in known if p in set(filters.programmes)] or known
+    chosen = sorted(filters.programmes) if filters.programmes else known
     every = not filters.programmes or set(known) <= set(filters.programmes)
-    programmes = [ALL] if every else chosen
+    programmes = [ALL] if every else chosen  # a programme without cells: a published 0
     groups = _territory_groups(filters, "departement", _query("territories", con))
     territories = groups[0][1] if groups else []
     # (label of the row, its programme cells, its period cells)

@@ -40,6 +40,8 @@ def _query(filters: Filters) -> dict[str, str]:
         query["ept"] = filters.ept
     if filters.communes:
         query["commune"] = ",".join(filters.communes)
+    if filters.programmes:
+        query["programme"] = ",".join(filters.programmes)
     if filters.date_from:
         query["du"] = filters.date_from.isoformat()
     if filters.date_to:
@@ -169,3 +171,14 @@ def test_an_interne_sees_exact_counts(small_app, monkeypatch):
     tables = pd.concat([d.value for d in at.dataframe])
     row = tables[tables["Objectif"].str.startswith(SSD_TARGET)].iloc[0]
     assert row["Réalisé"] == "3"
+
+
+def test_a_programme_without_distributions_shows_none(small_app):
+    filters = Filters(programmes=("conseillers-numeriques",))
+    figures, _ = protected.key_figures(filters)
+    assert figures["people_reached"] == 0 and figures["items_distributed"] == 0
+    chart, _, _ = protected.distributions_by_item(filters, has_demo=False)
+    assert chart.empty
+    at = _open(small_app, "views/overview.py", filters)
+    assert {m.label: m.value for m in at.metric}["Personnes touchées"] == "0"
+    assert any("Aucune distribution" in i.value for i in at.info)
