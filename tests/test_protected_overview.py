@@ -182,3 +182,17 @@ def test_a_programme_without_distributions_shows_none(small_app):
     at = _open(small_app, "views/overview.py", filters)
     assert {m.label: m.value for m in at.metric}["Personnes touchées"] == "0"
     assert any("Aucune distribution" in i.value for i in at.info)
+
+
+def test_what_derives_from_an_achievement_follows_the_sql_rule(small_db, monkeypatch):
+    """protected._restated, on exact achievements, gives what _target_status.sql gives."""
+    internal(monkeypatch)
+    for today in (date(2020, 6, 1), date(2021, 1, 15), date(2030, 1, 1)):
+        exact, _ = protected.target_progress(Filters(), today)
+        again = protected._restated(exact)
+        columns = ["progress", "remaining", "monthly_pace", "status", "status_rank", "lag"]
+        pd.testing.assert_frame_equal(
+            again[columns].astype(object).where(again[columns].notna(), None),
+            exact[columns].astype(object).where(exact[columns].notna(), None),
+            check_dtype=False,
+        )
