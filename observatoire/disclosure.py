@@ -347,3 +347,16 @@ def status_text(status: str | None, real_only: bool = True) -> str | None:
 
 def status_texts(statuses: pd.Series, real_only: bool = True) -> pd.Series:
     return statuses.map(lambda s: status_text(s, real_only)).astype(object)
+
+
+def protected_note() -> str | None:
+    """The one sentence a page of protected figures shows to explain hidden counts (None for
+    an interne)."""
+    if not masking_active():
+        return None
+    return (
+        f"Petits effectifs protégés : les nombres de personnes inférieurs à {threshold()} "
+        f"sont affichés « {current_label()} », à l'écran comme dans les exports ; d'autres "
+        "sont cachés (« secret ») et les sommes qui en contiennent sont « masquées », pour "
+        "qu'aucune soustraction entre chiffres publiés ne les révèle."
+    )

@@ -24,7 +24,7 @@ from itertools import product
 import duckdb
 import pandas as pd
 
-from observatoire import warehouse
+from observatoire import audience, disclosure, fmt, warehouse
 from observatoire.filters import Filters
 
 LEVELS = ("commune", "ept", "departement")
@@ -168,3 +168,335 @@ def protected_counts(
     table = pd.DataFrame(rows, columns=["territory_code", "level", "value", "status", "exact"])
     table["value"] = table["value"].astype("Int64")  # <NA> where masked
     return ProtectedFigures(table, month_from, month_to, int(meta["threshold"]))
+
+
+# Figures of the pages (Vue d'ensemble, Programmes, Financements) ---------------------------
+#
+# Each function below is the one place that decides, for its family of figures, where the
+# counts of people come from: the exact queries for an interne (audience.exact_counts()),
+# the protected tables for everyone else. Hidden counts are <NA> with their status beside.
+
+EQUIPEMENTS, PERSONNES = "equipements", "personnes"
+
+
+def _summed(stored: dict, keys: list) -> tuple[int | None, str]:
+    """(value, status) of the figure made of the cells KEYS: one cell shows its own status,
+    a sum is masked as soon as one of its cells is suppressed."""
+    values = [stored.get(key, (0, PUBLISHED)) for key in keys]
+    if len(keys) == 1:
+        status = values[0][1]
+    else:
+        status = PUBLISHED if all(s == PUBLISHED for _, s in values) else MASKED
+    return (sum(v for v, _ in values) if status == PUBLISHED else None), status
+
+
+def protected_table(
+    filters: Filters,
+    measures: list[str],
+    by: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> ProtectedFigures:
+    """The public figures of each of MEASURES over the whole selection of the common filters,
+    alone (BY None), by month ('month') or by programme ('programme'), from the protected
+    tables only. table: measure, month (date, first day) or programme_id, value (<NA>
+    unless publie), status, exact."""
+    if by not in (None, "month", "programme"):
+        raise ValueError(f"by: {by!r} not in (None, 'month', 'programme')")
+    meta = _query("protected_meta", con)
+    if meta.empty:
+        raise warehouse.WarehouseOutdated("public_counts (python -m etl migrate)")
+    meta = meta.iloc[0]
+    first, last = meta["first_month"], meta["last_month"]
+    month_from, month_to = coarsen(filters.date_from, filters.date_to)
+    known = sorted(meta["programmes"] if meta["programmes"] is not None else [])
+    chosen = sorted(filters.programmes) if filters.programmes else known
+    every = not filters.programmes or set(known) <= set(filters.programmes)
+    programmes = [ALL] if every else chosen  # a programme without cells: a published 0
+    groups = _territory_groups(filters, "departement", _query("territories", con))
+    territories = groups[0][1] if groups else []
+    # (label of the row, its programme cells, its period cells)
+    if by == "month" and first is not None:
+        low = max(first, month_from.strftime("%Y-%m")) if month_from else first
+        high = min(last, month_to.strftime("%Y-%m")) if month_to else last
+        rows = []
+        for month in _months(low, high) if low <= high else []:
+            start = date(int(month[:4]), int(month[5:]), 1)
+            rows.append((start, programmes, period_cells(*coarsen(start, start), first, last)))
+    elif by == "programme":
+        periods = period_cells(month_from, month_to, first, last)
+        rows = [(p, [p], periods) for p in chosen]
+    else:
+        rows = [(None, programmes, period_cells(month_from, month_to, first, last))]
+    if not territories or not rows:
+        rows = []
+    column = {"month": "month", "programme": "programme_id"}.get(by)
+    out = []
+    for measure in measures:
+        found = _query(
+            "protected_cells",
+            con,
+            dataset="tout" if filters.include_demo else "reel",
+            measure=measure,
+            territories=territories,
+            programmes=sorted({p for _, ps, _ in rows for p in ps}),
+            periods=sorted({p for _, _, ps in rows for p in ps}),
+        )
+        stored = {
+            (r.territory_code, r.programme_id, r.period): (int(r.value), r.status)
+            for r in found.itertuples()
+        }
+        for label, row_programmes, periods in rows:
+            keys = list(product(territories, row_programmes, periods))
+            value, status = _summed(stored, keys) if keys else (0, PUBLISHED)
+            out.append((measure, label, value, status, len(keys) == 1))
+    table = pd.DataFrame(out, columns=["measure", column or "by", "value", "status", "exact"])
+    if column is None:
+        table = table.drop(columns="by")
+    table["value"] = table["value"].astype("Int64")
+    return ProtectedFigures(table, month_from, month_to, int(meta["threshold"]))
+
+
+def months_note(figures: ProtectedFigures | None, filters: Filters) -> str | None:
+    """The one French sentence that says the counts of people cover whole months, when the
+    chosen dates are not whole months (None otherwise, and for an interne: FIGURES None)."""
+    if figures is None:
+        return None
+    if (figures.month_from, figures.month_to) == (filters.date_from, filters.date_to):
+        return None
+    start, end = figures.month_from, figures.month_to
+    if start and end:
+        span = f"du {fmt.french_date(start)} au {fmt.french_date(end)}"
+    elif start:
+        span = f"depuis le {fmt.french_date(start)}"
+    else:
+        span = f"jusqu'au {fmt.french_date(end)}"
+    return (
+        "Pour protéger les petits effectifs, les chiffres de personnes portent sur les mois "
+        f"entiers : {span}."
+    )
+
+
+def texts(values: pd.Series, statuses: pd.Series, real_only: bool, number=None) -> pd.Series:
+    """Each figure in French, or its label when hidden (« < 5 », « secret »)."""
+    number = number or fmt.number
+    labels = disclosure.status_texts(statuses, real_only)
+    return pd.Series(
+        [label or number(v) for v, label in zip(values, labels, strict=True)],
+        index=values.index,
+        dtype=object,
+    )
+
+
+def for_chart_and_export(
+    frame: pd.DataFrame, column: str, statuses: pd.Series, real_only: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart: hidden figures NaN, for its export: hidden figures as their label),
+    both marked protected."""
+    chart = frame.copy()
+    chart[column] = pd.to_numeric(chart[column], errors="coerce").astype(float)
+    export = frame.copy()
+    labels = disclosure.status_texts(statuses, real_only)
+    if labels.notna().any():
+        export[column] = export[column].astype(object)
+        export.loc[labels.notna().to_numpy(), column] = labels[labels.notna()].to_numpy()
+    return disclosure.mark(chart, "protected"), disclosure.mark(export, "protected")
+
+
+def real_only(filters: Filters, has_demo: bool) -> bool:
+    """Whether a figure holds real records only (then a small count reads « < 5 »)."""
+    return not (filters.include_demo and bool(has_demo))
+
+
+def key_figures(filters: Filters) -> tuple[dict, ProtectedFigures | None]:
+    """warehouse.key_figures and, for a reader who is not interne, its counts of people
+    (items_distributed, people_reached) from the protected tables: None when hidden, their
+    status under `<key>_status`; with the protected figures of people (None for an
+    interne), for months_note."""
+    figures = warehouse.key_figures(filters)
+    if audience.exact_counts():
+        return figures, None
+    protected = None
+    for key, measure in (("items_distributed", EQUIPEMENTS), ("people_reached", PERSONNES)):
+        protected = protected_counts(filters, measure, "departement")
+        row = protected.table.iloc[0] if len(protected.table) else None
+        value = None if row is None or pd.isna(row["value"]) else int(row["value"])
+        figures[key], figures[f"{key}_status"] = value, PUBLISHED if row is None else row["status"]
+    return figures, protected
+
+
+def figure_text(figures: dict, key: str, filters: Filters) -> str:
+    """A key figure of key_figures in French: its label when hidden (« < 5 », « secret »)."""
+    label = disclosure.status_text(
+        figures.get(f"{key}_status"), real_only(filters, figures["has_demo"])
+    )
+    return label or fmt.number(figures[key])
+
+
+def per_thousand_text(figures: dict) -> str:
+    """People reached per 1 000 inhabitants: « masqué » when the count of people is hidden."""
+    if figures.get("people_reached_status", PUBLISHED) != PUBLISHED:
+        return disclosure.DERIVED_LABEL
+    if not figures["population"]:
+        return "–"
+    return fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
+
+
+def distributions_by_item(
+    filters: Filters, has_demo: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, ProtectedFigures | None]:
+    """Quantities per item (item, quantity): (for the chart, for its export, the protected
+    figures or None for an interne, who gets warehouse.distributions_by_item as it is)."""
+    if audience.exact_counts():
+        exact = warehouse.distributions_by_item(filters)
+        return exact, exact, None
+    items = _query("protected_items", None)["item"].tolist()
+    figures = protected_table(filters, [f"item:{i}" for i in items])
+    table = figures.table.assign(item=figures.table["measure"].str[5:])
+    table = table[(table["value"] != 0).fillna(True)]  # an item with nothing under the filters
+    table = table.sort_values("value", ascending=False, na_position="last")
+    frame = table[["item"]].assign(quantity=table["value"]).reset_index(drop=True)
+    chart, export = for_chart_and_export(
+        frame, "quantity", table["status"].reset_index(drop=True), real_only(filters, has_demo)
+    )
+    return chart, export, figures
+
+
+def distributions_by_month(
+    filters: Filters, has_demo: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, ProtectedFigures | None]:
+    """Monthly quantities per item (month, item, quantity): (for the chart, for its export,
+    the protected figures or None for an interne)."""
+    if audience.exact_counts():
+        exact = warehouse.distributions_by_month(filters)
+        return exact, exact, None
+    items = _query("protected_items", None)["item"].tolist()
+    figures = protected_table(filters, [f"item:{i}" for i in items], by="month")
+    table = figures.table.assign(item=figures.table["measure"].str[5:])
+    table = table[(table["value"] != 0).fillna(True)].sort_values(["month", "item"])
+    table = table.reset_index(drop=True)
+    frame = table[["month", "item"]].assign(quantity=table["value"])
+    frame["month"] = pd.to_datetime(frame["month"])
+    return (
+        *for_chart_and_export(frame, "quantity", table["status"], real_only(filters, has_demo)),
+        figures,
+    )
+
+
+def funding_costs(filters: Filters) -> tuple[pd.DataFrame, ProtectedFigures | None]:
+    """warehouse.funding_costs and, for a reader who is not interne, its counts of people
+    (items, people) by programme from the protected tables, over whole months (the money and
+    the posts too, so that a cost divides figures of one period): hidden counts <NA> with
+    items_status / people_status, and what derives from them (€ per item, € per person)
+    <NA>. The protected figures come second (None for an interne)."""
+    if audience.exact_counts():
+        return warehouse.funding_costs(filters), None
+    month_from, month_to = coarsen(filters.date_from, filters.date_to)
+    costs = warehouse.funding_costs(filters.with_(date_from=month_from, date_to=month_to))
+    costs = costs.drop(columns=["items", "people", "euros_per_item", "euros_per_person"])
+    figures = protected_table(filters, [EQUIPEMENTS, PERSONNES], by="programme")
+    table = figures.table
+    for measure, column in ((EQUIPEMENTS, "items"), (PERSONNES, "people")):
+        part = table[table["measure"] == measure].set_index("programme_id")
+        costs[column] = costs["programme_id"].map(part["value"]).astype(float)
+        costs[f"{column}_status"] = costs["programme_id"].map(part["status"]).fillna(PUBLISHED)
+    # (the exact query keeps programmes with money and something done: here, posts, or
+    # counts of people that are published non-zero or hidden, hence not zero)
+    done = (costs["items"] != 0).fillna(True) | (costs["people"] != 0).fillna(True)
+    costs = costs[done | (costs["posts"].fillna(0) > 0)].reset_index(drop=True)
+    for column, count in (("euros_per_item", "items"), ("euros_per_person", "people")):
+        counts = costs[count].astype(float)
+        costs[column] = costs["euros"] / counts.where(counts != 0)
+    return disclosure.mark(costs, "protected"), figures
+
+
+def _restated(rows: pd.DataFrame) -> pd.DataFrame:
+    """What derives from `achieved` (progress, remaining, monthly pace, status) computed
+    again from it, as _target_status.sql does; all empty where it is hidden (NaN)."""
+    achieved, share = rows["achieved"].astype(float), rows["target_share"].astype(float)
+    hidden = achieved.isna()
+    ahead = rows["months_left"].notna() & (share > achieved)
+    status = pd.Series(None, index=rows.index, dtype=object)
+    status[achieved < share * rows["elapsed"].astype(float)] = "en retard"
+    status[achieved >= share * rows["elapsed"].astype(float)] = "en bonne voie"
+    status[rows["elapsed"].isna()] = "en cours"
+    status[achieved <= 0] = "non commencé"
+    status[achieved >= share] = "atteint"
+    status[hidden | ~(share > 0)] = None
+    ranks = {"en retard": 0, "non commencé": 1, "en cours": 2, "en bonne voie": 3, "atteint": 4}
+    progress = achieved / share.where(share != 0)
+    return rows.assign(
+        achieved=achieved,
+        progress=progress,
+        remaining=(share - achieved).clip(lower=0),
+        monthly_pace=((share - achieved) / rows["months_left"].astype(float)).where(ahead),
+        status=status,
+        status_rank=status.map(ranks),
+        lag=progress - rows["elapsed"].astype(float).fillna(0),
+    )
+
+
+def target_progress(
+    filters: Filters, today: date | None = None
+) -> tuple[pd.DataFrame, ProtectedFigures | None]:
+    """warehouse.target_progress and, for a reader who is not interne, the achievement of
+    each target that counts people (indicator quantite) from the protected tables (measure
+    cible:<family>, in the target's own scope, or over the selection under a territory
+    filter), with what derives from it; hidden achievements <NA> with `achieved_status`,
+    and no month by month series. The protected figures of the last target come second
+    (None for an interne, or without such a target), for months_note."""
+    progress = warehouse.target_progress(filters, today)
+    if audience.exact_counts():
+        return progress, None
+    keys = ["programme_id", "indicator", "item", "public", "operator", "funder"]
+    families = _query("protected_target_families", None)
+    progress = progress.merge(families, on=keys, how="left")  # NaN keys match NaN keys
+    people = progress["indicator"] == "quantite"
+    progress["achieved_status"] = PUBLISHED
+    progress["achieved"] = progress["achieved"].astype(float)
+    figures = None
+    for index, row in progress[people].iterrows():
+        if filters.has_territory:
+            where = filters
+        elif row["scope"] == "ept":
+            where = filters.with_(ept=row["scope_code"], communes=())
+        elif row["scope"] == "commune":
+            where = filters.with_(ept=None, communes=(row["scope_code"],))
+        else:
+            where = filters
+        where = where.with_(programmes=(row["programme_id"],))
+        figures = protected_counts(where, row["measure"], "departement")
+        cell = figures.table.iloc[0] if len(figures.table) else None
+        progress.loc[index, "achieved"] = (
+            float(cell["value"]) if cell is not None and pd.notna(cell["value"]) else None
+        )
+        progress.loc[index, "achieved_status"] = PUBLISHED if cell is None else cell["status"]
+    if people.any():
+        restated = _restated(progress)
+        for column in ("progress", "remaining", "monthly_pace", "status", "status_rank", "lag"):
+            progress[column] = restated[column].where(people, progress[column])
+        progress["monthly"] = [
+            [] if p else m for p, m in zip(people, progress["monthly"], strict=True)
+        ]
+    return disclosure.mark(progress.drop(columns="measure"), "protected"), figures
+
+
+def achieved_texts(progress: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(achieved, progress) of target_progress rows in French: « < 5 » / « secret » and
+    « masqué » where the achievement is hidden."""
+    statuses = progress.get("achieved_status", pd.Series(PUBLISHED, index=progress.index))
+    labels = pd.Series(
+        [
+            disclosure.status_text(s, real_only=not demo)
+            for s, demo in zip(statuses, progress["has_demo"], strict=True)
+        ],
+        index=progress.index,
+        dtype=object,
+    )
+    achieved = [
+        label or fmt.number(v) for v, label in zip(progress["achieved"], labels, strict=True)
+    ]
+    percent = [
+        disclosure.DERIVED_LABEL if label else fmt.percent(p)
+        for p, label in zip(progress["progress"], labels, strict=True)
+    ]
+    return pd.Series(achieved, index=progress.index), pd.Series(percent, index=progress.index)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatoire import warehouse
+from observatoire import protected, warehouse
 from observatoire.charts import funding as charts
 from observatoire.url_state import LEVELS, FundingChoices
 from webapp import ui, url_state
@@ -15,7 +15,8 @@ st.title("Financements")
 st.caption(ui.scope_caption(filters))
 
 summary = warehouse.funding_summary(filters)
-costs = warehouse.funding_costs(filters)
+# For a lecteur, the costs' counts of people come from the protected tables.
+costs, people = protected.funding_costs(filters)
 ui.demo_notice(bool(summary["has_demo"] or costs["has_demo"].any()))
 if not summary["lines"]:
     st.info("Aucun financement ne correspond aux filtres choisis.")
@@ -109,6 +110,8 @@ if costs.empty:
     st.info("Aucun programme n'a à la fois des financements et des réalisations sous ces filtres.")
 else:
     table, formats = charts.cost_table(costs)
+    if note := protected.months_note(people, filters):
+        st.caption(note)
     ui.table_with_downloads(table, "couts-par-programme", key="costs", formats=formats)
     st.caption(
         "Par programme, quand les financements et les réalisations sont tous deux connus "

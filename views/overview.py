@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatoire import charts, disclosure, fmt, warehouse
+from observatoire import charts, disclosure, fmt, protected
 from observatoire.charts import masked as masked_charts
 from webapp import ui
 
@@ -10,18 +10,13 @@ filters = ui.current_filters()
 st.title("Vue d'ensemble")
 st.caption(ui.scope_caption(filters))
 
-figures = warehouse.key_figures(filters)
+# For a lecteur the counts of people come from the protected tables (observatoire/protected.py).
+figures, people = protected.key_figures(filters)
 ui.demo_notice(figures["has_demo"])
-# Small counts of people are masked as on the territory sheet (public mode): a commune and
-# programme filter must not show here what the sheet hides.
-if note := disclosure.public_note():
+if note := disclosure.protected_note():
     st.caption(note)
-people_per_thousand = disclosure.derived_text(
-    figures["people_reached"],
-    fmt.number(1000 * figures["people_reached"] / figures["population"], 1)
-    if figures["population"]
-    else "–",
-)
+if note := protected.months_note(people, filters):
+    st.caption(note)
 
 euros_help = "Somme des financements enregistrés sous les filtres choisis."
 if filters.has_territory:
@@ -37,12 +32,12 @@ ui.metric_row(
     [
         (
             "Équipements distribués",
-            disclosure.figure_text(figures, "items_distributed"),
+            protected.figure_text(figures, "items_distributed", filters),
             "Tablettes, ordinateurs, smartphones, cartes SIM et recharges.",
         ),
         (
             "Personnes touchées",
-            disclosure.figure_text(figures, "people_reached"),
+            protected.figure_text(figures, "people_reached", filters),
             "Une personne par équipement remis ou accompagnement (hors recharges) : une "
             "personne qui a reçu deux équipements est comptée deux fois.",
         ),
@@ -54,14 +49,14 @@ ui.metric_row(
         ),
         (
             "Pour 1 000 habitants",
-            people_per_thousand,
+            protected.per_thousand_text(figures),
             "Personnes touchées pour 1 000 habitants (population municipale 2023).",
         ),
     ]
 )
 
 st.subheader("Avancement des principaux objectifs")
-progress = warehouse.target_progress(filters)
+progress, _ = protected.target_progress(filters)
 headline = progress[progress["headline"] & (progress["indicator"] != "montant")]
 if headline.empty:
     st.info("Aucun objectif ne correspond aux filtres choisis.")
@@ -69,7 +64,9 @@ else:
     if filters.has_territory:
         rules = ", ".join(sorted(set(headline["share_rule"].dropna())))
         st.caption(f"Part du territoire choisi dans chaque objectif : {rules}.")
-    figure, exported, reading = masked_charts.masked_progress_chart(headline)
+    figure, exported, reading = masked_charts.protected_progress_chart(
+        headline, *protected.achieved_texts(headline)
+    )
     ui.chart(
         figure,
         key="overview_targets",
@@ -89,14 +86,12 @@ else:
     )
 
 left, right = st.columns(2)
-by_item = warehouse.distributions_by_item(filters)
-by_month, months_data = disclosure.mask_people(
-    warehouse.distributions_by_month(filters), "quantity", by="item"
-)
+by_item, items_data, _ = protected.distributions_by_item(filters, figures["has_demo"])
+by_month, months_data, _ = protected.distributions_by_month(filters, figures["has_demo"])
 if by_item.empty:
     st.info("Aucune distribution ne correspond aux filtres choisis.")
 else:
-    figure, items_data, reading = masked_charts.masked_items_chart(by_item)
+    figure, reading = masked_charts.items_chart(by_item, items_data)
     with left:
         ui.chart(
             figure,

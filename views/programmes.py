@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatoire import fmt, warehouse
+from observatoire import fmt, protected, warehouse
 from webapp import ui
 
 filters = ui.current_filters()
@@ -15,7 +15,10 @@ st.markdown(
 programmes = warehouse.programme_list()
 if filters.programmes:
     programmes = programmes[programmes["id"].isin(filters.programmes)]
-targets = warehouse.target_progress(filters.with_(ept=None, communes=()))
+# For a lecteur, « Réalisé » comes from the protected tables (observatoire/protected.py).
+targets, people = protected.target_progress(filters.with_(ept=None, communes=()))
+if note := protected.months_note(people, filters):
+    st.caption(note)
 
 for programme in programmes.itertuples():
     with st.container(border=True):
@@ -39,6 +42,7 @@ for programme in programmes.itertuples():
             )
         rows = targets[targets["programme_id"] == programme.id]
         if not rows.empty:
+            achieved, progress = protected.achieved_texts(rows)
             table = rows.assign(
                 Objectif=rows["label"],
                 Cible=[
@@ -46,7 +50,7 @@ for programme in programmes.itertuples():
                     for v, u in zip(rows["target_value"], rows["unit"], strict=True)
                 ],
                 Échéance=[fmt.french_date(d) for d in rows["deadline"]],
-                Réalisé=[fmt.number(v) for v in rows["achieved"]],
-                Avancement=[fmt.percent(p) for p in rows["progress"]],
+                Réalisé=achieved,
+                Avancement=progress,
             )[["Objectif", "Cible", "Échéance", "Réalisé", "Avancement"]]
             st.dataframe(table, hide_index=True, width="stretch")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatoire import fmt
+from observatoire import disclosure, fmt
 from observatoire.charts import PALETTE, _wrap, base_layout, series_marker
 
 FUNDER_TYPES = ["État", "Département", "CAF", "EPT", "Commune", "Partenaire privé"]
@@ -334,6 +334,7 @@ def cost_table(costs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "€ par poste": costs["euros_per_post"],
         }
     )
+    table = _hide_protected(table, costs)
     return (
         table,
         {
@@ -346,6 +347,35 @@ def cost_table(costs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "€ par poste": fmt.money,
         },
     )
+
+
+def _hide_protected(table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """The cost table with the hidden counts of people of protected costs
+    (observatoire/protected.funding_costs: items_status, people_status) as their label
+    (« < 5 », « secret ») and the euros per item or per person derived from them « masqué »;
+    marked as the costs are (exports refuse exact counts for a lecteur)."""
+    table.attrs = dict(costs.attrs)
+    pairs = (
+        ("items_status", "Équipements distribués", "€ par équipement"),
+        ("people_status", "Personnes touchées", "€ par personne touchée"),
+    )
+    for status, count, derived in pairs:
+        if status not in costs.columns:
+            continue
+        labels = pd.Series(
+            [
+                disclosure.status_text(s, real_only=not demo)
+                for s, demo in zip(costs[status], costs["has_demo"], strict=True)
+            ],
+            index=table.index,
+            dtype=object,
+        )
+        hidden = labels.notna()
+        if hidden.any():
+            table[[count, derived]] = table[[count, derived]].astype(object)
+            table.loc[hidden, count] = labels[hidden]
+            table.loc[hidden, derived] = disclosure.DERIVED_LABEL
+    return table
 
 
 METHOD = """

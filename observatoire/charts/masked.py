@@ -5,16 +5,19 @@ charts left empty say why, and the charts and readings that pages share.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatoire import disclosure
+from observatoire import disclosure, fmt
 from observatoire.charts import items_bar, items_reading
 from observatoire.charts import targets as charts_targets
 
 
-def label_masked_bars(fig: go.Figure, label: str | None = None) -> go.Figure:
-    """Write the mask label where a horizontal bar lost its value to masking (mask_people)."""
+def label_masked_bars(fig: go.Figure, label: str | Mapping[str, str] | None = None) -> go.Figure:
+    """Write the mask label where a horizontal bar lost its value to masking (mask_people):
+    LABEL, or LABEL[the bar's name] when a mapping (protected figures: one label each)."""
     label = label or disclosure.current_label()
     for trace in fig.data:
         if trace.type != "bar" or trace.orientation != "h":
@@ -25,7 +28,10 @@ def label_masked_bars(fig: go.Figure, label: str | None = None) -> go.Figure:
         text = list(trace.text) if trace.text is not None else [""] * len(values)
         trace.update(
             x=[0 if v is None else v for v in values],
-            text=[label if v is None else t for v, t in zip(values, text, strict=True)],
+            text=[
+                t if v is not None else label.get(y) if isinstance(label, Mapping) else label
+                for v, t, y in zip(values, text, trace.y, strict=True)
+            ],
             textposition=["outside" if v is None else "auto" for v in values],
         )
         if not any(values):  # every bar masked: no scale to read
@@ -49,18 +55,25 @@ def annotate_masked(fig: go.Figure, frame: pd.DataFrame, column: str) -> go.Figu
 
 
 def label_masked_progress(
-    fig: go.Figure, progress: pd.DataFrame, progress_at: int | None = 3
+    fig: go.Figure,
+    progress: pd.DataFrame,
+    progress_at: int | None = 3,
+    labels: pd.Series | None = None,
 ) -> go.Figure:
     """Write « masqué » on the bars of a progress chart (charts.targets.progress_bars, or
-    territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » as their
-    achieved count in the hover (customdata[0]; the progress text at PROGRESS_AT)."""
+    territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » (or each
+    row's LABELS, of protected figures) as their achieved count in the hover (customdata[0];
+    the progress text at PROGRESS_AT)."""
     masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
-    label, derived = disclosure.current_label(), disclosure.DERIVED_LABEL
+    derived = disclosure.DERIVED_LABEL
+    if labels is None:
+        labels = pd.Series(disclosure.current_label(), index=progress.index)
+    names = labels.reindex(progress.index).iloc[::-1].fillna(derived).to_numpy()
     for trace in fig.data:
         if trace.type != "bar" or not masked.any():
             continue
         custom = [list(c) for c in trace.customdata]
-        for row, hidden in zip(custom, masked, strict=True):
+        for row, hidden, label in zip(custom, masked, names, strict=True):
             if hidden:
                 row[0] = label
                 if progress_at is not None:
@@ -130,3 +143,40 @@ def trajectory_reading(row) -> str:
     if row.indicator == "quantite" and disclosure.is_small(row.achieved):
         return f"Petits effectifs masqués ({disclosure.current_label()})."
     return charts_targets.trajectory_reading(row)
+
+
+# Protected figures (observatoire/protected.py): hidden figures arrive NaN for the chart and
+# as their label in the export, one label each (« < 5 », « secret », « masqué »).
+
+
+def items_chart(shown: pd.DataFrame, exported: pd.DataFrame) -> tuple[go.Figure, str]:
+    """items_bar of protected quantities per item: (figure, its reading)."""
+    hidden = shown["quantity"].isna()
+    labels = dict(
+        zip(
+            shown.loc[hidden, "item"].map(fmt.item_label),
+            exported.loc[hidden, "quantity"],
+            strict=True,
+        )
+    )
+    figure = label_masked_bars(items_bar(shown), labels)
+    return figure, disclosure.reading_of_masked(items_reading, shown, "quantity")
+
+
+def protected_progress_chart(
+    rows: pd.DataFrame, achieved: pd.Series, progress: pd.Series
+) -> tuple[go.Figure, pd.DataFrame, str]:
+    """charts.targets.progress_bars of protected target rows (hidden achievements NaN) with
+    ACHIEVED and PROGRESS, their French texts: (figure, the rows for its export, reading)."""
+    hidden = rows["achieved"].isna() & (rows["indicator"] == "quantite")
+    exported = rows.astype({"achieved": object, "progress": object})
+    exported.loc[hidden, "achieved"] = achieved[hidden]
+    exported.loc[hidden, "progress"] = progress[hidden]
+    figure = label_masked_progress(
+        charts_targets.progress_bars(rows), rows, labels=achieved.where(hidden)
+    )
+    return (
+        figure,
+        disclosure.mark(exported, "protected"),
+        disclosure.reading_of_masked(charts_targets.progress_reading, rows, "progress"),
+    )
