@@ -347,3 +347,29 @@ def status_text(status: str | None, real_only: bool = True) -> str | None:
 
 def status_texts(statuses: pd.Series, real_only: bool = True) -> pd.Series:
     return statuses.map(lambda s: status_text(s, real_only)).astype(object)
+
+
+def mask_by_status(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """mask_map_values for figures read from the protected tables: TABLE (value, shown,
+    mask_text from status_texts) gets `masked` where a figure is hidden, its value and
+    shown dropped there; and the legend's words (« < 5 », « secret » or both)."""
+    table["masked"] = table["mask_text"].notna()
+    table.loc[table["masked"], ["value", "shown"]] = np.nan
+    texts = set(table["mask_text"].dropna())
+    label = " ou ".join(t for t in (current_label(), SECONDARY_LABEL) if t in texts)
+    return table, label or current_label()
+
+
+def protected_note(where: str = "") -> str | None:
+    """public_note for figures read from the protected tables (None for an interne)."""
+    if not masking_active():
+        return None
+    return (
+        f"Petits effectifs protégés : les nombres de personnes inférieurs à {threshold()} "
+        f"sont affichés « {current_label()} », à l'écran comme dans les exports ; d'autres "
+        "sont affichés « secret » pour qu'aucune soustraction entre chiffres publiés (deux "
+        "communes moins une, un EPT moins ses autres communes, deux périodes) ne les révèle, "
+        f"et ce qui en est calculé (pour 1 000 habitants, %) est « {DERIVED_LABEL} »"
+        + where
+        + "."
+    )

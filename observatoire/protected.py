@@ -24,7 +24,7 @@ from itertools import product
 import duckdb
 import pandas as pd
 
-from observatoire import warehouse
+from observatoire import audience, disclosure, fmt, warehouse
 from observatoire.filters import Filters
 
 LEVELS = ("commune", "ept", "departement")
@@ -168,3 +168,64 @@ def protected_counts(
     table = pd.DataFrame(rows, columns=["territory_code", "level", "value", "status", "exact"])
     table["value"] = table["value"].astype("Int64")  # <NA> where masked
     return ProtectedFigures(table, month_from, month_to, int(meta["threshold"]))
+
+
+# The map and « Aide et besoins » ----------------------------------------------------------
+
+# The map's measures that count people, as measures of the cube (None: all equipment).
+_MAP_MEASURES = {"personnes": "personnes", "quantite": "equipements"}
+
+
+def cube_measure(measure: str, key: str | None = None) -> str | None:
+    """The cube's measure of a map measure (personnes, quantite narrowed to item KEY), or
+    None when the measure counts no people (euros, postes)."""
+    if measure == "quantite" and key:
+        return f"item:{key}"
+    return _MAP_MEASURES.get(measure)
+
+
+def map_values(filters: Filters, level: str, measure: str, key: str | None = None) -> pd.DataFrame:
+    """warehouse.map_values as a reader may see it: unchanged for an interne and for money
+    or posts; for anyone else, counts of people come from the protected tables, whole months
+    and the status of each figure: value (NaN unless published; NaN too where the territory
+    has no record, « pas de données »), status, mask_text (« < 5 », « secret » or None),
+    records (0 or 1: whether it has records). The frame is marked "protected"; its
+    attrs["months"] holds (month_from, month_to) for months_note."""
+    cube = cube_measure(measure, key)
+    if cube is None or audience.exact_counts():
+        return warehouse.map_values(filters, level, measure, key)
+    figures = protected_counts(filters, cube, level)
+    # The territories, their population and whether they have records, over the same whole
+    # months as the figures; the exact values are dropped.
+    whole = filters.with_(date_from=figures.month_from, date_to=figures.month_to)
+    frame = warehouse.map_values(whole, level, measure, key).drop(columns="value")
+    cells = figures.table.set_index("territory_code")
+    frame["value"] = frame["code"].map(cells["value"]).astype("Float64").astype(float)
+    frame["status"] = frame["code"].map(cells["status"]).fillna(PUBLISHED)
+    frame["records"] = (frame["records"] > 0).astype(int)
+    nothing = (frame["records"] == 0) & (frame["status"] == PUBLISHED) & (frame["value"] == 0)
+    frame.loc[nothing, "value"] = float("nan")
+    # « < 5 » only where the figure is its real records alone (disclosure.status_text).
+    real_only = ~frame["has_demo"].astype(bool) | (not filters.include_demo)
+    frame["mask_text"] = [
+        disclosure.status_text(status, real)
+        for status, real in zip(frame["status"], real_only, strict=True)
+    ]
+    frame.attrs["months"] = (figures.month_from, figures.month_to)
+    return disclosure.mark(frame, "protected")
+
+
+def months_note(filters: Filters, months: tuple[date | None, date | None] | None) -> str | None:
+    """The one French sentence saying that counts of people cover whole months, when those
+    months (ProtectedFigures.month_from, month_to) differ from the chosen dates; else None."""
+    if not months:
+        return None
+    month_from, month_to = months
+    if (month_from, month_to) == (filters.date_from, filters.date_to):
+        return None
+    start = f"du {fmt.french_date(month_from)}" if month_from else "depuis le début des données"
+    end = f"au {fmt.french_date(month_to)}" if month_to else "jusqu'aux dernières données"
+    return (
+        "Pour protéger les petits effectifs, les chiffres de personnes portent sur les mois "
+        f"entiers : {start} {end}."
+    )

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from observatoire import classify, disclosure, exports, warehouse
+from observatoire import classify, disclosure, exports, protected, warehouse
 from observatoire.filters import Filters
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
@@ -35,7 +35,7 @@ from webapp import ui
 
 def _view(indicator="personnes", norm="brut", level="commune") -> map_choices.MapView:
     choices = map_choices.MapChoices(level=level, indicator=indicator, norm=norm).checked()
-    return map_choices.prepare(warehouse.map_values(Filters(), level, indicator), choices)
+    return map_choices.prepare(protected.map_values(Filters(), level, indicator), choices)
 
 
 def _figure(view: map_choices.MapView):
