@@ -365,7 +365,7 @@ def protected_note(where: str = "") -> str | None:
     if not masking_active():
         return None
     return (
-        f"Petits effectifs protégés : les nombres de personnes inférieurs à {threshold()} "
+        f"Petits effectifs masqués : les nombres de personnes inférieurs à {threshold()} "
         f"sont affichés « {current_label()} », à l'écran comme dans les exports ; d'autres "
         "sont affichés « secret » pour qu'aucune soustraction entre chiffres publiés (deux "
         "communes moins une, un EPT moins ses autres communes, deux périodes) ne les révèle, "
