@@ -369,7 +369,5 @@ def protected_note(where: str = "") -> str | None:
         f"sont affichés « {current_label()} », à l'écran comme dans les exports ; d'autres "
         "sont affichés « secret » pour qu'aucune soustraction entre chiffres publiés (deux "
         "communes moins une, un EPT moins ses autres communes, deux périodes) ne les révèle, "
-        f"et ce qui en est calculé (pour 1 000 habitants, %) est « {DERIVED_LABEL} »"
-        + where
-        + "."
+        f"et ce qui en est calculé (pour 1 000 habitants, %) est « {DERIVED_LABEL} »" + where + "."
     )

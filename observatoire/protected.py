@@ -198,12 +198,21 @@ def map_values(filters: Filters, level: str, measure: str, key: str | None = Non
     # The territories, their population and whether they have records, over the same whole
     # months as the figures; the exact values are dropped.
     whole = filters.with_(date_from=figures.month_from, date_to=figures.month_to)
-    frame = warehouse.map_values(whole, level, measure, key).drop(columns="value")
+    frame = warehouse.map_values(whole, level, measure, key)
+    frame["records"] = (frame["records"] > 0).astype(int)
+    return _with_figures(frame, figures, filters, frame["records"] > 0)
+
+
+def _with_figures(
+    frame: pd.DataFrame, figures: ProtectedFigures, filters: Filters, has_records: pd.Series
+) -> pd.DataFrame:
+    """FRAME (code, has_demo) with value, status and mask_text from FIGURES, marked
+    "protected"; a published 0 without records (HAS_RECORDS false) is « pas de données »."""
+    frame = frame.copy()
     cells = figures.table.set_index("territory_code")
     frame["value"] = frame["code"].map(cells["value"]).astype("Float64").astype(float)
     frame["status"] = frame["code"].map(cells["status"]).fillna(PUBLISHED)
-    frame["records"] = (frame["records"] > 0).astype(int)
-    nothing = (frame["records"] == 0) & (frame["status"] == PUBLISHED) & (frame["value"] == 0)
+    nothing = ~has_records.to_numpy() & (frame["status"] == PUBLISHED) & (frame["value"] == 0)
     frame.loc[nothing, "value"] = float("nan")
     # « < 5 » only where the figure is its real records alone (disclosure.status_text).
     real_only = ~frame["has_demo"].astype(bool) | (not filters.include_demo)
@@ -213,6 +222,26 @@ def map_values(filters: Filters, level: str, measure: str, key: str | None = Non
     ]
     frame.attrs["months"] = (figures.month_from, figures.month_to)
     return disclosure.mark(frame, "protected")
+
+
+_FAMILY = ("programme_id", "indicator", "item", "public", "operator", "funder")
+
+
+def target_values(values: pd.DataFrame, family, filters: Filters, level: str) -> pd.DataFrame:
+    """The map's values of a target (map.choices.progress_values: value = achieved, NaN
+    without records) as a reader may see them: unchanged for an interne and for targets of
+    money or posts; for anyone else, the achieved count of a target of items handed to
+    people (FAMILY: its row of the progress table) comes from the protected tables, with
+    its status, like map_values."""
+    if family["indicator"] != "quantite" or audience.exact_counts():
+        return values
+    measures = _query("protected_target_measures", None)
+    same = pd.Series(True, index=measures.index)
+    for column in _FAMILY:
+        wanted = family[column]
+        same &= measures[column].isna() if pd.isna(wanted) else measures[column] == wanted
+    figures = protected_counts(filters, measures.loc[same, "measure"].iloc[0], level)
+    return _with_figures(values, figures, filters, values["value"].notna())
 
 
 def months_note(filters: Filters, months: tuple[date | None, date | None] | None) -> str | None:

@@ -170,8 +170,9 @@ try:
         records = protected.map_values(
             filters, level, map_choices.TARGET_MEASURE[family["indicator"]]
         )
+        values = map_choices.progress_values(progress, choices.key, records)
         view = map_choices.prepare(
-            map_choices.progress_values(progress, choices.key, records),
+            protected.target_values(values, family, filters, level),
             choices,
             target_label=family["label"],
             target_unit=family["unit"],

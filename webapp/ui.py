@@ -269,6 +269,15 @@ def press_kit_button(page_name: str) -> None:
     if not exports.image_export_available():
         st.caption("Dossier de presse indisponible : l'export d'images demande Chromium.")
         return
+    # Only figures whose counts of people a reader may export (the protected tables, or
+    # exact counts for an interne): an image shows what its data holds.
+    entries = [entry for entry in entries if exports.exportable(entry[0].data)]
+    if not entries:
+        st.caption(
+            "Dossier de presse indisponible : les chiffres de personnes de cette page ne "
+            "viennent pas des tableaux protégés (secret des petits effectifs)."
+        )
+        return
     filters = current_filters()
     caption = "\n".join(f"- {title} — {scope_caption(filters)}" for _, title, _ in entries)
     caption += "\n" + st.session_state.get("_page_source", source_text(filters))

@@ -68,10 +68,11 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
             )
         )
     drawn = " ; sur la carte, ils ont leur propre motif (croisillons violets), hors des classes"
-    if view.counts == "protected" and (note := disclosure.protected_note(drawn)):
-        out.append(note)
-    elif view.people and (note := disclosure.public_note(drawn)):
-        out.append(note)
+    if view.people:
+        protected = view.counts == "protected"
+        note_of = disclosure.protected_note if protected else disclosure.public_note
+        if note := note_of(drawn):
+            out.append(note)
     return out
 
 
