@@ -164,7 +164,8 @@ def scatter_table(help_values: pd.DataFrame, need: pd.DataFrame, people: bool) -
     )
     columns = ["code", "name", "ept_code", "ept_name", "population", "help", "help_rate"]
     out = table[[*columns, "need", "masked", "mask_text", "status", "has_demo"]]
-    return disclosure.mark(out, "protected" if protected else "exact" if people else None)
+    exact = people and disclosure.masking_active()  # a lecteur's exact counts: not exported
+    return disclosure.mark(out, "protected" if protected else "exact" if exact else None)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Callable
 from datetime import date
@@ -284,9 +285,14 @@ def press_kit_button(page_name: str) -> None:
     alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
     figures = [figure for figure, _, _ in entries]
     link = view_link()
+    run = contextvars.copy_context()
     st.download_button(
         "Dossier de presse (ZIP)",
-        data=lambda: exports.press_kit(figures, caption=caption, alt_text=alt_text, link=link),
+        # Made in a thread of Streamlit's when clicked: in this run's context, so that an
+        # interne's exact counts stay exportable there (observatoire/audience.py).
+        data=lambda: run.copy().run(
+            exports.press_kit, figures, caption=caption, alt_text=alt_text, link=link
+        ),
         file_name=f"dossier-de-presse-{exports.slug(page_name)}.zip",
         mime="application/zip",
         icon=":material/folder_zip:",

@@ -508,7 +508,8 @@ def prepare(
         origin = "protected"
     else:
         table, mask_label = disclosure.mask_map_values(table, people)
-        origin = "exact" if people else None
+        # Exact counts of people shown to a lecteur: exports refuse them.
+        origin = "exact" if people and disclosure.masking_active() else None
     classes = classes_for(table, choices)
     units = units_for(choices, target_unit).fitted(classes, choices.norm)
     return MapView(
