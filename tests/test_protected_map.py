@@ -244,3 +244,21 @@ def test_press_kit_zip_holds_only_protected_data(small_db, chromium):
     archive = zipfile.ZipFile(io.BytesIO(kit))
     csv = archive.read("carte.csv").decode("utf-8-sig")
     assert "Grand Paris Grand Est;< 5" in csv
+
+
+def test_demonstration_map_by_ept_cannot_be_undone_by_its_communes(demo_db, use_db):
+    """The issue on the demonstration warehouse: /carte?niveau=ept showed Grand Paris Grand
+    Est's total; minus its other communes, it gave Coubron's hidden count. Now every figure
+    is its protected cell, and no published EPT has exactly one hidden commune."""
+    use_db(demo_db)
+    for indicator, key in PEOPLE:
+        by_ept = _view(level="ept", indicator=indicator, key=key)
+        by_commune = _view(indicator=indicator, key=key)
+        _same(_shown(by_ept), _expected(Filters(), "ept", indicator, key))
+        _same(_shown(by_commune), _expected(Filters(), "commune", indicator, key))
+        communes = by_commune.table
+        for ept, value in _shown(by_ept).items():
+            if isinstance(value, str):
+                continue
+            hidden = communes[(communes["ept_code"] == ept) & communes["masked"]]
+            assert len(hidden) != 1, (indicator, key, ept)
