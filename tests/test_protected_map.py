@@ -262,3 +262,10 @@ def test_demonstration_map_by_ept_cannot_be_undone_by_its_communes(demo_db, use_
                 continue
             hidden = communes[(communes["ept_code"] == ept) & communes["masked"]]
             assert len(hidden) != 1, (indicator, key, ept)
+
+
+def test_need_page_says_when_dates_are_widened(small_app):
+    small_app.query_params.update({"du": "2021-01-05", "au": "2021-01-20"})
+    at = _page(small_app, "views/need.py", du="2021-01-05", au="2021-01-20")
+    assert any("portent sur les mois entiers" in c.value for c in at.caption)
+    assert any("Petits effectifs masqués" in c.value for c in at.caption)
