@@ -349,14 +349,26 @@ def status_texts(statuses: pd.Series, real_only: bool = True) -> pd.Series:
     return statuses.map(lambda s: status_text(s, real_only)).astype(object)
 
 
-def protected_note() -> str | None:
-    """The one sentence a page of protected figures shows to explain hidden counts (None for
-    an interne)."""
+def mask_by_status(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """mask_map_values for figures read from the protected tables: TABLE (value, shown,
+    mask_text from status_texts) gets `masked` where a figure is hidden, its value and
+    shown dropped there; and the legend's words (« < 5 », « secret » or both)."""
+    table["masked"] = table["mask_text"].notna()
+    table.loc[table["masked"], ["value", "shown"]] = np.nan
+    texts = set(table["mask_text"].dropna())
+    label = " ou ".join(t for t in (current_label(), SECONDARY_LABEL) if t in texts)
+    return table, label or current_label()
+
+
+def protected_note(where: str = "") -> str | None:
+    """public_note for figures read from the protected tables (None for an interne)."""
     if not masking_active():
         return None
     return (
-        f"Petits effectifs protégés : les nombres de personnes inférieurs à {threshold()} "
+        f"Petits effectifs masqués : les nombres de personnes inférieurs à {threshold()} "
         f"sont affichés « {current_label()} », à l'écran comme dans les exports ; d'autres "
-        "sont cachés (« secret ») et les sommes qui en contiennent sont « masquées », pour "
-        "qu'aucune soustraction entre chiffres publiés ne les révèle."
+        "sont affichés « secret » pour qu'aucune soustraction entre chiffres publiés (deux "
+        "communes moins une, un EPT moins ses autres communes, deux périodes) ne les révèle ; "
+        "une somme qui en contient un, et ce qui en est calculé (pour 1 000 habitants, %), "
+        f"est « {DERIVED_LABEL} »" + where + "."
     )

@@ -270,6 +270,15 @@ class KitFigure:
     data: pd.DataFrame
 
 
+def exportable(frame: pd.DataFrame) -> bool:
+    """Whether FRAME may be exported to this reader (disclosure.check_exportable)."""
+    try:
+        disclosure.check_exportable(frame)
+    except disclosure.UnprotectedExport:
+        return False
+    return True
+
+
 def press_kit(
     figures: list[KitFigure],
     *,
@@ -279,7 +288,11 @@ def press_kit(
     preset: str = "communique",
 ) -> bytes:
     """A ZIP with each figure as PNG (and SVG/PDF), its data as CSV and XLSX, and a text file
-    with the caption, the alternative text and the link that reproduces the view."""
+    with the caption, the alternative text and the link that reproduces the view. Refused
+    (disclosure.UnprotectedExport) before anything is drawn when one figure's data holds
+    exact counts of people that the reader may not see."""
+    for item in figures:
+        disclosure.check_exportable(item.data)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in figures:

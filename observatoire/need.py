@@ -6,8 +6,9 @@ need indicator (warehouse.need_by_territory), their two medians, the « communes
 Pure functions on data frames; the page (views/need.py) queries, this module computes,
 observatoire/charts/need.py draws.
 
-Small counts of people (help measured in people or in items handed to people) are masked by
-observatoire.disclosure exactly as on the map (mask_map_values): a masked territory is not
+Counts of people (help measured in people or in items handed to people) come, for a lecteur,
+from the protected tables (protected.map_values) and are masked exactly as on the map
+(disclosure.mask_by_status): a masked territory is not
 placed on the chart at all — neither at its value nor anywhere else — and is left out of the
 medians and of the priority set; the reading and the table name it « aide masquée ». A
 territory without any help record (« pas de données », as on the map) or without a value
@@ -141,13 +142,18 @@ def scatter_table(help_values: pd.DataFrame, need: pd.DataFrame, people: bool) -
     population, help (the raw count), help_rate (per 1 000 inhabitants), need, masked,
     mask_text, status (PLACED, MASKED, NO_HELP or NO_NEED), has_demo.
 
-    PEOPLE: the help counts people (disclosure.counts_people): small counts are masked by
-    disclosure.mask_map_values, as on the map; their help and help_rate are NaN."""
-    table = help_values[
-        ["code", "name", "ept_code", "ept_name", "population", "value", "has_demo"]
-    ].copy()
+    PEOPLE: the help counts people (disclosure.counts_people). Read from the protected
+    tables (a lecteur's: HELP_VALUES has mask_text), hidden figures are masked by
+    disclosure.mask_by_status, as on the map; their help and help_rate are NaN. The frame is
+    marked with where its counts come from (disclosure.mark)."""
+    protected = "mask_text" in help_values  # from protected.map_values: a lecteur's
+    columns = ["code", "name", "ept_code", "ept_name", "population", "value", "has_demo"]
+    table = help_values[columns + (["mask_text"] if protected else [])].copy()
     table["shown"] = table["value"] * 1000 / table["population"].where(table["population"] > 0)
-    table, _ = disclosure.mask_map_values(table.reset_index(drop=True), people)
+    if protected:
+        table, _ = disclosure.mask_by_status(table.reset_index(drop=True))
+    else:
+        table, _ = disclosure.mask_map_values(table.reset_index(drop=True), people)
     table = table.rename(columns={"value": "help", "shown": "help_rate"})
     needs = dict(zip(need["code"], need["value"], strict=True)) if not need.empty else {}
     table["need"] = table["code"].map(needs).astype(float)
@@ -157,7 +163,9 @@ def scatter_table(help_values: pd.DataFrame, need: pd.DataFrame, people: bool) -
         PLACED,
     )
     columns = ["code", "name", "ept_code", "ept_name", "population", "help", "help_rate"]
-    return table[[*columns, "need", "masked", "mask_text", "status", "has_demo"]]
+    out = table[[*columns, "need", "masked", "mask_text", "status", "has_demo"]]
+    exact = people and disclosure.masking_active()  # a lecteur's exact counts: not exported
+    return disclosure.mark(out, "protected" if protected else "exact" if exact else None)
 
 
 @dataclass(frozen=True)
@@ -292,7 +300,13 @@ def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame
     )
     if view.level == "ept":
         frame = frame.drop(columns="EPT")
-    return frame
+    return _marked(frame, view)
+
+
+def _marked(frame: pd.DataFrame, view: NeedView) -> pd.DataFrame:
+    """FRAME marked as VIEW's table is (protected or exact counts), for the exports."""
+    origin = view.table.attrs.get(disclosure.COUNTS)
+    return disclosure.mark(frame, origin) if origin else frame
 
 
 def priority_table(view: NeedView) -> pd.DataFrame:
@@ -311,7 +325,7 @@ def priority_table(view: NeedView) -> pd.DataFrame:
     )
     if view.level == "ept":
         frame = frame.drop(columns="EPT")
-    return frame.reset_index(drop=True)
+    return _marked(frame.reset_index(drop=True), view)
 
 
 def table_formats(view: NeedView) -> dict:

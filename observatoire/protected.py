@@ -256,26 +256,6 @@ def protected_table(
     return ProtectedFigures(table, month_from, month_to, int(meta["threshold"]))
 
 
-def months_note(figures: ProtectedFigures | None, filters: Filters) -> str | None:
-    """The one French sentence that says the counts of people cover whole months, when the
-    chosen dates are not whole months (None otherwise, and for an interne: FIGURES None)."""
-    if figures is None:
-        return None
-    if (figures.month_from, figures.month_to) == (filters.date_from, filters.date_to):
-        return None
-    start, end = figures.month_from, figures.month_to
-    if start and end:
-        span = f"du {fmt.french_date(start)} au {fmt.french_date(end)}"
-    elif start:
-        span = f"depuis le {fmt.french_date(start)}"
-    else:
-        span = f"jusqu'au {fmt.french_date(end)}"
-    return (
-        "Pour protéger les petits effectifs, les chiffres de personnes portent sur les mois "
-        f"entiers : {span}."
-    )
-
-
 def texts(values: pd.Series, statuses: pd.Series, real_only: bool, number=None) -> pd.Series:
     """Each figure in French, or its label when hidden (« < 5 », « secret »)."""
     number = number or fmt.number
@@ -500,3 +480,98 @@ def achieved_texts(progress: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         for p, label in zip(progress["progress"], labels, strict=True)
     ]
     return pd.Series(achieved, index=progress.index), pd.Series(percent, index=progress.index)
+
+
+# The map and « Aide et besoins » ----------------------------------------------------------
+
+# The map's measures that count people, as measures of the cube (None: all equipment).
+_MAP_MEASURES = {"personnes": "personnes", "quantite": "equipements"}
+
+
+def cube_measure(measure: str, key: str | None = None) -> str | None:
+    """The cube's measure of a map measure (personnes, quantite narrowed to item KEY), or
+    None when the measure counts no people (euros, postes)."""
+    if measure == "quantite" and key:
+        return f"item:{key}"
+    return _MAP_MEASURES.get(measure)
+
+
+def map_values(filters: Filters, level: str, measure: str, key: str | None = None) -> pd.DataFrame:
+    """warehouse.map_values as a reader may see it: unchanged for an interne and for money
+    or posts; for anyone else, counts of people come from the protected tables, whole months
+    and the status of each figure: value (NaN unless published; NaN too where the territory
+    has no record, « pas de données »), status, mask_text (« < 5 », « secret » or None),
+    records (0 or 1: whether it has records). The frame is marked "protected"; its
+    attrs["months"] holds (month_from, month_to) for months_note."""
+    cube = cube_measure(measure, key)
+    if cube is None or audience.exact_counts():
+        return warehouse.map_values(filters, level, measure, key)
+    figures = protected_counts(filters, cube, level)
+    # The territories, their population and whether they have records, over the same whole
+    # months as the figures; the exact values are dropped.
+    whole = filters.with_(date_from=figures.month_from, date_to=figures.month_to)
+    frame = warehouse.map_values(whole, level, measure, key)
+    frame["records"] = (frame["records"] > 0).astype(int)
+    return _with_figures(frame, figures, filters, frame["records"] > 0)
+
+
+def _with_figures(
+    frame: pd.DataFrame, figures: ProtectedFigures, filters: Filters, has_records: pd.Series
+) -> pd.DataFrame:
+    """FRAME (code, has_demo) with value, status and mask_text from FIGURES, marked
+    "protected"; a published 0 without records (HAS_RECORDS false) is « pas de données »."""
+    frame = frame.copy()
+    cells = figures.table.set_index("territory_code")
+    frame["value"] = frame["code"].map(cells["value"]).astype("Float64").astype(float)
+    frame["status"] = frame["code"].map(cells["status"]).fillna(PUBLISHED)
+    nothing = ~has_records.to_numpy() & (frame["status"] == PUBLISHED) & (frame["value"] == 0)
+    frame.loc[nothing, "value"] = float("nan")
+    # « < 5 » only where the figure is its real records alone (disclosure.status_text).
+    real_only = ~frame["has_demo"].astype(bool) | (not filters.include_demo)
+    frame["mask_text"] = [
+        disclosure.status_text(status, real)
+        for status, real in zip(frame["status"], real_only, strict=True)
+    ]
+    frame.attrs["months"] = (figures.month_from, figures.month_to)
+    return disclosure.mark(frame, "protected")
+
+
+_FAMILY = ("programme_id", "indicator", "item", "public", "operator", "funder")
+
+
+def target_values(values: pd.DataFrame, family, filters: Filters, level: str) -> pd.DataFrame:
+    """The map's values of a target (map.choices.progress_values: value = achieved, NaN
+    without records) as a reader may see them: unchanged for an interne and for targets of
+    money or posts; for anyone else, the achieved count of a target of items handed to
+    people (FAMILY: its row of the progress table) comes from the protected tables, with
+    its status, like map_values."""
+    if family["indicator"] != "quantite" or audience.exact_counts():
+        return values
+    measures = _query("protected_target_measures", None)
+    same = pd.Series(True, index=measures.index)
+    for column in _FAMILY:
+        wanted = family[column]
+        same &= measures[column].isna() if pd.isna(wanted) else measures[column] == wanted
+    figures = protected_counts(filters, measures.loc[same, "measure"].iloc[0], level)
+    return _with_figures(values, figures, filters, values["value"].notna())
+
+
+def months_note(
+    filters: Filters, months: ProtectedFigures | tuple[date | None, date | None] | None
+) -> str | None:
+    """The one French sentence saying that counts of people cover whole months, when those
+    months (ProtectedFigures.month_from, month_to, or that pair) differ from the chosen dates;
+    else None (and for an interne, whose figures are None)."""
+    if isinstance(months, ProtectedFigures):
+        months = (months.month_from, months.month_to)
+    if not months:
+        return None
+    month_from, month_to = months
+    if (month_from, month_to) == (filters.date_from, filters.date_to):
+        return None
+    start = f"du {fmt.french_date(month_from)}" if month_from else "depuis le début des données"
+    end = f"au {fmt.french_date(month_to)}" if month_to else "jusqu'aux dernières données"
+    return (
+        "Pour protéger les petits effectifs, les chiffres de personnes portent sur les mois "
+        f"entiers : {start} {end}."
+    )

@@ -110,7 +110,7 @@ if costs.empty:
     st.info("Aucun programme n'a à la fois des financements et des réalisations sous ces filtres.")
 else:
     table, formats = charts.cost_table(costs)
-    if note := protected.months_note(people, filters):
+    if note := protected.months_note(filters, people):
         st.caption(note)
     ui.table_with_downloads(table, "couts-par-programme", key="costs", formats=formats)
     st.caption(

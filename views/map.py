@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import exports, fmt, mdsafe, warehouse
+from observatoire import exports, fmt, mdsafe, protected, warehouse
 from observatoire.classify import MAX_CLASSES, METHODS, MIN_CLASSES
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
@@ -167,11 +167,12 @@ url_state.publish(choices, "map_choices")
 try:
     if indicator == "objectif":
         family = progress[progress.apply(map_choices.target_key, axis=1) == choices.key].iloc[0]
-        records = warehouse.map_values(
+        records = protected.map_values(
             filters, level, map_choices.TARGET_MEASURE[family["indicator"]]
         )
+        values = map_choices.progress_values(progress, choices.key, records)
         view = map_choices.prepare(
-            map_choices.progress_values(progress, choices.key, records),
+            protected.target_values(values, family, filters, level),
             choices,
             target_label=family["label"],
             target_unit=family["unit"],
@@ -186,7 +187,7 @@ try:
         view = map_choices.prepare(counts, choices)
     else:
         view = map_choices.prepare(
-            warehouse.map_values(filters, level, indicator, choices.key), choices
+            protected.map_values(filters, level, indicator, choices.key), choices
         )
 except ValueError as error:  # unreadable manual thresholds
     st.error(str(error))
@@ -218,6 +219,8 @@ elif choices.places and shapes:
     places = warehouse.map_places(
         filters, map_places.bounds_of(shapes), choices.place_programmes, choices.place_services
     )
+if months := protected.months_note(filters, view.months):
+    st.caption(months)
 for note in map_reading.notes(view, warehouse.key_figures(filters)):
     st.caption(mdsafe.as_text(note))  # indicator labels and sources come from files
 figure = map_figure.territory_map(

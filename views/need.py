@@ -4,7 +4,7 @@ prioritaires ». Every choice lives in the URL (niveau, aide, detail, besoin).""
 
 import streamlit as st
 
-from observatoire import disclosure, exports, fmt, mdsafe, warehouse
+from observatoire import disclosure, exports, fmt, mdsafe, protected, warehouse
 from observatoire import need as need_view
 from observatoire.charts import need as need_charts
 from observatoire.url_state import LEVELS
@@ -66,7 +66,7 @@ url_state.publish(choices, "need_choices")
 
 meta = indicators.loc[choices.indicator]
 need_label = meta["label"] + (" pour 1 000 habitants" if meta["measure"] == "effectif" else "")
-help_values = warehouse.map_values(filters, choices.level, choices.measure, choices.key)
+help_values = protected.map_values(filters, choices.level, choices.measure, choices.key)
 table = need_view.scatter_table(
     help_values,
     warehouse.need_by_territory(choices.level, choices.indicator, filters.include_demo),
@@ -82,10 +82,18 @@ view = need_view.analyse(
 )
 
 ui.demo_notice(bool(table["has_demo"].any()))
-if note := disclosure.public_note(
+apart = (
     " ; un territoire dont l'aide est masquée n'est pas placé sur le graphique et ne compte "
     "pas dans les médianes"
-):
+)
+if "mask_text" in help_values:  # a lecteur's counts of people, from the protected tables
+    for note in (
+        protected.months_note(filters, help_values.attrs.get("months")),
+        disclosure.protected_note(apart),
+    ):
+        if note:
+            st.caption(note)
+elif note := disclosure.public_note(apart):
     st.caption(note)
 where = "par commune" if choices.level == "commune" else "par EPT"
 title = f"{view.help_label} et {meta['label'].lower()}, {where}"

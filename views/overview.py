@@ -15,7 +15,7 @@ figures, people = protected.key_figures(filters)
 ui.demo_notice(figures["has_demo"])
 if note := disclosure.protected_note():
     st.caption(note)
-if note := protected.months_note(people, filters):
+if note := protected.months_note(filters, people):
     st.caption(note)
 
 euros_help = "Somme des financements enregistrés sous les filtres choisis."

@@ -17,7 +17,7 @@ if filters.programmes:
     programmes = programmes[programmes["id"].isin(filters.programmes)]
 # For a lecteur, « Réalisé » comes from the protected tables (observatoire/protected.py).
 targets, people = protected.target_progress(filters.with_(ept=None, communes=()))
-if note := protected.months_note(people, filters):
+if note := protected.months_note(filters, people):
     st.caption(note)
 
 for programme in programmes.itertuples():

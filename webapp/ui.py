@@ -3,6 +3,7 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Callable
 from datetime import date
@@ -269,15 +270,29 @@ def press_kit_button(page_name: str) -> None:
     if not exports.image_export_available():
         st.caption("Dossier de presse indisponible : l'export d'images demande Chromium.")
         return
+    # Only figures whose counts of people a reader may export (the protected tables, or
+    # exact counts for an interne): an image shows what its data holds.
+    entries = [entry for entry in entries if exports.exportable(entry[0].data)]
+    if not entries:
+        st.caption(
+            "Dossier de presse indisponible : les chiffres de personnes de cette page ne "
+            "viennent pas des tableaux protégés (secret des petits effectifs)."
+        )
+        return
     filters = current_filters()
     caption = "\n".join(f"- {title} — {scope_caption(filters)}" for _, title, _ in entries)
     caption += "\n" + st.session_state.get("_page_source", source_text(filters))
     alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
     figures = [figure for figure, _, _ in entries]
     link = view_link()
+    run = contextvars.copy_context()
     st.download_button(
         "Dossier de presse (ZIP)",
-        data=lambda: exports.press_kit(figures, caption=caption, alt_text=alt_text, link=link),
+        # Made in a thread of Streamlit's when clicked: in this run's context, so that an
+        # interne's exact counts stay exportable there (observatoire/audience.py).
+        data=lambda: run.copy().run(
+            exports.press_kit, figures, caption=caption, alt_text=alt_text, link=link
+        ),
         file_name=f"dossier-de-presse-{exports.slug(page_name)}.zip",
         mime="application/zip",
         icon=":material/folder_zip:",

@@ -1,8 +1,9 @@
 """The map's choices and what is mapped: the reader's choices and their URL form, the
 mapped values (raw, per 1 000 inhabitants, % of the territory's share of a target), their
 French units, classes and title, and the MapView that the figure, the table and the reading
-share. Small counts of people are masked in prepare (by observatoire.disclosure), before
-anything is drawn or tabulated: the view holds no masked number, only the flag `masked`.
+share. Counts of people hidden by the protected tables are masked in prepare (by
+observatoire.disclosure), before anything is drawn or tabulated: the view holds no masked
+number, only the flag `masked`.
 """
 
 from __future__ import annotations
@@ -476,6 +477,11 @@ class MapView:
     title: str
     people: bool = False  # the values count people: small counts are masked in public mode
     mask_label: str = "< 5"
+    # Where its counts of people come from: "protected" (the protected tables), "exact"
+    # (the records: internes only) or None (no count of people); exports check it.
+    counts: str | None = None
+    # The whole months protected counts cover (protected.months_note), None otherwise.
+    months: tuple | None = None
 
     @property
     def masked(self) -> pd.Series:
@@ -490,13 +496,20 @@ def prepare(
     target_unit: str | None = None,
     target_indicator: str | None = None,
 ) -> MapView:
-    """The view of VALUES under CHOICES. In public mode, counts of people below the threshold
-    (and a second one when a single one is) are masked here, once, by
-    disclosure.mask_map_values: their value and whatever is computed from it (per 1 000
-    inhabitants, % of the target) are dropped."""
+    """The view of VALUES under CHOICES. Counts of people read from the protected tables
+    (protected.map_values: a lecteur's) carry their statuses: the hidden ones are masked
+    here, once, by disclosure.mask_by_status; their value and whatever is computed from it
+    (per 1 000 inhabitants, % of the target) are dropped. Other values are exact (an
+    interne's, or not counts of people)."""
     table = normalise(values, choices.norm).reset_index(drop=True)
     people = disclosure.counts_people(choices.indicator, target_indicator)
-    table, mask_label = disclosure.mask_map_values(table, people)
+    if "mask_text" in table:  # from the protected tables (protected.map_values)
+        table, mask_label = disclosure.mask_by_status(table)
+        origin = "protected"
+    else:
+        table, mask_label = disclosure.mask_map_values(table, people)
+        # Exact counts of people shown to a lecteur: exports refuse them.
+        origin = "exact" if people and disclosure.masking_active() else None
     classes = classes_for(table, choices)
     units = units_for(choices, target_unit).fitted(classes, choices.norm)
     return MapView(
@@ -507,4 +520,6 @@ def prepare(
         indicator_title(choices, target_label),
         people=people,
         mask_label=mask_label,
+        counts=origin,
+        months=values.attrs.get("months"),
     )

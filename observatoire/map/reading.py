@@ -68,8 +68,11 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
             )
         )
     drawn = " ; sur la carte, ils ont leur propre motif (croisillons violets), hors des classes"
-    if view.people and (note := disclosure.public_note(drawn)):
-        out.append(note)
+    if view.people:
+        protected = view.counts == "protected"
+        note_of = disclosure.protected_note if protected else disclosure.public_note
+        if note := note_of(drawn):
+            out.append(note)
     return out
 
 
@@ -138,7 +141,7 @@ def display_table(view: MapView) -> pd.DataFrame:
         f"{text} ({MASKED_NOTE})" if i == MASKED else labels[i] if i >= 0 else NO_DATA
         for i, text in zip(classes.index, table["mask_text"], strict=True)
     ]
-    return out
+    return disclosure.mark(out, view.counts) if view.counts else out
 
 
 def table_formats(view: MapView) -> dict:
