@@ -44,3 +44,21 @@ def test_reset_and_internal_mode(monkeypatch):
     internal(monkeypatch)
     assert not disclosure.masking_active()
     assert _in_thread(disclosure.masking_active) is False
+
+
+def test_a_download_made_later_in_another_thread_keeps_its_run_audience(monkeypatch):
+    """Streamlit makes a download when it is clicked, in a thread of its own: ui.in_this_run
+    carries the run's audience there (an interne's CSV of exact counts is not refused, and a
+    lecteur's run never lends its thread exact counts)."""
+    from webapp import ui
+
+    monkeypatch.delenv("OBSERVATOIRE_INTERNAL_MODE", raising=False)
+
+    def interne_run():
+        audience.set_exact_counts(True)
+        return ui.in_this_run(disclosure.masking_active), (lambda: disclosure.masking_active())
+
+    carried, bare = _in_thread(interne_run)
+    assert _in_thread(carried) is False  # still the interne's run
+    assert _in_thread(bare) is True  # without it, the download thread is a lecteur
+    assert _in_thread(ui.in_this_run(disclosure.masking_active)) is True  # a lecteur's run

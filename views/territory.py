@@ -47,7 +47,7 @@ links.page_link("views/map.py", label="Retour à la carte", icon=":material/map:
 # One A4 page to print, built only when clicked (the page itself stays as fast).
 download.download_button(
     "Fiche PDF (A4)",
-    data=partial(fiche_pdf.build, code, filters, base_url=st.context.url),
+    data=ui.in_this_run(partial(fiche_pdf.build, code, filters, base_url=st.context.url)),
     file_name=fiche_content.file_name(code, place.name),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",

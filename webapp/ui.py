@@ -222,7 +222,7 @@ def chart(
             for column, image_format in zip(columns, exports.PRESETS[preset].formats, strict=True):
                 column.download_button(
                     image_format.upper(),
-                    data=_renderer(dress, image_format, preset),
+                    data=in_this_run(_renderer(dress, image_format, preset)),
                     file_name=f"{exports.slug(title_text)}.{image_format}",
                     mime=exports.MIME[image_format],
                     key=f"{key}_{image_format}",
@@ -236,7 +236,7 @@ def chart(
         left, right = st.columns(2)
         left.download_button(
             "Données CSV",
-            partial(exports.to_csv, data),
+            in_this_run(partial(exports.to_csv, data)),
             file_name=f"{name}.csv",
             mime="text/csv",
             key=f"{key}_data_csv",
@@ -244,7 +244,7 @@ def chart(
         )
         right.download_button(
             "Données XLSX",
-            partial(exports.to_xlsx, data, title=title_text),
+            in_this_run(partial(exports.to_xlsx, data, title=title_text)),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_data_xlsx",
@@ -254,6 +254,14 @@ def chart(
         (exports.KitFigure(exports.slug(title_text), dress, data), title_text, reading)
     )
     return state
+
+
+def in_this_run(make: Callable[[], object]) -> Callable[[], object]:
+    """MAKE, to be called later by Streamlit (a download made when clicked, in a thread of its
+    own), in this run's context: an interne's exact counts stay exportable there, a lecteur's
+    stay protected (observatoire/audience.py is a ContextVar set once per run)."""
+    run = contextvars.copy_context()
+    return lambda: run.copy().run(make)
 
 
 def _renderer(dress, image_format: str, preset: str):
@@ -285,13 +293,10 @@ def press_kit_button(page_name: str) -> None:
     alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
     figures = [figure for figure, _, _ in entries]
     link = view_link()
-    run = contextvars.copy_context()
     st.download_button(
         "Dossier de presse (ZIP)",
-        # Made in a thread of Streamlit's when clicked: in this run's context, so that an
-        # interne's exact counts stay exportable there (observatoire/audience.py).
-        data=lambda: run.copy().run(
-            exports.press_kit, figures, caption=caption, alt_text=alt_text, link=link
+        data=in_this_run(
+            partial(exports.press_kit, figures, caption=caption, alt_text=alt_text, link=link)
         ),
         file_name=f"dossier-de-presse-{exports.slug(page_name)}.zip",
         mime="application/zip",
@@ -359,7 +364,7 @@ def table_with_downloads(
         no_xlsx = too_long and suffix == ".xlsx"
         column.download_button(
             label,
-            data=make,
+            data=in_this_run(make),
             file_name=f"{name}{suffix}",
             mime=mime,
             key=f"{key}_{exports.slug(label)}",
