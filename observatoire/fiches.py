@@ -5,8 +5,9 @@
                                   [--adresse URL]
 
 The same content as the « Fiche PDF (A4) » button of the territory sheet, under the same
-filters, with small counts masked as on screen (public mode, unless
-OBSERVATOIRE_INTERNAL_MODE=1). Runs without Streamlit: the query layer has its own cache.
+filters, with small counts masked as on screen: the command has no identity, so its counts
+of people come from the protected tables (as for a lecteur), unless
+OBSERVATOIRE_INTERNAL_MODE=1. Runs without Streamlit: the query layer has its own cache.
 """
 
 from __future__ import annotations

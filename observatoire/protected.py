@@ -22,6 +22,7 @@ from datetime import date
 from itertools import product
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from observatoire import audience, disclosure, fmt, warehouse
@@ -575,3 +576,303 @@ def months_note(
         "Pour protéger les petits effectifs, les chiffres de personnes portent sur les mois "
         f"entiers : {start} {end}."
     )
+
+
+# Breakdowns, target families and the territory sheet ---------------------------------------
+#
+# What a lecteur sees of the Objectifs page, the territory sheet and its PDF fiche. Each
+# function returns the exact figures to an interne (audience.exact_counts(), decided once per
+# run) and, to anyone else, figures derived from the protected cells only, marked
+# "protected" so that exports accept them.
+
+HIDDEN_STATUS = disclosure.DERIVED_LABEL  # the status of a target whose count is hidden
+_TARGET_KEYS = ["programme_id", "indicator", "item", "public", "operator", "funder"]
+
+
+def exact() -> bool:
+    return audience.exact_counts()
+
+
+def item_measures(con=None) -> list[str]:
+    """item:<item> for every item: their sum is every distribution (recharges included)."""
+    return [f"item:{item}" for item in _query("protected_items", con)["item"]]
+
+
+def demo_loaded() -> bool:
+    """Whether the warehouse holds demonstration distributions at all (without any, a
+    figure with demonstration data included holds real records only)."""
+    return bool(_query("protected_has_demo", None).iloc[0]["has_demo"])
+
+
+def _real_only(filters: Filters) -> bool:
+    return real_only(filters, demo_loaded())
+
+
+def protected_by(
+    filters: Filters,
+    measures: list[str],
+    by: tuple[str, ...] = (),
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> ProtectedFigures:
+    """The sum of MEASURES over the whole selection of FILTERS, one row per programme
+    and/or month (BY ⊂ ("programme", "month"); no BY: one row), from the protected cells
+    only: a sum that includes a suppressed cell is masked, unless it is one cell. Columns:
+    programme_id and month ('YYYY-MM') as asked, value, status, exact."""
+    meta = _query("protected_meta", con)
+    if meta.empty:
+        raise warehouse.WarehouseOutdated("public_counts (python -m etl migrate)")
+    meta = meta.iloc[0]
+    month_from, month_to = coarsen(filters.date_from, filters.date_to)
+    first, last = meta["first_month"], meta["last_month"]
+    if "month" in by:
+        low = max(first, month_from.strftime("%Y-%m")) if first and month_from else first
+        high = min(last, month_to.strftime("%Y-%m")) if last and month_to else last
+        period_groups = [[m] for m in _months(low, high)] if first and low <= high else []
+    else:
+        period_groups = [period_cells(month_from, month_to, first, last)]
+    known = sorted(meta["programmes"] if meta["programmes"] is not None else [])
+    chosen = set(filters.programmes)
+    if "programme" in by:
+        programme_groups = [[p] for p in known if not chosen or p in chosen]
+    else:
+        programme_groups = [[ALL] if not chosen or set(known) <= chosen else sorted(chosen)]
+    communes = _query("territories", con)[["code", "ept_code"]]
+    groups = _territory_groups(filters, "departement", communes)
+    cover = groups[0][1] if groups else []
+    found = _query(
+        "protected_cells_measures",
+        con,
+        dataset="tout" if filters.include_demo else "reel",
+        measures=list(measures),
+        territories=cover,
+        programmes=sorted({p for g in programme_groups for p in g}),
+        periods=sorted({p for g in period_groups for p in g}),
+    )
+    stored = {
+        (r.measure, r.territory_code, r.programme_id, r.period): (int(r.value), r.status)
+        for r in found.itertuples()
+    }
+    rows = []
+    for programmes, periods in product(programme_groups, period_groups):
+        keys = list(product(measures, cover, programmes, periods))
+        values = [stored.get(key, (0, PUBLISHED)) for key in keys]
+        if len(keys) == 1:
+            status = values[0][1]
+        else:
+            status = PUBLISHED if all(s == PUBLISHED for _, s in values) else MASKED
+        total = sum(v for v, _ in values) if status == PUBLISHED and keys else None
+        row = {"value": total if keys else 0, "status": status if keys else PUBLISHED}
+        if "programme" in by:
+            row["programme_id"] = programmes[0]
+        if "month" in by:
+            row["month"] = periods[0]
+        rows.append(row | {"exact": len(keys) == 1})
+    columns = ["programme_id"] * ("programme" in by) + ["month"] * ("month" in by)
+    table = pd.DataFrame(rows, columns=[*columns, "value", "status", "exact"])
+    table["value"] = table["value"].astype("Int64")
+    return ProtectedFigures(table, month_from, month_to, int(meta["threshold"]))
+
+
+def dates_note(filters: Filters) -> str | None:
+    """months_note for figures of FILTERS' whole months (None for an interne)."""
+    if exact():
+        return None
+    month_from, month_to = coarsen(filters.date_from, filters.date_to)
+    return months_note(filters, (month_from, month_to))
+
+
+def _one(figures: ProtectedFigures) -> tuple[float | None, str]:
+    """(value or None when hidden, status) of a one-row figure (no row: a published 0)."""
+    if figures.table.empty:
+        return 0.0, PUBLISHED
+    row = figures.table.iloc[0]
+    value = None if pd.isna(row["value"]) else float(row["value"])
+    return value, str(row["status"])
+
+
+# The key figures that count people (warehouse.key_figures) and their measure in the cube.
+KEY_FIGURE_MEASURES = {"items_distributed": "equipements", "people_reached": "personnes"}
+
+
+def sheet_key_figures(filters: Filters) -> dict:
+    """key_figures of the territory sheet and its fiche (a territory, its EPT, the
+    département): for a lecteur, with what to show instead of each count of people under
+    « <key>_label » (« < 5 », « secret »; None when shown)."""
+    figures, _ = key_figures(filters)
+    if exact():
+        return figures
+    for key in KEY_FIGURE_MEASURES:
+        status = figures[f"{key}_status"]
+        figures[f"{key}_label"] = disclosure.status_text(status, _real_only(filters))
+    return figures
+
+
+def programme_months(filters: Filters) -> pd.DataFrame:
+    """Quantities distributed per month and programme (warehouse.territory_programme_months'
+    columns: month, programme_id, programme_name, quantity); for a lecteur, the sum of every
+    item from the protected cells, with status and label (« < 5 », « secret »; None when
+    shown) and quantity <NA> when hidden."""
+    if exact():
+        return warehouse.territory_programme_months(filters)
+    figures = protected_by(filters, item_measures(), by=("programme", "month")).table
+    names = warehouse.programme_list().set_index("id")["name"]
+    # Months and programmes with nothing distributed are left out, as in the exact query.
+    table = figures[figures["status"].ne(PUBLISHED) | figures["value"].fillna(0).gt(0)]
+    out = pd.DataFrame(
+        {
+            "month": pd.to_datetime(table["month"] + "-01").dt.date,
+            "programme_id": table["programme_id"],
+            "programme_name": table["programme_id"].map(names).fillna(table["programme_id"]),
+            "quantity": table["value"].astype("Float64").astype(float),
+            "status": table["status"],
+            "label": disclosure.status_texts(table["status"], _real_only(filters)),
+        }
+    ).sort_values(["month", "programme_name"], kind="stable")
+    return disclosure.mark(out.reset_index(drop=True), "protected")
+
+
+# Targets -----------------------------------------------------------------------------------
+
+
+def _with_measures(rows: pd.DataFrame) -> pd.Series:
+    """The cube measure (cible:<family>) of each target row (None for other indicators)."""
+    families = _query("protected_target_families", None)
+    left = rows[_TARGET_KEYS].astype(object).where(rows[_TARGET_KEYS].notna(), "")
+    right = families.astype(object).where(families.notna(), "")
+    merged = left.merge(right, how="left", on=_TARGET_KEYS)
+    return pd.Series(merged["measure"].to_numpy(), index=rows.index).where(
+        rows["indicator"].eq("quantite")
+    )
+
+
+def _row_scope(filters: Filters, row) -> Filters:
+    """The selection a target row counts over: the territory filter, or else its own scope
+    (target_progress.sql)."""
+    if filters.has_territory:
+        return filters
+    if row.scope == "ept":
+        return filters.with_(ept=row.scope_code, communes=())
+    if row.scope == "commune":
+        return filters.with_(ept=None, communes=(row.scope_code,))
+    return filters.with_(ept=None, communes=())
+
+
+def _status(rows: pd.DataFrame, achieved: pd.Series, hidden: pd.Series) -> pd.DataFrame:
+    """_target_status.sql again on ACHIEVED (protected), HIDDEN rows left without any figure
+    derived from their count (status « masqué »)."""
+    out = rows.copy()
+    share = out["target_share"].astype(float)
+    a = achieved.astype(float).where(~hidden)
+    out["achieved"] = a
+    out["progress"] = a / share.where(share != 0)
+    out["remaining"] = (share - a).clip(lower=0)
+    left = out["months_left"].astype(float)
+    out["monthly_pace"] = ((share - a) / left).where((left > 0) & (share > a))
+    elapsed = out["elapsed"].astype(float)
+    status = np.select(
+        [share.isna() | (share <= 0), a >= share, a <= 0, elapsed.isna(), a >= share * elapsed],
+        [None, "atteint", "non commencé", "en cours", "en bonne voie"],
+        "en retard",
+    )
+    out["status"] = pd.Series(status, index=out.index, dtype=object).where(~hidden, HIDDEN_STATUS)
+    ranks = {"en retard": 0, "non commencé": 1, "en cours": 2, "en bonne voie": 3, "atteint": 4}
+    out["status_rank"] = out["status"].map(ranks)
+    out["lag"] = out["progress"] - elapsed.fillna(0)
+    return out
+
+
+_DERIVED = ("achieved", "progress", "remaining", "monthly_pace", "lag")
+
+
+def _protect_targets(rows: pd.DataFrame, figures: list[tuple[float | None, str]], real_only):
+    """ROWS with the achieved count of their quantity targets from FIGURES ((value, status)
+    per row, None for other rows) and what derives from it; achieved_text: « < 5 » or
+    « secret » where hidden."""
+    quantity = rows["indicator"].eq("quantite")
+    values = pd.Series([f[0] if f else np.nan for f in figures], index=rows.index, dtype=float)
+    statuses = pd.Series([f[1] if f else PUBLISHED for f in figures], index=rows.index)
+    hidden = quantity & statuses.ne(PUBLISHED)
+    achieved = rows["achieved"].astype(float).where(~quantity, values)
+    recomputed = _status(rows[quantity], achieved[quantity], hidden[quantity])
+    out = rows.astype({c: float for c in _DERIVED} | {"status": object, "status_rank": float})
+    for column in (*_DERIVED, "status", "status_rank"):
+        out.loc[quantity, column] = recomputed[column]
+    out["achieved_text"] = disclosure.status_texts(statuses.where(hidden), real_only)
+    out["count_status"] = statuses.where(quantity)
+    return disclosure.mark(out, "protected")
+
+
+def target_rows(filters: Filters, today: date | None = None) -> pd.DataFrame:
+    """warehouse.target_progress for this run's reader: for a lecteur, the achieved count of
+    every target of people (cible:<family>) from the protected cells over the target's
+    selection, its progress, remaining, pace and status derived from it, and hidden
+    (achieved_text « < 5 » / « secret », status « masqué ») with it; monthly left empty
+    (see target_trajectory)."""
+    rows = warehouse.target_progress(filters, today=today)
+    if exact() or rows.empty:
+        return rows
+    measures = _with_measures(rows)
+    figures = [
+        _one(protected_counts(_row_scope(filters, row), measure, "departement"))
+        if isinstance(measure, str)
+        else None
+        for row, measure in zip(rows.itertuples(), measures, strict=True)
+    ]
+    out = _protect_targets(rows, figures, _real_only(filters))
+    out["measure"] = measures
+    out["monthly"] = [
+        [] if isinstance(m, str) else v for m, v in zip(measures, out["monthly"], strict=True)
+    ]
+    return disclosure.mark(out, "protected")
+
+
+def target_trajectory(filters: Filters, row):
+    """The target row (from target_rows) with its cumulative achievement by month: as
+    it is for an interne or a target that counts no people; for a lecteur, from the
+    protected cells (the whole months up to each month's end), None where masked."""
+    measure = getattr(row, "measure", None)
+    if exact() or not isinstance(measure, str):
+        return row
+    scope = _row_scope(filters, row)
+    meta = _query("protected_meta", None).iloc[0]
+    month_from, month_to = coarsen(filters.date_from, filters.date_to)
+    low = max(meta["first_month"], month_from.strftime("%Y-%m")) if month_from else None
+    high = min(meta["last_month"], month_to.strftime("%Y-%m")) if month_to else None
+    points = []
+    for month in _months(low or meta["first_month"], high or meta["last_month"]):
+        end = coarsen(None, date.fromisoformat(month + "-01"))[1]
+        value, status = _one(protected_counts(scope.with_(date_to=end), measure, "departement"))
+        if status == PUBLISHED and not value and not points:
+            continue  # nothing yet: the line starts at the first month with something
+        points.append({"month": date.fromisoformat(month + "-01"), "achieved": value})
+    return row._replace(monthly=points)
+
+
+def target_territory_progress(
+    filters: Filters, level: str, today: date | None = None
+) -> pd.DataFrame:
+    """warehouse.target_territory_progress for this run's reader: for a lecteur, each
+    territory's achieved count of a target of people is its protected cell (cible:<family>),
+    and what derives from it is hidden with it."""
+    rows = warehouse.target_territory_progress(filters, level, today=today)
+    if exact() or rows.empty:
+        return rows
+    measures = _with_measures(rows)
+    everywhere = filters.with_(ept=None, communes=())
+    cells = {
+        measure: protected_counts(everywhere, measure, level).table.set_index("territory_code")
+        for measure in measures.dropna().unique()
+    }
+    figures = []
+    for code, measure in zip(rows["territory_code"], measures, strict=True):
+        if not isinstance(measure, str):
+            figures.append(None)
+        elif code in cells[measure].index:
+            value = cells[measure].loc[code, "value"]
+            status = cells[measure].loc[code, "status"]
+            figures.append((None if pd.isna(value) else float(value), status))
+        else:
+            figures.append((0.0, PUBLISHED))
+    out = _protect_targets(rows, figures, _real_only(filters))
+    out["measure"] = measures
+    return disclosure.mark(out, "protected")

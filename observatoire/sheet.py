@@ -25,15 +25,19 @@ PER_THOUSAND = " (pour 1 000 hab.)"
 def comparison_table(figures: list[tuple[str, Mapping]]) -> pd.DataFrame:
     """Key figures of a territory beside its EPT and the département: each indicator as a
     count and per 1 000 inhabitants. FIGURES: (column name, key_figures dict), in order.
-    Small counts of people read « < 5 » and their rate « masqué » (public mode); the
-    population has no rate."""
+    Small counts of people read « < 5 » and their rate « masqué » (public mode; protected
+    figures read their own label, « < 5 » or « secret »); the population has no rate."""
     rows = []
     for key, label in KEY_FIGURES:
         row = {"Indicateur": label}
         for name, fig in figures:
+            label = fig.get(f"{key}_label")  # a protected figure hidden (a lecteur)
             value = float(fig.get(key) or 0)
             rate = value * 1000 / fig["population"] if fig.get("population") else math.nan
-            value, rate = disclosure.mask_figure(key, value, rate)
+            if label:
+                value, rate = label, disclosure.DERIVED_LABEL
+            elif f"{key}_status" not in fig:
+                value, rate = disclosure.mask_figure(key, value, rate)
             row[name] = value
             row[name + PER_THOUSAND] = rate if isinstance(rate, str) else round(rate, 2)
         rows.append(row)
@@ -71,6 +75,36 @@ PROGRESS_COLUMNS = (
     "share_rule",
     "source_title",
 )
+
+
+def programme_months_split(months: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart, for its export) of the monthly quantities per programme: protected
+    figures (protected.programme_months, a lecteur) already lack the hidden ones, and their
+    export reads the label (« < 5 », « secret »); exact ones go through
+    disclosure.mask_people (a no-op for an interne)."""
+    if "label" not in months:
+        return disclosure.mask_people(months, "quantity", by="programme_name")
+    exported = months.drop(columns=["status", "label"])
+    exported["quantity"] = exported["quantity"].astype(object)
+    hidden = months["label"].notna()
+    exported.loc[hidden, "quantity"] = months.loc[hidden, "label"]
+    chart = months.drop(columns=["status", "label"])
+    return chart, disclosure.mark(exported, "protected")
+
+
+MONTHS_FORMATS = {"Mois": lambda d: f"{pd.Timestamp(d):%m/%Y}", "Quantité distribuée": fmt.number}
+
+
+def months_table(exported: pd.DataFrame) -> pd.DataFrame:
+    """The monthly quantities per programme as a lecteur gets them instead of the records."""
+    table = pd.DataFrame(
+        {
+            "Mois": exported["month"],
+            "Programme": exported["programme_name"],
+            "Quantité distribuée": exported["quantity"],
+        }
+    ).reset_index(drop=True)
+    return disclosure.mark(table, "protected")
 
 
 def programme_months_bars(frame: pd.DataFrame, title: str) -> go.Figure:

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from observatoire import fmt, warehouse
+from observatoire import disclosure, fmt, protected, warehouse
 from observatoire.filters import Filters
 
 DEPARTEMENT = "Seine-Saint-Denis"
@@ -96,6 +96,32 @@ def scope(code: str, filters: Filters, communes: pd.DataFrame | None = None) -> 
     )
 
 
+def key_figures(territory: Territory) -> dict:
+    """The territory's key figures: for a lecteur, its counts of people from the protected
+    cells (protected.sheet_key_figures)."""
+    return protected.sheet_key_figures(territory.scoped)
+
+
+def figure_text(figures: dict, key: str) -> str:
+    """A key figure of sheet_key_figures in French: the label of a hidden count of people
+    (« < 5 », « secret »), else its number."""
+    if f"{key}_status" in figures:
+        return figures.get(f"{key}_label") or fmt.number(figures[key])
+    return disclosure.figure_text(figures, key)
+
+
+def records_note() -> str | None:
+    """Why a lecteur gets monthly figures instead of the records (None for an interne)."""
+    if protected.exact():
+        return None
+    return (
+        "La liste des enregistrements, avec leurs quantités, est réservée aux utilisateurs "
+        "internes : un enregistrement isolé peut permettre de reconnaître des personnes. "
+        "Voici à la place les quantités distribuées par mois et par programme, tirées des "
+        "tableaux protégés (petits effectifs masqués)."
+    )
+
+
 def compared(territory: Territory, figures: dict, own_column: str) -> list[tuple[str, dict]]:
     """(column, key figures) of the territory (FIGURES, under OWN_COLUMN), of its EPT (for a
     commune) and of the département, under the page's filters: sheet.comparison_table's
@@ -106,10 +132,11 @@ def compared(territory: Territory, figures: dict, own_column: str) -> list[tuple
         columns.append(
             (
                 f"EPT {territory.ept_name}",
-                warehouse.key_figures(filters.with_(ept=territory.ept_code, communes=())),
+                protected.sheet_key_figures(filters.with_(ept=territory.ept_code, communes=())),
             )
         )
-    columns.append((DEPARTEMENT, warehouse.key_figures(filters.with_(ept=None, communes=()))))
+    everywhere = filters.with_(ept=None, communes=())
+    columns.append((DEPARTEMENT, protected.sheet_key_figures(everywhere)))
     return columns
 
 
@@ -118,7 +145,7 @@ def headline_targets(
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(every target's progress, the headline targets, the rules that gave the territory its
     share of them: « pro rata de la population, … »)."""
-    progress = warehouse.target_progress(territory.scoped, today=today)
+    progress = protected.target_rows(territory.scoped, today=today)
     headline = progress[progress["headline"]].reset_index(drop=True)
     rules = ", ".join(sorted(set(headline["share_rule"].dropna()))) if len(headline) else ""
     return progress, headline, rules

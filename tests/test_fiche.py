@@ -95,9 +95,10 @@ def test_small_counts_masked_as_on_the_sheet(demo):
     _, text = _read(fiche_render.build(COUBRON, today=TODAY))
     plain = _plain(text)
     line = next(li for li in plain.splitlines() if "collégiens connectés" in li and " sur " in li)
-    assert "< 5 sur" in line
-    assert not re.search(r"(?<![<\d,] )(?<![\d,])2 sur", line)
-    assert "masqué" in line and "atteint" not in line  # no status betrays the count
+    # The protected tables publish a count made of demonstration records only (their
+    # generator is public): the fiche shows what the protected cell says, as the sheet does.
+    # Real small counts are hidden on the fiche in tests/test_protected_sheet.py.
+    assert re.search(r"(^|\s)2 sur", line) and "< 5" not in line
     assert "Petits effectifs masqués" in plain
 
 

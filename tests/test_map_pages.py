@@ -113,7 +113,8 @@ def test_bad_thresholds_say_so(app):
 
 
 @pytest.mark.parametrize("code", [MONTREUIL, EST_ENSEMBLE])
-def test_territory_sheet(app, code):
+def test_territory_sheet(app, code, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")  # the records are for internes
     at = app.run()
     at.switch_page("views/territory.py")
     at.query_params["code"] = code
@@ -211,15 +212,16 @@ def test_sheet_masks_small_counts_in_public_mode(small_app):
     assert sum("Petits effectifs masqués" in c.value for c in at.caption) == 1
     comparison = at.dataframe[0].value.set_index("Indicateur")
     assert comparison.loc["Personnes touchées", "Coubron"] not in (3, 3.0)
-    records = at.dataframe[-1].value
-    assert 3 not in set(records["Quantité"])
+    # No record for a lecteur: the protected monthly quantities instead.
+    months = at.dataframe[-1].value
+    assert "Quantité" not in months and 3 not in set(months["Quantité distribuée"])
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     items = next(f for f in figures if "Quantités" in f["layout"]["title"]["text"])
     assert items["data"][0]["text"] == ["&lt; 5"]  # drawn « < 5 » (Plotly decodes it)
     # Every chart has its export control.
     keys = {b.key for b in at.get("download_button")}
     assert {"sheet_items_data_csv", "sheet_months_data_csv", "sheet_funders_data_csv"} <= keys
-    assert {"sheet_records_csv-excel-francais", "sheet_records_xlsx"} <= keys
+    assert {"sheet_months_table_csv-excel-francais", "sheet_months_table_xlsx"} <= keys
 
 
 def test_sheet_shows_exact_values_in_internal_mode(small_app, monkeypatch):
@@ -240,6 +242,7 @@ def test_sheet_comparison_population_row_has_no_none(app):
 def test_sheet_caps_the_records_on_screen(app, monkeypatch):
     from observatoire import sheet
 
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")  # the records are for internes
     monkeypatch.setattr(sheet, "RECORDS_SHOWN", 5)
     at = _sheet(app, EST_ENSEMBLE)
     assert len(at.dataframe[-1].value) == 5
@@ -324,6 +327,7 @@ def test_targets_page_shows_exact_values_in_internal_mode(small_app, monkeypatch
 def test_records_beyond_an_excel_sheet_offer_csv_only(app, monkeypatch):
     from observatoire import exports, sheet
 
+    monkeypatch.setenv("OBSERVATOIRE_INTERNAL_MODE", "1")  # the records are for internes
     monkeypatch.setattr(sheet, "RECORDS_SHOWN", 5)
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
     at = _sheet(app, EST_ENSEMBLE)

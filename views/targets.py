@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, warehouse
+from observatoire import disclosure, fmt, protected
 from observatoire.charts import masked as masked_charts
 from observatoire.charts import targets as charts
 from observatoire.url_state import LEVELS, TargetChoices
@@ -21,7 +21,7 @@ today = date.today()
 st.title("Objectifs")
 st.caption(ui.scope_caption(filters))
 
-progress = warehouse.target_progress(filters, today=today)
+progress = protected.target_rows(filters, today=today)
 ui.demo_notice(bool(progress["has_demo"].any()))
 if progress.empty:
     st.info("Aucun objectif ne correspond aux filtres choisis.")
@@ -31,6 +31,8 @@ if progress.empty:
 ui.metric_row(charts.status_counts(progress))
 # Small counts of people are masked as on the map and the territory sheet (public mode).
 if note := disclosure.public_note():
+    st.caption(note)
+if note := protected.dates_note(filters):
     st.caption(note)
 if filters.has_territory:
     st.caption(
@@ -53,7 +55,9 @@ st.subheader("Progression dans le temps")
 labels = {row.target_row: charts.target_title(row) for row in progress.itertuples()}
 url_state.keep_labelled("objectif", labels, choices.target)
 chosen = st.selectbox("Objectif", list(labels), format_func=labels.get, key="objectif")
-row = next(progress[progress["target_row"] == chosen].itertuples())
+row = protected.target_trajectory(
+    filters, next(progress[progress["target_row"] == chosen].itertuples())
+)
 shown_row, monthly = masked_charts.mask_trajectory(row)
 ui.chart(
     charts.trajectory(shown_row, today),
@@ -73,7 +77,7 @@ level = left.segmented_control(
     key="echelon",
     required=True,
 )
-breakdown = warehouse.target_territory_progress(filters, level, today=today)
+breakdown = protected.target_territory_progress(filters, level, today=today)
 families = breakdown.drop_duplicates("target_row")
 family_labels = {row.target_row: charts.target_title(row) for row in families.itertuples()}
 url_state.keep_labelled("reparti", family_labels, choices.family)

@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, sheet, territory, warehouse
+from observatoire import disclosure, fmt, protected, sheet, territory, warehouse
 from observatoire.charts import masked as masked_charts
 from observatoire.charts import need as need_charts
 from observatoire.fiche import content as fiche_content
@@ -58,15 +58,17 @@ download.download_button(
     "petits effectifs masqués comme à l'écran.",
 )
 
-figures = warehouse.key_figures(scoped)
+figures = territory.key_figures(place)
 ui.demo_notice(figures["has_demo"])
 if note := disclosure.public_note():
+    st.caption(note)
+if note := protected.dates_note(filters):
     st.caption(note)
 ui.metric_row(
     [
         (
             label,
-            disclosure.figure_text(figures, key),
+            territory.figure_text(figures, key),
             territory.DEPARTEMENT_WIDE_NOTE if key == "euros_committed" else None,
         )
         for key, label in territory.KEY_FIGURES
@@ -95,15 +97,13 @@ else:
     )
 
 left, right = st.columns(2)
-by_item = warehouse.distributions_by_item(scoped)
-months, months_data = disclosure.mask_people(
-    warehouse.territory_programme_months(scoped), "quantity", by="programme_name"
-)
+by_item, items_data, _ = protected.distributions_by_item(scoped, figures["has_demo"])
+months, months_data = sheet.programme_months_split(protected.programme_months(scoped))
 funders = territory.funders(place)
 if by_item.empty:
     left.info("Aucune distribution enregistrée pour ce territoire.")
 else:
-    figure, items_data, reading = masked_charts.masked_items_chart(by_item)
+    figure, reading = masked_charts.items_chart(by_item, items_data)
     with left:
         ui.chart(
             figure,
@@ -184,28 +184,39 @@ if places["places"]:
     )
 
 st.subheader("Les enregistrements")
-# Counted from the summaries; only the newest records are read for the screen, and all of
-# them only when a download is clicked (a large commune has hundreds of thousands).
-counts = warehouse.territory_record_counts(scoped)
-kinds = st.multiselect("Type", sorted(counts["Type"].unique()), placeholder="Tous les types")
-programmes = st.multiselect(
-    "Programme", sorted(counts["Programme"].unique()), placeholder="Tous les programmes"
-)
-chosen = counts[
-    counts["Type"].isin(kinds or counts["Type"])
-    & counts["Programme"].isin(programmes or counts["Programme"])
-]
-total = int(chosen["records"].sum())
-st.caption(f"{fmt.plural(total, 'enregistrement')} sur {fmt.number(int(counts['records'].sum()))}.")
-narrowed = (scoped, tuple(kinds), tuple(programmes))
-ui.table_with_downloads(
-    disclosure.public_records(warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN)),
-    f"enregistrements-{code}",
-    key="sheet_records",
-    formats=sheet.RECORDS_FORMATS,
-    max_rows=sheet.RECORDS_SHOWN,
-    total_rows=total,
-    all_rows=lambda: disclosure.public_records(warehouse.territory_records(*narrowed)),
-)
+if note := territory.records_note():
+    # A lecteur gets no record with its quantities: the protected monthly figures instead.
+    st.caption(note)
+    ui.table_with_downloads(
+        sheet.months_table(months_data),
+        f"quantites-mensuelles-{code}",
+        key="sheet_months_table",
+        formats=sheet.MONTHS_FORMATS,
+    )
+else:  # an interne: the records themselves, exact
+    # Counted from the summaries; only the newest records are read for the screen, and all of
+    # them only when a download is clicked (a large commune has hundreds of thousands).
+    counts = warehouse.territory_record_counts(scoped)
+    kinds = st.multiselect("Type", sorted(counts["Type"].unique()), placeholder="Tous les types")
+    programmes = st.multiselect(
+        "Programme", sorted(counts["Programme"].unique()), placeholder="Tous les programmes"
+    )
+    chosen = counts[
+        counts["Type"].isin(kinds or counts["Type"])
+        & counts["Programme"].isin(programmes or counts["Programme"])
+    ]
+    total = int(chosen["records"].sum())
+    every = fmt.number(int(counts["records"].sum()))
+    st.caption(f"{fmt.plural(total, 'enregistrement')} sur {every}.")
+    narrowed = (scoped, tuple(kinds), tuple(programmes))
+    ui.table_with_downloads(
+        warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN),
+        f"enregistrements-{code}",
+        key="sheet_records",
+        formats=sheet.RECORDS_FORMATS,
+        max_rows=sheet.RECORDS_SHOWN,
+        total_rows=total,
+        all_rows=lambda: warehouse.territory_records(*narrowed),
+    )
 ui.source_line(scoped)
 ui.press_kit_button("fiche territoire")

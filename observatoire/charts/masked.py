@@ -86,11 +86,30 @@ def label_masked_progress(
     return fig
 
 
+def split_progress(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(for the chart, for its export) of target progress rows: protected rows (from
+    protected.target_rows, column achieved_text) already lack every hidden figure, and
+    their export reads the label (« < 5 », « secret ») and « masqué » for what derives from
+    it; other rows go through disclosure.mask_progress."""
+    if "achieved_text" not in rows:
+        return disclosure.mask_progress(rows)
+    hidden = rows["achieved_text"].notna()
+    if not hidden.any():
+        return rows, rows
+    derived = [c for c in ("progress", "remaining", "monthly_pace") if c in rows.columns]
+    exported = rows.astype({c: object for c in ("achieved", *derived)})
+    exported.loc[hidden, "achieved"] = rows.loc[hidden, "achieved_text"]
+    exported.loc[hidden, derived] = disclosure.DERIVED_LABEL
+    return rows, exported
+
+
 def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
     """charts.targets.progress_bars of target rows with small counts masked: (figure, the
     rows for its export, its reading), for every page that shows target progress."""
-    shown, exported = disclosure.mask_progress(rows)
-    figure = label_masked_progress(charts_targets.progress_bars(shown), shown)
+    shown, exported = split_progress(rows)
+    figure = label_masked_progress(
+        charts_targets.progress_bars(shown), shown, labels=shown.get("achieved_text")
+    )
     return (
         figure,
         exported,
@@ -101,9 +120,12 @@ def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, 
 def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, pd.DataFrame, str]:
     """charts.targets.territory_bars of one target's territories with small counts masked:
     (figure, the rows for its export, its reading), for Objectifs."""
-    shown, exported = disclosure.mask_progress(rows)
+    shown, exported = split_progress(rows)
     figure = label_masked_progress(
-        charts_targets.territory_bars(shown, title), shown, progress_at=None
+        charts_targets.territory_bars(shown, title),
+        shown,
+        progress_at=None,
+        labels=shown.get("achieved_text"),
     )
     return (
         figure,
@@ -125,6 +147,15 @@ def mask_trajectory(row):
     mode, a target counting people) left out of the line: « < 5 » in its data export."""
     if row.indicator != "quantite":
         return row, charts_targets.monthly_table(row)
+    if hasattr(row, "achieved_text"):  # protected.target_trajectory: None where masked
+        exported = charts_targets.monthly_table(row)
+        column = exported.columns[1]
+        exported[column] = (
+            exported[column]
+            .astype(object)
+            .where(exported[column].notna(), disclosure.SECONDARY_LABEL)
+        )
+        return row, disclosure.mark(exported, "protected")
     shown = [
         {**point, "achieved": None if disclosure.is_small(point["achieved"]) else point["achieved"]}
         for point in row.monthly
@@ -140,6 +171,10 @@ def mask_trajectory(row):
 
 def trajectory_reading(row) -> str:
     """charts.targets.trajectory_reading, unless the achieved count is masked."""
+    if getattr(row, "achieved_text", None) is not None and not pd.isna(row.achieved_text):
+        return f"Réalisé masqué ({row.achieved_text}) : secret des petits effectifs."
+    if hasattr(row, "achieved_text"):
+        return charts_targets.trajectory_reading(row)
     if row.indicator == "quantite" and disclosure.is_small(row.achieved):
         return f"Petits effectifs masqués ({disclosure.current_label()})."
     return charts_targets.trajectory_reading(row)

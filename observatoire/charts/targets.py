@@ -47,13 +47,25 @@ def sort_rows(rows: pd.DataFrame, laggards_first: bool, default: list[str]) -> p
     return rows.sort_values(default, kind="stable")
 
 
+# The status of a target whose achieved count is hidden (observatoire/protected.py).
+HIDDEN_STATUS = "masqué"
+HIDDEN_HELP = (
+    "Réalisé masqué (secret des petits effectifs) : ni avancement, ni reste à faire, ni "
+    "statut ne sont publiés."
+)
+
+
 def status_counts(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """(label, count, help) for each status, for a row of key figures."""
+    """(label, count, help) for each status, for a row of key figures; with the count of
+    targets whose status is hidden, when there are some."""
     counts = rows["status"].value_counts()
-    return [
+    out = [
         (status.capitalize(), fmt.number(counts.get(status, 0)), STATUS_HELP[status])
         for status in reversed(STATUSES)
     ]
+    if counts.get(HIDDEN_STATUS, 0):
+        out.append(("Statut masqué", fmt.number(counts[HIDDEN_STATUS]), HIDDEN_HELP))
+    return out
 
 
 def _end_text(rows: pd.DataFrame) -> list[str]:
@@ -376,4 +388,10 @@ affiché est la part du territoire choisi (somme des parts des communes choisies
 territoire : avec un filtre de territoire, ils sont indiqués à part (« non ventilés ») et
 ne comptent pas dans le réalisé. Les sommes versées à un EPT comptent pour l'EPT, pas pour
 ses communes.
+
+**Secret des petits effectifs.** Sauf pour les utilisateurs internes, le réalisé d'un objectif
+qui compte des personnes vient des tableaux protégés : il porte sur des mois entiers, et il
+est masqué (« < 5 », ou « secret » quand il protège un autre chiffre) dès qu'il pourrait
+révéler un petit effectif, même par différence avec d'autres chiffres publiés ; son
+avancement, son reste à faire, son rythme et son statut sont alors masqués aussi.
 """

@@ -1,7 +1,9 @@
 """What a territory fiche (the one-page PDF) says: the territory's content
 (observatoire/territory.py, shared with the sheet page) turned into French text with the
-sheet's disclosure rules already applied: small counts of people read « < 5 » (public mode)
-exactly as on screen, and no masked number is kept anywhere in the result.
+sheet's disclosure rules already applied: for a lecteur (and for the CLI, which has no
+identity, unless OBSERVATOIRE_INTERNAL_MODE=1) every count of people comes from the protected
+tables (observatoire/protected.py), hidden ones read « < 5 » or « secret » exactly as on
+screen, and no masked number is kept anywhere in the result.
 
 No Streamlit here: the sheet's button and the `python -m observatoire.fiches` CLI both call
 `gather`, then `render.render_pdf` (or `render.build` for both).
@@ -15,7 +17,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 
-from observatoire import disclosure, fmt, sheet, territory, warehouse
+from observatoire import disclosure, fmt, protected, sheet, territory, warehouse
+from observatoire.charts.masked import split_progress
 from observatoire.charts.targets import progress_text
 from observatoire.fiche import locator
 from observatoire.filters import Filters
@@ -183,11 +186,12 @@ def comparison(place: Territory, figures: dict) -> tuple[list[tuple[str, str]], 
 
 
 def target_lines(headline: pd.DataFrame) -> list[TargetLine]:
-    """The headline targets with small achieved counts masked by disclosure.mask_progress, as the
-    sheet's chart and its export do: the bar loses its length, the text reads « < 5 »."""
+    """The headline targets with hidden achieved counts masked as the sheet's chart and its
+    export do (charts.masked.split_progress): the bar loses its length, the text reads
+    « < 5 » or « secret »."""
     if headline.empty:
         return []
-    shown, exported = disclosure.mask_progress(headline)
+    shown, exported = split_progress(headline)
     lines = []
     for drawn, text in zip(shown.itertuples(), exported.itertuples(), strict=True):
         masked = isinstance(text.achieved, str)
@@ -299,8 +303,8 @@ def gather(
         "Établissement public territorial · " if place.is_ept else ""
     ) + f"{place.kind_text}{place.population_text}"
 
-    figures = warehouse.key_figures(scoped)
-    tiles = [(label, disclosure.figure_text(figures, key)) for key, label in KEY_FIGURES]
+    figures = territory.key_figures(place)
+    tiles = [(label, territory.figure_text(figures, key)) for key, label in KEY_FIGURES]
     header, rows = comparison(place, figures)
 
     progress, headline, rules = territory.headline_targets(place, today)
@@ -345,6 +349,8 @@ def gather(
 
     notes = []
     if note := disclosure.public_note():
+        notes.append(note)
+    if note := protected.dates_note(filters):
         notes.append(note)
     if figures.get("euros_departement_wide"):
         wide = territory.DEPARTEMENT_WIDE_NOTE
