@@ -12,6 +12,7 @@ A hidden figure says what its label says: « < 5 » in [1, T−1], « secret » 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from observatoire.protected import coarsen
 from tests.conftest import ROOT
 from tests.secrecy_audit import OTHER, P1, Base, Statements, audit, fill_small_warehouse
 from tests.small_counts import MONTREUIL
@@ -176,6 +178,7 @@ class Collector:
         du = date.fromisoformat(query["du"]) if query.get("du") else None
         au = date.fromisoformat(query["au"]) if query.get("au") else None
         out.append(self.period(du, au))
+        out.append(self.period(*coarsen(du, au)))  # the whole months, as the README says
         out.append(self.period(None, None))
         return out
 
@@ -244,6 +247,7 @@ def _label(row, column: str, columns) -> object:
 
 
 def _run(db, page: str, query: dict) -> AppTest:
+    CHART_DATA.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params.update(query)
     at.run()  # the home page reads the link's filters
@@ -255,7 +259,28 @@ def _run(db, page: str, query: dict) -> AppTest:
 
 
 def _frames(at) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
+    """The tables shown (their CSV and XLSX downloads hold exactly them) and the data of
+    every chart's export."""
+    return [d.value for d in at.dataframe] + list(CHART_DATA)
+
+
+CHART_DATA: list[pd.DataFrame] = []
+
+
+@pytest.fixture
+def chart_exports(monkeypatch):
+    """Keep the data each page hands to ui.chart for its CSV/XLSX export."""
+    from webapp import ui
+
+    chart = ui.chart
+
+    def recording(*args, **kwargs):
+        data = kwargs.get("data")
+        if isinstance(data, pd.DataFrame):
+            CHART_DATA.append(data.copy())
+        return chart(*args, **kwargs)
+
+    monkeypatch.setattr(ui, "chart", recording)
 
 
 def _collect(c: Collector, db, page: str, query: dict) -> None:
@@ -351,6 +376,47 @@ def _collect(c: Collector, db, page: str, query: dict) -> None:
                 )
 
 
+FICHE_TILE = re.compile(r"^(.+)\n(Équipements distribués|Personnes touchées)$", re.M)
+FICHE_TARGET = re.compile(r"(< ?\d+|secret|masqué|\d[\d\u00a0\u202f ]*) sur \S")
+
+
+def _collect_fiche(c: Collector, code: str, query: dict) -> None:
+    """The PDF fiche of CODE: its tiles and its targets' achieved counts (pypdf's text)."""
+    from pypdf import PdfReader
+
+    from observatoire.fiche import render
+    from observatoire.filters import Filters
+
+    filters = Filters(
+        date_from=date.fromisoformat(query["du"]) if query.get("du") else None,
+        date_to=date.fromisoformat(query["au"]) if query.get("au") else None,
+        include_demo=query.get("demo") != "0",
+    )
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(render.build(code, filters))).pages
+    )
+    demo = filters.include_demo
+    periods = c.periods(query, [text])
+    where = f"fiche {code} {query}"
+    scope = c.territory({}, code)
+    for shown, label in FICHE_TILE.findall(text):
+        measure = SHEET_MEASURES[label]
+        c.add(f"{where} {label}", shown, [scope & c.measures[measure] & p for p in periods], demo)
+    family = None
+    for line in text.splitlines():
+        prefix = line.rstrip("…")
+        found = [
+            t for t in c.targets.index if t == line or (line.endswith("…") and t.startswith(prefix))
+        ]
+        if found:
+            family = c.family(found[0])
+            continue
+        achieved = FICHE_TARGET.search(line)
+        if achieved and family is not None:
+            c.add(f"{where} {line}", achieved.group(1), [scope & family & p for p in periods], demo)
+            family = None
+
+
 def _queries(a, b, d, ept):
     """Links a reader can share: territories × programmes × windows, sampled so that every
     page sees every kind of filter and the known attacks are all there."""
@@ -386,7 +452,9 @@ TURNS = {
 }
 
 
-def test_no_figure_of_any_page_narrows_a_small_count(warehouse_db, use_db, monkeypatch):
+def test_no_figure_of_any_page_narrows_a_small_count(
+    warehouse_db, use_db, monkeypatch, chart_exports
+):
     db, (a, b, _, d, _), ept, base, names, programmes, targets = warehouse_db
     monkeypatch.delenv("OBSERVATOIRE_INTERNAL_MODE", raising=False)
     monkeypatch.delenv("OBSERVATOIRE_SMALL_COUNT_THRESHOLD", raising=False)
@@ -402,6 +470,9 @@ def test_no_figure_of_any_page_narrows_a_small_count(warehouse_db, use_db, monke
     for code in (a, d, ept):
         for window in (WINDOWS[0], WINDOWS[3]):
             _collect(c, db, "views/territory.py", {"code": code, **window, "demo": "0"})
+    for code in (a, ept):
+        for window in (WINDOWS[0], WINDOWS[3]):
+            _collect_fiche(c, code, {**window, "demo": "0"})
     assert c.statements.targets, "the pages show no small count: nothing was audited"
     assert not c.mismatches, c.mismatches[:10]
     findings = audit(c.statements, T)
