@@ -41,7 +41,10 @@ WINDOWS = [
 ]
 SHEET_MEASURES = {"Personnes touchées": "personnes", "Équipements distribués": "equipements"}
 HIDDEN = re.compile(r"^<\s*\d+$")
-COARSENED = re.compile(r"mois entiers\s*:\s*du (\d\d/\d\d/\d{4}) au (\d\d/\d\d/\d{4})")
+DAY = r"(\d\d/\d\d/\d{4})"
+COARSENED = re.compile(
+    rf"mois\s+entiers\s*:\s*(?:du {DAY} au {DAY}|depuis le {DAY}|jusqu.au {DAY})"
+)
 
 
 def _segments(month: str) -> list[tuple[date, date]]:
@@ -166,15 +169,16 @@ class Collector:
         return mask
 
     def periods(self, query: dict, captions: list[str]) -> list[np.ndarray]:
-        """What the figures may cover: the whole months a caption names, else the dates
-        chosen, else (pages that ignore them) everything."""
+        """What the figures may cover, in this order: the whole months a caption names, the
+        dates chosen, their whole months, everything (pages that ignore the dates)."""
         out = []
         for text in captions:
             found = COARSENED.search(text)
             if found:
-                out.append(
-                    self.period(*(pd.to_datetime(d, dayfirst=True).date() for d in found.groups()))
+                start, end, since, until = (
+                    pd.to_datetime(d, dayfirst=True).date() if d else None for d in found.groups()
                 )
+                out.append(self.period(start or since, end or until))
         du = date.fromisoformat(query["du"]) if query.get("du") else None
         au = date.fromisoformat(query["au"]) if query.get("au") else None
         out.append(self.period(du, au))
