@@ -225,7 +225,10 @@ def test_small_counts_masked_in_browser(streamlit_server, browser_page):
 
 
 def test_sheet_masks_small_counts_in_browser(streamlit_server, browser_page):
-    """Coubron reached 3 people with the « ordinateurs du confinement » programme."""
+    """Coubron reached 3 people with the « ordinateurs du confinement » programme. These are
+    demonstration records: the protected tables publish demonstration-only counts (the
+    generator is public), so the sheet shows them, with the protected-tables note; small
+    real counts are masked in tests/test_protected_sheet.py."""
     page = browser_page
     page.goto(streamlit_server)
     wait_for_app(page)
@@ -234,7 +237,7 @@ def test_sheet_masks_small_counts_in_browser(streamlit_server, browser_page):
     page.get_by_role("heading", name="Coubron").first.wait_for()
     page.locator("[data-testid='stMetricValue']").nth(3).wait_for()
     metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
-    assert metrics[:2] == ["< 5", "< 5"]
+    assert metrics[:2] == ["3", "3"]
     assert _captions(page, "Petits effectifs masqués") == 1
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .barlayer').length >= 3")
     page.get_by_text("Les enregistrements").wait_for()
@@ -242,22 +245,23 @@ def test_sheet_masks_small_counts_in_browser(streamlit_server, browser_page):
     full_screenshot(page, "fiche-effectifs-masques.png", height=3600)
 
 
-def test_sheet_records_download_holds_every_record(streamlit_server, browser_page):
-    """The sheet's records CSV is read on click, with all the records the caption counts
-    (the screen reads only the newest ones)."""
+def test_sheet_offers_a_lecteur_protected_monthly_quantities_not_records(
+    streamlit_server, browser_page
+):
+    """A lecteur gets no individual records (each is a count of people on a day): the sheet
+    says why and offers the protected monthly quantities instead, read on click. (An
+    interne's records download, all of them, is tested with AppTest in
+    tests/test_map_pages.py.)"""
     page = browser_page
     page.goto(f"{streamlit_server}/territoire?code=200057875")
     wait_for_app(page)
     page.get_by_text("Les enregistrements").wait_for()
-    caption = page.get_by_text(" enregistrements sur ").first.inner_text()
-    count = int(caption.split(" enregistrements")[0].replace("\u00a0", "").replace(" ", ""))
-    # The records' own buttons, drawn after their caption (the places' come before them).
-    page.locator(".st-key-sheet_records_csv-excel-francais").wait_for()
-    button = page.get_by_role("button", name="CSV (Excel français)").last
+    page.get_by_text("réservée aux utilisateurs internes", exact=False).first.wait_for()
+    button = page.locator(".st-key-sheet_months_table_csv-excel-francais button")
     with page.expect_download(timeout=60_000) as download_info:
         button.click()
     download = download_info.value
-    assert download.suggested_filename == "enregistrements-200057875.csv"
+    assert download.suggested_filename == "quantites-mensuelles-200057875.csv"
     lines = Path(download.path()).read_bytes().decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("Type;Date;Commune;Programme")
-    assert len(lines) - 1 == count > 100
+    assert lines[0] == "Mois;Programme;Quantité distribuée"
+    assert len(lines) > 10
