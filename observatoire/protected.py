@@ -120,6 +120,35 @@ def _query(name: str, con: duckdb.DuckDBPyConnection | None, **params) -> pd.Dat
     return con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
 
 
+def _stored(filters: Filters, measure: str, territories, programmes, periods, con) -> dict:
+    """{(territory, programme, period): (value, status)} of the stored cells of MEASURE among
+    those (a cell not stored is a published 0)."""
+    found = _query(
+        "protected_cells",
+        con,
+        dataset="tout" if filters.include_demo else "reel",
+        measure=measure,
+        territories=territories,
+        programmes=programmes,
+        periods=periods,
+    )
+    return {
+        (r.territory_code, r.programme_id, r.period): (int(r.value), r.status)
+        for r in found.itertuples()
+    }
+
+
+def _summed(stored: dict, keys: list) -> tuple[int | None, str]:
+    """(value, status) of the figure made of the cells KEYS: one cell shows its own status,
+    a sum is masked as soon as one of its cells is suppressed."""
+    values = [stored.get(key, (0, PUBLISHED)) for key in keys]
+    if len(keys) == 1:
+        status = values[0][1]
+    else:
+        status = PUBLISHED if all(s == PUBLISHED for _, s in values) else MASKED
+    return (sum(v for v, _ in values) if status == PUBLISHED else None), status
+
+
 def protected_counts(
     filters: Filters,
     measure: str,
@@ -143,28 +172,11 @@ def protected_counts(
     communes = _query("territories", con)[["code", "ept_code"]]
     groups = _territory_groups(filters, level, communes)
     territories = sorted({code for _, cells in groups for code in cells})
-    found = _query(
-        "protected_cells",
-        con,
-        dataset="tout" if filters.include_demo else "reel",
-        measure=measure,
-        territories=territories,
-        programmes=programmes,
-        periods=periods,
-    )
-    stored = {
-        (r.territory_code, r.programme_id, r.period): (int(r.value), r.status)
-        for r in found.itertuples()
-    }
+    stored = _stored(filters, measure, territories, programmes, periods, con)
     rows = []
     for code, cells in groups:
         keys = list(product(cells, programmes, periods))
-        values = [stored.get(key, (0, PUBLISHED)) for key in keys]
-        if len(keys) == 1:
-            status = values[0][1]
-        else:
-            status = PUBLISHED if all(s == PUBLISHED for _, s in values) else MASKED
-        total = sum(v for v, _ in values) if status == PUBLISHED else None
+        total, status = _summed(stored, keys)
         rows.append((code, level, total, status, len(keys) == 1))
     table = pd.DataFrame(rows, columns=["territory_code", "level", "value", "status", "exact"])
     table["value"] = table["value"].astype("Int64")  # <NA> where masked
@@ -178,17 +190,6 @@ def protected_counts(
 # the protected tables for everyone else. Hidden counts are <NA> with their status beside.
 
 EQUIPEMENTS, PERSONNES = "equipements", "personnes"
-
-
-def _summed(stored: dict, keys: list) -> tuple[int | None, str]:
-    """(value, status) of the figure made of the cells KEYS: one cell shows its own status,
-    a sum is masked as soon as one of its cells is suppressed."""
-    values = [stored.get(key, (0, PUBLISHED)) for key in keys]
-    if len(keys) == 1:
-        status = values[0][1]
-    else:
-        status = PUBLISHED if all(s == PUBLISHED for _, s in values) else MASKED
-    return (sum(v for v, _ in values) if status == PUBLISHED else None), status
 
 
 def protected_table(
@@ -233,19 +234,14 @@ def protected_table(
     column = {"month": "month", "programme": "programme_id"}.get(by)
     out = []
     for measure in measures:
-        found = _query(
-            "protected_cells",
+        stored = _stored(
+            filters,
+            measure,
+            territories,
+            sorted({p for _, ps, _ in rows for p in ps}),
+            sorted({p for _, _, ps in rows for p in ps}),
             con,
-            dataset="tout" if filters.include_demo else "reel",
-            measure=measure,
-            territories=territories,
-            programmes=sorted({p for _, ps, _ in rows for p in ps}),
-            periods=sorted({p for _, _, ps in rows for p in ps}),
         )
-        stored = {
-            (r.territory_code, r.programme_id, r.period): (int(r.value), r.status)
-            for r in found.itertuples()
-        }
         for label, row_programmes, periods in rows:
             keys = list(product(territories, row_programmes, periods))
             value, status = _summed(stored, keys) if keys else (0, PUBLISHED)
