@@ -136,7 +136,7 @@ def main() -> None:
 
     from core.store import writer
     from etl import boundaries
-    from etl.warehouse import init_warehouse
+    from etl.build import init_warehouse
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.duckdb"

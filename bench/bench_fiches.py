@@ -37,7 +37,7 @@ def _warehouse(folder: Path) -> tuple[Path, bool]:
     file as ../shared/reference/communes-93.geojson), so the fiches draw the real map."""
     import duckdb
 
-    from etl.warehouse import init_warehouse
+    from etl.build import init_warehouse
 
     db = folder / "demo.duckdb"
     init_warehouse(db, with_demo=True)

@@ -154,7 +154,7 @@ def main() -> None:
         print(json.dumps(report))
         return
 
-    from etl.warehouse import init_warehouse
+    from etl.build import init_warehouse
 
     args.out.mkdir(parents=True, exist_ok=True)
     if args.csv is not None:

@@ -30,7 +30,7 @@ import duckdb  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from core import store  # noqa: E402
 from etl import boundaries  # noqa: E402
-from etl.warehouse import init_warehouse  # noqa: E402
+from etl.build import init_warehouse  # noqa: E402
 from observatoire import warehouse  # noqa: E402
 from observatoire.filters import Filters  # noqa: E402
 

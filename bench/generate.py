@@ -39,8 +39,8 @@ if str(ROOT) not in sys.path:
 from core.settings import DEMO_DIR  # noqa: E402
 from core.store import transaction, writer  # noqa: E402
 from etl import summary  # noqa: E402
+from etl.build import init_warehouse  # noqa: E402
 from etl.ledger import LoadRecord, record  # noqa: E402
-from etl.warehouse import init_warehouse  # noqa: E402
 
 OPEN_END = "2025-12-31"  # last day of open-ended programmes (no end date)
 SLOTS = 10_000  # resolution of the weighted draws (communes, plan rows)

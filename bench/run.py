@@ -45,7 +45,7 @@ import bench_load  # noqa: E402  (its child measurements are reused as they are)
 from bench_queries import summary  # noqa: E402  (one definition of median and spread)
 from generate import generate  # noqa: E402
 
-from etl.warehouse import init_warehouse  # noqa: E402
+from etl.build import init_warehouse  # noqa: E402
 from observatoire import fmt, warehouse  # noqa: E402
 
 OUT = BENCH / "out" / "echelle"

@@ -8,9 +8,9 @@ import sys
 from core.settings import get_settings
 from core.store import connect, transaction, writer
 from etl import boundaries, load_cli, summary, unload
+from etl.build import init_warehouse
 from etl.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, db_arg, db_of, existing_db
 from etl.errors import EtlError
-from etl.warehouse import init_warehouse
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from etl import summary
-from etl.warehouse import init_warehouse
+from etl.build import init_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"

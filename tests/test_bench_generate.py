@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from etl.build import init_warehouse
 from etl.load import load_file
-from etl.warehouse import init_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from etl.build import init_warehouse
 from etl.errors import FileRefused
 from etl.load import load_file
-from etl.warehouse import init_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "need"

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from core.settings import REFERENCE_DIR
-from etl.warehouse import init_warehouse
+from etl.build import init_warehouse
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

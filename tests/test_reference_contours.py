@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl.build import REFERENCE_CONTOURS, init_warehouse
 from etl.cli import main
-from etl.warehouse import REFERENCE_CONTOURS, init_warehouse
 from tests.conftest import SHARED_REFERENCE, drop_contours
 
 ROOT = Path(__file__).resolve().parents[1]

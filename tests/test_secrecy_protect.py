@@ -9,7 +9,7 @@ import pytest
 
 from core import store
 from etl import protect
-from etl.warehouse import init_warehouse
+from etl.build import init_warehouse
 from tests.secrecy_audit import fill_small_warehouse
 
 T = 5

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from etl import summary
+from etl.build import init_warehouse
 from etl.cli import main
 from etl.load import load_file
-from etl.warehouse import init_warehouse
 from observatoire import warehouse
 from observatoire.filters import Filters
 

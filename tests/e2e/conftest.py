@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.warehouse import init_warehouse
+from etl.build import init_warehouse
 from webapp import serve
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from etl.build import init_warehouse
 from etl.load import load_file
-from etl.warehouse import init_warehouse
 from tests.e2e.conftest import SCREENSHOTS, StreamlitServer, full_screenshot
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "load"
