@@ -1,7 +1,8 @@
 """One commune or EPT, as the territory sheet (the page, views/territory.py) and its fiche (the
 one-page PDF, observatoire/fiche/) both show it, without Streamlit: the territory and the
 filters narrowed to it, its key figures beside its EPT and the département, its headline
-targets and its funders. The page draws this with Streamlit, the fiche with fpdf2.
+targets, its funders, its needs and its places of digital mediation. The page draws this
+with Streamlit, the fiche with fpdf2.
 """
 
 from __future__ import annotations
@@ -154,3 +155,37 @@ def headline_targets(
 def funders(territory: Territory) -> pd.DataFrame:
     """The money given to the territory, by funder (funder, amount_eur, has_demo)."""
     return warehouse.territory_funding_by_funder(territory.scoped)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The need indicators (warehouse.need_by_territory rows: indicator, label, unit,
+    scale_min, scale_max, direction, measure, grp, source, vintage, year, value, population,
+    communes, merged_from, has_demo) of the territory, of its EPT (None on an EPT) and of the
+    département. OWN is empty when no indicator is loaded for the territory."""
+
+    own: pd.DataFrame
+    ept: pd.DataFrame | None
+    departement: pd.DataFrame
+
+
+def needs(territory: Territory) -> Needs:
+    """The territory's needs beside its EPT and the département: an EPT's or the
+    département's value is the population-weighted mean of its communes' values."""
+
+    def rows(level: str, code: str) -> pd.DataFrame:
+        frame = warehouse.need_by_territory(level, include_demo=territory.filters.include_demo)
+        return frame[frame["code"] == code].reset_index(drop=True)
+
+    own = rows("ept" if territory.is_ept else "commune", territory.code)
+    ept = None if territory.is_ept else rows("ept", territory.ept_code)
+    return Needs(own, ept, rows("departement", "93"))
+
+
+def places(territory: Territory, limits: tuple[date, date], *, departement: bool = False) -> dict:
+    """The places of digital mediation of the territory (or, DEPARTEMENT, of the whole
+    département) under the page's filters, with LIMITS (sheet.state_limits) for their
+    states: warehouse.territory_places_summary (places, oldest, newest, to_update, to_check,
+    undated, sources, has_demo)."""
+    filters = territory.filters.with_(ept=None, communes=()) if departement else territory.scoped
+    return warehouse.territory_places_summary(filters, *limits)

@@ -515,7 +515,8 @@ def territory_places(filters: Filters, limit: int | None = None) -> pd.DataFrame
 
 def territory_places_summary(filters: Filters, check_before: date, update_before: date) -> dict:
     """places, oldest, newest, to_update (updated before update_before), to_check (before
-    check_before, not to_update), undated, sources — over every place of the territory."""
+    check_before, not to_update), undated, sources, has_demo — over every place of the
+    territory."""
     return (
         query(
             "territory_places_summary",

@@ -39,7 +39,7 @@ if code is None:
 
 place = territory.scope(code, filters, communes)
 is_ept, scoped = place.is_ept, place.scoped
-ept_code, ept_name = place.ept_code, place.ept_name
+ept_name = place.ept_name
 st.title(place.name)
 st.caption(place.kind_text + place.population_text)
 links, download = st.columns([3, 1])
@@ -136,21 +136,16 @@ if not funders.empty:
     )
 
 st.subheader("Besoins")
-needs = {
-    level: warehouse.need_by_territory(level, include_demo=filters.include_demo)
-    for level in ("commune", "ept", "departement")
-}
-own = needs["ept" if is_ept else "commune"].query("code == @code")
-if own.empty:
+needs = territory.needs(place)
+if needs.own.empty:
     st.info("Aucun indicateur de besoin n'est chargé pour ce territoire.")
 else:
     sheet_name = place.name
-    ept_needs = None if is_ept else needs["ept"].query("code == @ept_code")
     st.caption(sheet.NEED_METHOD)
     needs_table = sheet.needs_table(
-        (sheet_name, own),
-        None if is_ept else (f"EPT {ept_name}", ept_needs),
-        needs["departement"],
+        (sheet_name, needs.own),
+        None if is_ept else (f"EPT {ept_name}", needs.ept),
+        needs.departement,
     )
     ui.table_with_downloads(
         needs_table,
@@ -158,7 +153,7 @@ else:
         key="sheet_needs",
         formats=sheet.needs_formats(needs_table),
     )
-    scores = sheet.subscores(own, ept_needs, needs["departement"])
+    scores = sheet.subscores(needs.own, needs.ept, needs.departement)
     if not scores.empty:
         title = "Sous-scores de l'indice de fragilité numérique (0 à 10, 10 = plus fragile)"
         ui.chart(
@@ -170,7 +165,7 @@ else:
         )
 st.markdown("**Lieux de médiation numérique**")
 today = date.today()
-places = warehouse.territory_places_summary(scoped, *sheet.state_limits(today))
+places = territory.places(place, sheet.state_limits(today))
 st.caption(sheet.places_caption(places))
 if places["places"]:
     ui.table_with_downloads(

@@ -27,8 +27,6 @@ from observatoire.territory import DEPARTEMENT, KEY_FIGURES, Territory
 
 TERRITORY_PAGE = "territoire"  # the sheet's url path (app.py)
 DEFAULT_BASE_URL = "http://localhost:8501/"
-NEED_TABLES = {"indicators", "indicator_values"}
-PLACES_TABLE = "lieux"
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,7 @@ class Places:
     per_10000: float | None
     departement_per_10000: float | None
     updated: str | None
+    has_demo: bool = False
 
 
 @dataclass
@@ -227,16 +226,29 @@ def _share_text(share: float) -> str:
     return fmt.number(share, 1) if share < 10 and share != round(share) else fmt.number(share)
 
 
+def score_needs(needs: territory.Needs) -> pd.DataFrame:
+    """The territory's scores (indicators of measure 'score': the IFN total and its
+    sub-scores), each with the département's value (`departement`); the total first, then by
+    label."""
+    own = needs.own[needs.own["measure"] == "score"]
+    departement = needs.departement.set_index("indicator")["value"]
+    scores = own.assign(
+        departement=own["indicator"].map(departement),
+        total=own["indicator"] == sheet.IFN_TOTAL,
+    )
+    return scores.sort_values(["total", "label"], ascending=[False, True]).reset_index(drop=True)
+
+
 def need_lines(needs: pd.DataFrame) -> tuple[list[NeedLine], str]:
-    """The scores and the sentence that says how to read them."""
+    """The scores (score_needs) and the sentence that says how to read them."""
     lines = [
         NeedLine(
-            label=_need_label(row.label, row.id),
+            label=_need_label(row.label, row.indicator),
             value=float(row.value),
             departement=float(row.departement),
             scale_min=float(0 if pd.isna(row.scale_min) else row.scale_min),
             scale_max=float(10 if pd.isna(row.scale_max) else row.scale_max),
-            total=row.id == "ifn",
+            total=bool(row.total),
         )
         for row in needs.itertuples()
     ]
@@ -259,23 +271,21 @@ def _need_label(label: str, ident: str) -> str:
     return "Indice total" if ident == "ifn" else sheet.subscore_label(label)
 
 
-def need_tables() -> set[str]:
-    return set(warehouse.query("fiche_need_tables")["table_name"])
-
-
-def needs_and_places(scoped: Filters) -> tuple[pd.DataFrame, dict | None]:
-    """The need scores and the places count of the territory, when the tables of issue #13
-    exist and hold rows (otherwise an empty frame and None)."""
-    tables = need_tables()
-    needs = pd.DataFrame()
-    if tables >= NEED_TABLES:
-        needs = warehouse.query("fiche_needs", scoped)
-    places = None
-    if PLACES_TABLE in tables:
-        counted = warehouse.query("fiche_places", scoped).iloc[0].to_dict()
-        if counted["departement"]:
-            places = counted
-    return needs, places
+def places_line(place: Territory, today: date, departement_population: float) -> Places | None:
+    """The territory's count of places beside the département's, per 10 000 inhabitants
+    (None when the warehouse holds no place under the filters)."""
+    limits = sheet.state_limits(today)  # states unused here; the sheet's, to share its cache
+    everywhere = territory.places(place, limits, departement=True)
+    if not everywhere["places"]:
+        return None
+    own = territory.places(place, limits)
+    return Places(
+        count=int(own["places"]),
+        per_10000=_per_10000(own["places"], place.population),
+        departement_per_10000=_per_10000(everywhere["places"], departement_population),
+        updated=None if pd.isna(own["newest"]) else fmt.french_date(own["newest"]),
+        has_demo=bool(own["has_demo"]),
+    )
 
 
 def _per_10000(count, population) -> float | None:
@@ -315,37 +325,24 @@ def gather(
     kept = funders.head(funder_limit)
     rest = funders.iloc[funder_limit:]
 
-    needs_frame, places_row = needs_and_places(scoped)
-    needs, needs_note = need_lines(needs_frame)
+    scores = score_needs(territory.needs(place))
+    needs, needs_note = need_lines(scores)
     if needs and place.is_ept:
-        known = int(needs_frame["communes"].max())
+        known = int(scores["communes"].max())
         needs_note = (
             f"EPT : moyenne de ses communes renseignées ({known} sur {place.communes}), pondérée "
             "par la population. " + needs_note
         )
-    places = None
+    places = places_line(place, today, communes["population"].sum())
     has_demo = any(
         [
             bool(figures.get("has_demo")),
             bool(progress["has_demo"].any()),
             bool(funders["has_demo"].any()),
-            bool(len(needs_frame) and needs_frame["has_demo"].any()),
+            bool(scores["has_demo"].any()),
+            places is not None and places.has_demo,
         ]
     )
-    if places_row is not None:
-        places = Places(
-            count=int(places_row["places"]),
-            per_10000=_per_10000(places_row["places"], place.population),
-            departement_per_10000=_per_10000(
-                places_row["departement"], communes["population"].sum()
-            ),
-            updated=(
-                fmt.french_date(places_row["updated"])
-                if not pd.isna(places_row["updated"])
-                else None
-            ),
-        )
-        has_demo = has_demo or bool(places_row["has_demo"])
 
     notes = []
     if note := disclosure.public_note():
