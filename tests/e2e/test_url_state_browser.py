@@ -3,14 +3,9 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import wait_for_app
-
-
-def _settled(page) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
 
 
 def test_old_link_is_rewritten_and_back_restores_the_choice(streamlit_server, browser_page):
@@ -24,10 +19,8 @@ def test_old_link_is_rewritten_and_back_restores_the_choice(streamlit_server, br
     assert not toggle.is_checked()
     page.get_by_role("paragraph").filter(has_text="Les plus en retard d'abord").click()
     page.wait_for_function("() => location.search.includes('retard=1')")
-    _settled(page)
-    assert toggle.is_checked()
+    expect(toggle).to_be_checked(timeout=30_000)  # waits for the rerun that reads it
     page.go_back()
     page.wait_for_function("() => !location.search.includes('retard=1')")
-    _settled(page)
-    assert not toggle.is_checked()
+    expect(toggle).not_to_be_checked(timeout=30_000)
     assert "niveau=commune" in page.url
