@@ -292,6 +292,12 @@ def key_figures(filters: Filters) -> tuple[dict, ProtectedFigures | None]:
     figures = warehouse.key_figures(filters)
     if audience.exact_counts():
         return figures, None
+    # The counts cover whole months: demonstration records there are in the figures shown,
+    # even when the chosen days hold none, and the page must say so.
+    month_from, month_to = coarsen(filters.date_from, filters.date_to)
+    if (month_from, month_to) != (filters.date_from, filters.date_to):
+        whole = warehouse.key_figures(filters.with_(date_from=month_from, date_to=month_to))
+        figures["has_demo"] = bool(figures["has_demo"] or whole["has_demo"])
     protected = None
     for key, measure in (("items_distributed", EQUIPEMENTS), ("people_reached", PERSONNES)):
         protected = protected_counts(filters, measure, "departement")

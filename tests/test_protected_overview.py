@@ -196,3 +196,19 @@ def test_what_derives_from_an_achievement_follows_the_sql_rule(small_db, monkeyp
             exact[columns].astype(object).where(exact[columns].notna(), None),
             check_dtype=False,
         )
+
+
+def test_demonstration_records_of_the_whole_months_are_said(demo_db, use_db, monkeypatch):
+    """The lecteur's figures cover whole months: the demonstration records of those months
+    are in the figures shown, so the page says so even when the chosen days hold none."""
+    from observatoire import warehouse
+
+    monkeypatch.delenv("OBSERVATOIRE_INTERNAL_MODE", raising=False)
+    use_db(demo_db)
+    # Les Lilas (93045): one record in January 2021, on the 24th.
+    day = Filters(communes=("93045",), date_from=date(2021, 1, 10), date_to=date(2021, 1, 10))
+    january = day.with_(date_from=date(2021, 1, 1), date_to=date(2021, 1, 31))
+    figures, people = protected.key_figures(day)
+    assert not warehouse.key_figures(day)["has_demo"]  # the chosen day holds none
+    assert people is not None and warehouse.key_figures(january)["has_demo"]
+    assert figures["has_demo"]
