@@ -203,12 +203,6 @@ def mask_figure(key: str, value, rate):
     return value, rate
 
 
-def derived_text(count, text: str) -> str:
-    """TEXT, a figure computed from COUNT (a count of people), or « masqué » when COUNT is
-    small."""
-    return DERIVED_LABEL if is_small(count) else text
-
-
 def public_records(records: pd.DataFrame) -> pd.DataFrame:
     """A territory's records with the small quantities of distributions (items handed to
     people) masked in public mode; money and posts are not counts of people and stay exact."""

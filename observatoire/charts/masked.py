@@ -134,14 +134,6 @@ def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, p
     )
 
 
-def masked_items_chart(by_item: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
-    """items_bar of quantities per item with small counts masked: (figure, its export,
-    its reading), for the overview and the territory sheet."""
-    shown, exported = disclosure.mask_people(by_item, "quantity")
-    figure = label_masked_bars(items_bar(shown))
-    return figure, exported, disclosure.reading_of_masked(items_reading, shown, "quantity")
-
-
 def mask_trajectory(row):
     """The target row for charts.targets.trajectory with its small cumulative counts (public
     mode, a target counting people) left out of the line: « < 5 » in its data export."""
