@@ -284,15 +284,13 @@ def _connect_lake(lake: Lake, *, read_only: bool, timeout_s: float):
     return con if session is None else WriterConnection(con, session.close)
 
 
-def use_warehouse(cursor):
-    """A cursor of a lake connection starts on the in-memory catalog: point it at the lake
-    (a file connection's cursors need nothing). Returns the cursor."""
-    with contextlib.suppress(duckdb.CatalogException):  # a file: no catalog named lake
-        if cursor.execute(
-            "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [LAKE_NAME]
-        ).fetchone()[0]:
-            cursor.execute(f"USE {LAKE_NAME}")
-    return cursor
+def cursor(con: duckdb.DuckDBPyConnection, path: Location):
+    """A new cursor of CON, on the warehouse: a lake connection's cursors start on the
+    in-memory catalog (USE lake)."""
+    new = con.cursor()
+    if isinstance(path, Lake):
+        new.execute(f"USE {LAKE_NAME}")
+    return new
 
 
 def location(value: Location | str) -> Location:
