@@ -279,7 +279,9 @@ def register(sub, db_arg, db_of) -> None:
         "(schema.sql, load.sql, une table par fichier). « importer » le relit dans un autre "
         "entrepôt : fichier → DuckLake, DuckLake → fichier, ou vers une autre version.",
     )
-    export.add_argument("dossier", type=Path, metavar="DOSSIER")
+    export.add_argument(
+        "dossier", type=Path, metavar="DOSSIER", help="dossier de l'export (nouveau ou vide)"
+    )
     db_arg(export)
     export.set_defaults(func=lambda args: cmd_export(args, db_of))
 
@@ -291,7 +293,12 @@ def register(sub, db_arg, db_of) -> None:
         "entrepôt nouveau (fichier absent, ou base PostgreSQL vide pour un DuckLake) : "
         "schéma de l'export, lignes copiées par nom de colonne, puis migrations venues après.",
     )
-    imp.add_argument("dossier", type=Path, metavar="DOSSIER")
+    imp.add_argument(
+        "dossier",
+        type=Path,
+        metavar="DOSSIER",
+        help="dossier écrit par exporter ou EXPORT DATABASE",
+    )
     db_arg(imp)
     imp.set_defaults(func=lambda args: cmd_import(args, db_of))
 
