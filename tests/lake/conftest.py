@@ -7,69 +7,21 @@ with OBSERVATOIRE_REQUIRE_LAKE=1 (CI), where they fail.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import pytest
 
 from core.store import Lake
 
-
-def _postgres_bin() -> Path | None:
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    found = shutil.which("initdb")
-    if found:
-        candidates.append(Path(found).resolve().parent)
-    for folder in candidates:
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Postgres:
-    port: int
-    root: Path
-    _count = itertools.count(1)
-
-    def conninfo(self, dbname: str) -> str:
-        return f"dbname={dbname} host=127.0.0.1 port={self.port} user=observatoire"
-
-    def new_lake(self, data_root: Path) -> Lake:
-        """A new, empty DuckLake: a database of its own, its Parquet files under data_root."""
-        import psycopg
-
-        name = f"lake_{os.getpid()}_{next(self._count)}"
-        with psycopg.connect(self.conninfo("postgres"), autocommit=True) as pg:
-            pg.execute(f"CREATE DATABASE {name}")
-        return Lake(self.conninfo(name), str(data_root / name) + "/")
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: as root, run it as the postgres user."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return command
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from local_postgres import local_postgres, postgres_bin  # noqa: E402  (shared with the benchmarks)
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    folder = _postgres_bin()
-    if folder is None:
+    if postgres_bin() is None:
         message = (
             "PostgreSQL introuvable : les tests DuckLake sont sautés "
             "(apt-get install postgresql, ou scripts/system-deps.sh)"
@@ -77,56 +29,8 @@ def postgres():
         if os.environ.get("OBSERVATOIRE_REQUIRE_LAKE") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    # Not under pytest's own temporary folder: the postgres user must reach it.
-    root = Path(tempfile.mkdtemp(prefix="observatoire-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    data, port = root / "data", _free_port()
-    run = {"check": True, "capture_output": True, "text": True}
-    subprocess.run(
-        _as_postgres(
-            [
-                str(folder / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "observatoire",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),  # fmt: skip
-        **run,
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(folder / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "log"),
-                "-w",
-                "start",
-            ]
-        ),  # fmt: skip
-        **run,
-    )
-    try:
-        yield Postgres(port, root)
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            subprocess.run(
-                _as_postgres([str(folder / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                **run,
-            )
-        time.sleep(0.2)
-        shutil.rmtree(root, ignore_errors=True)
+    with local_postgres() as server:
+        yield server
 
 
 @pytest.fixture
