@@ -1,5 +1,8 @@
 """A throwaway PostgreSQL (Debian's, /usr/lib/postgresql/*/bin) in a temporary folder on a free
-port, for the DuckLake tests and benchmarks; as root it runs as the postgres user."""
+port, for the DuckLake tests and benchmarks; as root it runs as the postgres user.
+
+    .venv/bin/python bench/local_postgres.py   # one to try the lake by hand (Ctrl-C stops it)
+"""
 
 from __future__ import annotations
 
@@ -85,3 +88,26 @@ def local_postgres() -> Iterator[Postgres]:
         with contextlib.suppress(subprocess.CalledProcessError):
             subprocess.run(_as_postgres([*pg_ctl, "-m", "immediate", "stop"]), **run)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    """Start one for trying the lake by hand: prints the settings to export, stops on Ctrl-C."""
+    import time
+
+    with local_postgres() as server:
+        import psycopg
+
+        with psycopg.connect(server.conninfo("postgres"), autocommit=True) as pg:
+            pg.execute("CREATE DATABASE observatoire")
+        print(f'export OBSERVATOIRE_LAKE_CATALOG="{server.conninfo("observatoire")}"')
+        print(f"export OBSERVATOIRE_LAKE_DATA={server.root}/donnees/")
+        print("PostgreSQL tourne ; Ctrl-C l'arrête (et efface tout).", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
