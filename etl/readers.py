@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from etl.errors import FileRefused
+from etl.errors import FileRefused, NoHeader
 from etl.schemas import header_key
 
 HEADER_SEARCH_ROWS = 30  # title rows tolerated above the header
@@ -144,10 +144,15 @@ def _no_header(file_name: str, synonyms: dict[str, str]) -> FileRefused:
     for synonym, name in synonyms.items():
         first.setdefault(name, synonym)
     expected = ", ".join(first.values())
-    return refuse(
-        file_name,
-        f"aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes "
-        f"(au moins deux colonnes attendues parmi : {expected} ; voir docs/chargement.md)",
+    return NoHeader(
+        str(
+            refuse(
+                file_name,
+                f"aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières "
+                f"lignes (au moins deux colonnes attendues parmi : {expected} ; voir "
+                "docs/chargement.md)",
+            )
+        )
     )
 
 
