@@ -77,7 +77,7 @@ def _row_format(kind: str, example: str) -> Format:
     return Format(
         kind,
         "standard",
-        f"fichier de {contract.label} de l'observatoire",
+        f"fichier « {contract.label} » de l'observatoire",
         tuple(needs),
         example,
         "docs/chargement.md",

@@ -352,6 +352,8 @@ def explain(
         )
     lines.append(f"Formats connus pour les {label} : {known} (tous : python -m etl formats).")
     guess = guesses(fmt, peeked)
+    if other is not None:
+        return lines, Proposal(kind, fmt, peeked.headers, peeked, guess)
     example = {n.name: guess.get(n.name) or "COLONNE" for n in miss} or {
         n.name: guess.get(n.name) or "COLONNE" for n in fmt.required[:1]
     }
