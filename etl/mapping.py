@@ -199,11 +199,27 @@ def _looks_like(values: list[str], looks: str) -> float:
     return hits / len(values)
 
 
+# Words that often name an expected column in other tools' exports (a guess, never a rule).
+HINTS: dict[str, tuple[str, ...]] = {
+    "nom": ("libelle", "lib", "name", "intitule", "denomination", "raison", "structure"),
+    "code_insee": ("insee", "codgeo", "cog", "depcom"),
+    "code_postal": ("cp", "postal", "zip", "postcode"),
+    "quantite": ("nombre", "nb", "qte", "unites", "quantity", "volume"),
+    "date": ("jour", "mois", "date", "le"),
+    "programme": ("dispositif", "projet", "action", "operation"),
+    "item": ("materiel", "equipement", "article", "produit", "remis"),
+    "montant": ("euros", "eur", "somme", "subvention", "montant"),
+    "financeur": ("financeur", "payeur", "bailleur", "organisme"),
+}
+
+
 def _name_score(key: str, need: Need) -> float:
     if not key:
         return 0.0
     best = 0.0
     words = set(key.split("_"))
+    if words & set(HINTS.get(need.name, ())):
+        best = 0.9
     for name in need.accepted:
         ratio = difflib.SequenceMatcher(None, key, name).ratio()
         overlap = len(words & set(name.split("_"))) / max(len(name.split("_")), 1)
@@ -211,12 +227,15 @@ def _name_score(key: str, need: Need) -> float:
     return best
 
 
-def closest(need: Need, peeked: Peek, used: set[int] = frozenset()) -> list[tuple[float, int]]:
+def closest(
+    need: Need, peeked: Peek, used: set[int] = frozenset(), known: set[str] = frozenset()
+) -> list[tuple[float, int]]:
     """(score, column index) of the file's columns, best first, for a required column:
-    names (similar spelling, shared words), then what the values look like."""
+    names (similar spelling, shared words), then what the values look like. Columns the
+    kind already knows under their own name (``known``) are not candidates."""
     scored = []
     for i, key in enumerate(peeked.keys):
-        if i in used or not key:
+        if i in used or not key or key in known:
             continue
         values = [r[i] for r in peeked.rows if i < len(r)]
         score = 0.65 * _name_score(key, need) + 0.35 * _looks_like(values, need.looks)
@@ -226,6 +245,12 @@ def closest(need: Need, peeked: Peek, used: set[int] = frozenset()) -> list[tupl
 
 
 GUESS_THRESHOLD = 0.45
+
+
+def _known(fmt: Format) -> set[str]:
+    """Header names that already mean something to the kind."""
+    names = set(schemas.synonyms_of(schemas.CONTRACTS[fmt.kind]))
+    return names | {k for n in fmt.required for k in n.accepted}
 
 
 def guesses(fmt: Format, peeked: Peek) -> dict[str, str | None]:
@@ -242,7 +267,7 @@ def guesses(fmt: Format, peeked: Peek) -> dict[str, str | None]:
     for need in fmt.required:
         if need.name in chosen:
             continue
-        best = closest(need, peeked, used)
+        best = closest(need, peeked, used, _known(fmt))
         if best and best[0][0] >= GUESS_THRESHOLD:
             chosen[need.name] = peeked.headers[best[0][1]]
             used.add(best[0][1])
@@ -280,6 +305,15 @@ class Proposal:
     def preview(self, chosen: dict[str, str | None]) -> dict[str, list]:
         return preview(self.format, self.peek, chosen)
 
+    def mapping(self, chosen: dict[str, str | None]) -> dict[str, str]:
+        """The form's choices as a mapping, without the columns already named as expected."""
+        by_name = {n.name: n for n in self.format.required}
+        return {
+            name: column
+            for name, column in chosen.items()
+            if column and header_key(column) not in by_name[name].accepted
+        }
+
 
 def _coverage(fmt: Format, keys: set[str]) -> float:
     if not fmt.required:
@@ -291,6 +325,19 @@ def _coverage(fmt: Format, keys: set[str]) -> float:
 
 def _best(kind: str, keys: set[str]) -> Format:
     return max(formats.of_kind(kind), key=lambda f: _coverage(f, keys))
+
+
+def of(kind: str) -> str:
+    """« de lieux », « d'indicateurs »."""
+    label = schemas.CONTRACTS[kind].label
+    return ("d'" if label[:1] in "aeiouyéèê" else "de ") + label
+
+
+def another_kind_sentence(kind: str, other: Format) -> str:
+    return (
+        f"c'est un fichier {of(other.kind)} ({other.label}), pas un fichier {of(kind)} : "
+        f"chargez-le comme « {other.kind} »"
+    )
 
 
 def other_kind(kind: str, keys: set[str]) -> Format | None:
@@ -327,16 +374,19 @@ def explain(
     other = other_kind(kind, keys)
     if other is not None:
         lines.append(
-            f"Ce fichier ressemble à un fichier de {schemas.CONTRACTS[other.kind].label} "
-            f"({other.label}) : chargez-le comme « {other.kind} » (python -m etl load "
-            f"{other.kind} FICHIER, ou ce type dans le formulaire de la page Données)."
+            f"Ce fichier ressemble à un fichier {of(other.kind)} ({other.label}) : "
+            f"chargez-le comme « {other.kind} » (python -m etl load {other.kind} FICHIER, ou ce type dans le formulaire de la page Données)."
         )
     fmt = chosen or _best(kind, keys)
     miss = formats.missing(fmt, keys)
     if miss:
         parts = []
         for need in miss:
-            near = [peeked.headers[i] for s, i in closest(need, peeked)[:2] if s >= 0.3]
+            near = [
+                peeked.headers[i]
+                for s, i in closest(need, peeked, known=_known(fmt))[:2]
+                if s >= 0.3
+            ]
             parts.append(
                 f"« {need.name} » ({need.label})"
                 + (

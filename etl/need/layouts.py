@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from etl import formats, readers
 from etl.errors import ColumnsMissing
-from etl.mapping import other_kind
+from etl.mapping import another_kind_sentence, other_kind
 from etl.need.common import Table
 
 # The header names of each layout are declared with the kinds' contracts.
@@ -22,7 +22,6 @@ from etl.schemas import (
     CENSUS,
     CODE_KEYS,
     CONSEILLER_FIELDS,
-    CONTRACTS,
     FILOSOFI,
     IFN_COLUMNS,
     NAME_KEYS,
@@ -123,13 +122,7 @@ def recognise_indicators(table: Table, file_name: str) -> Layout:
         other = other_kind("indicateurs", keys)
         if other is not None:  # a file of another kind: its columns are no indicators
             raise ColumnsMissing(
-                str(
-                    readers.refuse(
-                        file_name,
-                        f"c'est un fichier de {CONTRACTS[other.kind].label} ({other.label}), "
-                        f"pas d'indicateurs : chargez-le comme « {other.kind} »",
-                    )
-                ),
+                str(readers.refuse(file_name, another_kind_sentence("indicateurs", other))),
                 "indicateurs",
                 None,
             )

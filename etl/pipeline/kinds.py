@@ -27,7 +27,7 @@ from functools import partial
 import duckdb
 
 from etl import formats, mapping, readers, schemas, scrub, summary, target_shares
-from etl.errors import ColumnsMissing
+from etl.errors import ColumnsMissing, NoHeader
 from etl.need import common, conseillers, indicators, places
 from etl.pipeline.columns import match_columns
 from etl.pipeline.macros import small_table
@@ -96,10 +96,16 @@ class Mapped:
                 chosen = None
                 if refused.kind == self.contract.kind and refused.layout:
                     chosen = formats.get(refused.kind, refused.layout)
-                refused.explanation, refused.proposal = mapping.explain(
-                    self.contract.kind, peeked, chosen
-                )
-                raise
+                kind = self.contract.kind
+                other = mapping.other_kind(kind, set(peeked.keys)) if peeked else None
+                if other is not None and isinstance(refused, NoHeader):
+                    # Not a broken file: a file of another kind, said in the sentence itself.
+                    refused = ColumnsMissing(
+                        str(readers.refuse(req.name, mapping.another_kind_sentence(kind, other))),
+                        kind,
+                    )
+                refused.explanation, refused.proposal = mapping.explain(kind, peeked, chosen)
+                raise refused from None
             used, remembered = again, True
         self.used_mapping, self.remembered = used, remembered
         if used:
