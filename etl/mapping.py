@@ -375,7 +375,8 @@ def explain(
     if other is not None:
         lines.append(
             f"Ce fichier ressemble à un fichier {of(other.kind)} ({other.label}) : "
-            f"chargez-le comme « {other.kind} » (python -m etl load {other.kind} FICHIER, ou ce type dans le formulaire de la page Données)."
+            f"chargez-le comme « {other.kind} » (python -m etl load {other.kind} FICHIER, "
+            "ou ce type dans le formulaire de la page Données)."
         )
     fmt = chosen or _best(kind, keys)
     miss = formats.missing(fmt, keys)
