@@ -196,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except EtlError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
-        for line in getattr(exc, "explanation", []):  # a file refused for its columns
-            print(line, file=sys.stderr)
+        # A file refused for its columns: what it holds and how to map them (standard output:
+        # the error itself stays one line on standard error).
+        for line in getattr(exc, "explanation", []):
+            print(line)
         return EXIT_REFUSED

@@ -92,13 +92,13 @@ ARCEP_DOC = (
 AC_USERS = "nombre_d_usagers_uniques"  # « Question 110 → Nombre D'usagers Uniques »
 AC_DEMARCHES = "nombre_de_demarche_par_structure"  # « Question 109 → … »
 AC_DOC = (
-    "Aidants Connect (ANCT), export des statistiques des structures habilitées "
-    "(aidantsconnect.beta.gouv.fr/stats)"
+    "Aidants Connect (ANCT), export Metabase des statistiques des structures habilitées "
+    "(metabase.aidantsconnect.beta.gouv.fr ; en-têtes « Question NNN → … », booléens true/false)"
 )
 _AC_EXAMPLE = (
     "Name,ID,UUID,Is Active,City Insee Code,Address,Zip Code,Siret,France Services Label,"
     "City,Nombre d'aidants,Question 110 → Nombre D'usagers Uniques,Question 109 → Nombre De "
-    "Demarche Par Structure,Argent,Famille,…"
+    "Demarche Par Structure,Question 99 → Nombre Demarche Argent,…"
 )
 _THD = ("elig_thd30", "elig_thd100", "elig_thd1g")
 

@@ -96,7 +96,11 @@ def test_aidants_connect_structures_load_as_places_and_as_help_measures(empty_db
     assert values[("93001", "aidants_connect_usagers")] == 150
     assert values[("93001", "aidants_connect_demarches")] == 355
     assert values[("93008", "aidants_connect_aidants")] == 3
-    assert not any(i.startswith(("argent", "id", "siret")) for _, i in values)
+    assert {i for _, i in values} == {
+        "aidants_connect_aidants",
+        "aidants_connect_usagers",
+        "aidants_connect_demarches",
+    }  # the themes, the identifiers and the SIRET are no indicators
     catalogue = q(
         empty_db,
         "SELECT id, grp, measure, source, vintage FROM indicators "
@@ -171,8 +175,9 @@ def test_formats_command_lists_every_layout(capsys):
 def test_renamed_columns_load_after_mapping_on_the_command_line(empty_db, capsys):
     first = DATA / "distributions_renommees_janvier.csv"
     assert main(["load", "distributions", str(first), "--db", str(empty_db)]) == 1
-    err = capsys.readouterr().err
-    assert "« programme » est absente" in err and "--colonnes programme=Dispositif" in err
+    said = capsys.readouterr()
+    assert "« programme » est absente" in said.err and len(said.err.strip().splitlines()) == 1
+    assert "--colonnes programme=Dispositif" in said.out
     mapping = "programme=Dispositif,item=Matériel remis,quantite=Unités"
     code = main(["load", "distributions", str(first), "--db", str(empty_db), "--colonnes", mapping])
     assert code == 0, capsys.readouterr().err
