@@ -293,3 +293,27 @@ def test_upload_form_offers_the_mapping_then_remembers_it(app, monkeypatch, demo
         ("programme=Dispositif,item=Matériel remis,quantite=Unités", False),
         ("programme=Dispositif,item=Matériel remis,quantite=Unités", True),
     ]
+
+
+# --- on screen ------------------------------------------------------------------------------------
+
+
+def test_help_measure_and_thd_share_show_with_their_source_and_vintage(app, demo_db):
+    from observatoire import warehouse
+
+    load_file(demo_db, "indicateurs", DATA / "aidants_connect_structures.csv", year=2024)
+    load_file(demo_db, "indicateurs", DATA / "arcep_commune_debit_2024t4.csv")
+    warehouse._cached.clear()
+    warehouse.READER.release()
+    at = app.run()
+    at.switch_page("views/need.py")
+    at.query_params.update(besoin="aidants_connect_usagers")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="n_indicator").value == "aidants_connect_usagers"
+    shown = " ".join(c.value for c in [*at.caption, *at.markdown])
+    assert "ANCT – Aidants Connect (statistiques des structures)" in shown and "2024" in shown
+    at.selectbox(key="n_indicator").set_value("part_thd30").run()
+    assert at.selectbox(key="n_indicator").value == "part_thd30"
+    shown = " ".join(c.value for c in [*at.caption, *at.markdown])
+    assert "ARCEP – Ma connexion internet" in shown and "T4 2024" in shown
