@@ -12,7 +12,10 @@ __all__ = ["ColumnsMissing", "EtlError", "FileRefused", "NoHeader", "WarehouseBu
 
 
 class FileRefused(EtlError):
-    """The whole file is refused; the warehouse is left as it was."""
+    """The whole file is refused; the warehouse is left as it was. ``explanation``: further
+    French lines (what to do), printed after the sentence by the CLI and the upload form."""
+
+    explanation: list[str] = []  # noqa: RUF012 - each refusal that has some sets its own
 
 
 class ColumnsMissing(FileRefused):
@@ -23,7 +26,7 @@ class ColumnsMissing(FileRefused):
     def __init__(self, message: str, kind: str | None = None, layout: str | None = None):
         super().__init__(message)
         self.kind, self.layout = kind, layout
-        self.explanation: list[str] = []
+        self.explanation = []
         self.proposal = None
 
     def full_text(self) -> str:

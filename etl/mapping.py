@@ -363,7 +363,12 @@ def explain(
     lines: list[str] = []
     if peeked is None or not any(peeked.headers):
         lines.append(f"Formats connus pour les {label} : {known}.")
-        lines.append("La liste de tous les formats reconnus : python -m etl formats.")
+        lines.append(
+            "Que faire : vérifiez que c'est le bon fichier et qu'il a une ligne d'en-tête "
+            "(les noms des colonnes) au-dessus des données ; si ses colonnes portent d'autres "
+            "noms que ceux attendus (python -m etl formats), chargez-le avec --colonnes "
+            "attendu=colonne_du_fichier ou le tableau de correspondance du formulaire."
+        )
         return lines, None
     keys = set(peeked.keys)
     lines.append(

@@ -317,3 +317,27 @@ def test_help_measure_and_thd_share_show_with_their_source_and_vintage(app, demo
     assert at.selectbox(key="n_indicator").value == "part_thd30"
     shown = " ".join(c.value for c in [*at.caption, *at.markdown])
     assert "ARCEP – Ma connexion internet" in shown and "T4 2024" in shown
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "empty.csv",
+        "header_only.csv",
+        "image.png",
+        "old_excel.xls",
+        "corrupt.xlsx",
+        "missing_quantity.csv",
+        "no_header.csv",
+    ],
+)
+def test_every_refusal_says_what_to_do(empty_db, name, capsys):
+    path = DATA.parent / "load" / name
+    with pytest.raises(FileRefused) as refused:
+        load_file(empty_db, "distributions", path)
+    text = " ".join([str(refused.value), *refused.value.explanation])
+    assert any(w in text for w in ("Que faire", "--colonnes", "enregistrez-le")), text
+    assert main(["load", "distributions", str(path), "--db", str(empty_db)]) == 1
+    said = capsys.readouterr()
+    assert len(said.err.strip().splitlines()) == 1  # the sentence; what to do follows
+    assert any(w in said.err + said.out for w in ("Que faire", "--colonnes", "enregistrez-le"))

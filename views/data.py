@@ -221,6 +221,8 @@ def _load(pending: dict, columns: dict[str, str] | None = None) -> None:
     except EtlError as error:
         st.session_state.pop(_PENDING, None)
         st.error(f"Fichier refusé : {fmt.md(error)}")
+        for line in getattr(error, "explanation", []):  # what to do
+            st.caption(fmt.md(line))
     else:
         st.session_state.pop(_PENDING, None)
         if result.already_loaded:
