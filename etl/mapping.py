@@ -340,18 +340,34 @@ def another_kind_sentence(kind: str, other: Format) -> str:
     )
 
 
-def other_kind(kind: str, keys: set[str]) -> Format | None:
-    """A layout of another kind that this header fits whole (its required columns all
-    present, and its signature when it has one)."""
+def _as_other_kinds(others: list[Format]) -> str:
+    return " ; ".join(
+        f"comme « {o.kind} » ({o.label} : python -m etl load {o.kind} FICHIER)" for o in others
+    )
+
+
+def other_kinds(kind: str, keys: set[str]) -> list[Format]:
+    """Layouts of other kinds (one per kind) that this header fits whole: their required
+    columns all present, and their signature when they have one."""
+    # Aidants Connect numbers its questions (« Question 110 → … »): the end is the name.
+    keys = keys | {
+        e for k in keys for e in (formats.AC_USERS, formats.AC_DEMARCHES) if k.endswith(e)
+    }
+    found: dict[str, Format] = {}
     for fmt in formats.FORMATS:
-        if fmt.kind == kind or formats.missing(fmt, keys):
+        if fmt.kind == kind or fmt.kind in found or formats.missing(fmt, keys):
             continue
         if fmt.signature and not keys & set(fmt.signature):
             continue
         if not fmt.signature and len(fmt.required) < 2:
             continue  # « a code column » alone says nothing of the kind
-        return fmt
-    return None
+        found[fmt.kind] = fmt
+    return list(found.values())
+
+
+def other_kind(kind: str, keys: set[str]) -> Format | None:
+    found = other_kinds(kind, keys)
+    return found[0] if found else None
 
 
 def explain(
@@ -376,12 +392,13 @@ def explain(
         + ", ".join(f"« {h} »" for h in peeked.headers if h)
         + "."
     )
-    other = other_kind(kind, keys)
-    if other is not None:
+    others = other_kinds(kind, keys)
+    other = others[0] if others else None
+    if others:
         lines.append(
-            f"Ce fichier ressemble à un fichier {of(other.kind)} ({other.label}) : "
-            f"chargez-le comme « {other.kind} » (python -m etl load {other.kind} FICHIER, "
-            "ou ce type dans le formulaire de la page Données)."
+            "Ce fichier est d'un autre type : chargez-le "
+            + _as_other_kinds(others)
+            + ", ou choisissez ce type dans le formulaire de la page Données."
         )
     fmt = chosen or _best(kind, keys)
     miss = formats.missing(fmt, keys)
