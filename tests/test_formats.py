@@ -341,3 +341,22 @@ def test_every_refusal_says_what_to_do(empty_db, name, capsys):
     said = capsys.readouterr()
     assert len(said.err.strip().splitlines()) == 1  # the sentence; what to do follows
     assert any(w in said.err + said.out for w in ("Que faire", "--colonnes", "enregistrez-le"))
+
+
+def test_upload_form_explains_an_unknown_file_and_can_drop_it(app, monkeypatch, demo_db):
+    monkeypatch.setenv("OBSERVATOIRE_UPLOAD_PASSWORD", "secret")
+    at = app.run()
+    at.switch_page("views/data.py").run()
+    before = q(demo_db, "SELECT count(*) FROM loads")
+    at.file_uploader[0].set_value(("inconnu.csv", (DATA / "inconnu.csv").read_bytes(), "text/csv"))
+    at.text_input(key="upload_password").input("secret")
+    next(b for b in at.button if b.label == "Charger").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Fichier refusé : ")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "colonnes obligatoires absentes" in said and "--colonnes" in said
+    assert any(s.label == "quantité (quantite)" for s in at.selectbox)
+    next(b for b in at.button if b.label == "Abandonner ce fichier").click().run()
+    assert not at.exception and not at.error
+    assert not any(s.label == "quantité (quantite)" for s in at.selectbox)
+    assert q(demo_db, "SELECT count(*) FROM loads") == before
