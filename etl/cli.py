@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+import duckdb
+
 from core.settings import get_settings
 from core.store import connect, transaction, writer
-from etl import boundaries, lake, load_cli, summary, unload
+from etl import boundaries, formats, lake, load_cli, summary, unload
 from etl.build import init_warehouse
 from etl.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, db_arg, db_of, existing_db
 from etl.errors import EtlError
@@ -81,12 +83,21 @@ def cmd_status(args: argparse.Namespace) -> int:
         ).fetchall()
         by_month, by_day, summed = summary.counts(con)
         out_of_step = summary.differences(con)
+        try:
+            mapped = con.execute(
+                "SELECT load_id, mapping, remembered FROM column_mappings ORDER BY load_id"
+            ).fetchall()
+        except duckdb.CatalogException:  # a warehouse not yet migrated
+            mapped = []
     finally:
         con.close()
     header = ("id", "type", "source", "fichier", "chargé le", "lues", "chargées", "rejetées", "")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    for load_id, columns, remembered in mapped:
+        how = "retenue d'un chargement précédent" if remembered else "donnée"
+        print(f"Chargement n° {load_id} : correspondance des colonnes {how} : {columns}")
     print(
         f"Résumés des distributions (lus par les pages) : {by_month} lignes par mois, "
         f"{by_day} par jour, pour {summed} enregistrements."
@@ -98,6 +109,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+    return EXIT_OK
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    for line in formats.describe():
+        print(line)
     return EXIT_OK
 
 
@@ -153,6 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(status)
     status.set_defaults(func=cmd_status)
 
+    listing = sub.add_parser(
+        "formats",
+        help="liste les formats de fichier reconnus, leurs colonnes obligatoires et un exemple",
+        description="Liste, type par type, chaque format de fichier reconnu : ses colonnes "
+        "obligatoires (et les autres noms acceptés), la règle des lignes hors du département, "
+        "un exemple d'en-tête et sa documentation. Un fichier aux colonnes renommées se charge "
+        "avec --colonnes attendu=colonne_du_fichier.",
+    )
+    listing.set_defaults(func=cmd_formats)
+
     # Commands defined beside their code: `load`/`rejects` and `boundaries`.
     for register in (load_cli.register, unload.register, boundaries.register, lake.register):
         register(sub, db_arg, db_of)
@@ -169,4 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except EtlError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        # A file refused for its columns: what it holds and how to map them (standard output:
+        # the error itself stays one line on standard error).
+        for line in getattr(exc, "explanation", []):
+            print(line)
         return EXIT_REFUSED

@@ -34,7 +34,7 @@ import shutil
 from pathlib import Path
 
 from core.store import Location, connect, location
-from etl import schemas
+from etl import mapping, schemas
 from etl.errors import EtlError
 from etl.ledger import LoadRecord, find_active, previous_loads_of_source
 from etl.pipeline.columns import match_columns
@@ -68,6 +68,7 @@ def load_file(
     timeout_s: float = 30.0,
     year: int | None = None,
     loaded_by: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> LoadResult:
     """Load one file into the warehouse, in one transaction; see the module docstring.
 
@@ -75,6 +76,10 @@ def load_file(
     then left exactly as it was. Rows breaking a rule are recorded in ``rejected_rows``.
     ``year`` (--annee): the vintage of need-side indicators when the file does not say it.
     ``loaded_by``: who loads it, recorded in the ledger (signed-in e-mail, or « cli »).
+    ``columns`` (--colonnes, the form's mapping): expected name → the file's column. Without
+    it, a file refused for its columns loads with the mapping remembered for its header, if
+    any; the mapping used is recorded with the load (etl/mapping.py). A file refused for its
+    columns raises ColumnsMissing, whose ``explanation`` says how to map them.
     """
     contract = schemas.CONTRACTS.get(kind)
     if contract is None:
@@ -88,7 +93,16 @@ def load_file(
     explicit = (source_label or "").strip() or None
     label = explicit or name
     result = LoadResult(kind=kind, file_name=name, source_label=label)
-    plan = plan_for(contract, Request(source, name, label, explicit, sheet, year))
+
+    def recall(signature: str) -> dict[str, str] | None:
+        con = connect(db, read_only=True, timeout_s=timeout_s)
+        try:
+            return mapping.recall(con, kind, signature, label)
+        finally:
+            con.close()
+
+    request = Request(source, name, label, explicit, sheet, year, dict(columns or {}), recall)
+    plan = plan_for(contract, request)
     scanned = scan(source)
     digest = scanned.sha256 + (f":{sheet}" if sheet else "")
     if contract.takes_year and year:

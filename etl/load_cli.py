@@ -11,6 +11,7 @@ from core.settings import get_settings
 from core.store import connect
 from etl.cli_common import EXIT_OK, EXIT_REFUSED
 from etl.load import KIND_LABELS, load_file, neutralise_cell, rejects_of
+from etl.mapping import parse_option
 from etl.schemas import KINDS
 
 _USER_KINDS = ", ".join(f"'{k}'" for k in KINDS)
@@ -28,6 +29,7 @@ def cmd_load(args: argparse.Namespace, db_of) -> int:
         timeout_s=get_settings().lock_timeout_s,
         year=args.annee,
         loaded_by="cli",
+        columns=parse_option(args.colonnes),
     )
     if result.already_loaded:
         print(
@@ -155,6 +157,15 @@ def register(sub, db_arg, db_of) -> None:
         default=None,
         metavar="AAAA",
         help="indicateurs : millésime des valeurs quand le fichier ne le dit pas",
+    )
+    load.add_argument(
+        "--colonnes",
+        default=None,
+        metavar="ATTENDU=COLONNE,…",
+        help="fait correspondre des colonnes du fichier aux colonnes attendues, ex. "
+        '--colonnes nom=lib_fs,code_postal="Code postal" (noms attendus : python -m etl '
+        "formats) ; la correspondance qui a chargé le fichier est retenue pour les fichiers "
+        "suivants de même en-tête",
     )
     load.set_defaults(func=lambda args: cmd_load(args, db_of))
 

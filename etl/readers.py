@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from etl.errors import FileRefused
+from etl.errors import FileRefused, NoHeader
 from etl.schemas import header_key
 
 HEADER_SEARCH_ROWS = 30  # title rows tolerated above the header
@@ -87,8 +87,18 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
 
-def refuse(file_name: str, what: str) -> FileRefused:
-    return FileRefused(f"Le fichier « {file_name} » est refusé : {what}.")
+RESAVE = (
+    "Que faire : ouvrez-le dans votre tableur et enregistrez-le de nouveau au format CSV "
+    "(UTF-8, séparateur « ; ») ou XLSX, puis chargez ce nouveau fichier."
+)
+
+
+def refuse(file_name: str, what: str, advice: str | None = None) -> FileRefused:
+    """The refusal sentence; ``advice``: what to do, when the sentence does not say it."""
+    refused = FileRefused(f"Le fichier « {file_name} » est refusé : {what}.")
+    if advice:
+        refused.explanation = [advice]
+    return refused
 
 
 def _blank(source: Source) -> bool:
@@ -101,7 +111,12 @@ def read_table(
     """Detect the format and the header row; refuse what cannot be read as a table."""
     start = source.head(8)
     if _blank(source):
-        raise refuse(file_name, "il est vide")
+        raise refuse(
+            file_name,
+            "il est vide",
+            "Que faire : vérifiez que c'est le bon fichier (un export interrompu ?) et "
+            "chargez-le de nouveau une fois rempli.",
+        )
     if start[:4] == b"PK\x03\x04":
         return _read_xlsx(source.read_all(), file_name, synonyms, sheet)
     if start[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
@@ -111,7 +126,12 @@ def read_table(
             "enregistrez-le au format .xlsx ou CSV",
         )
     if sheet is not None:
-        raise refuse(file_name, "l'option --sheet ne vaut que pour un classeur XLSX")
+        raise refuse(
+            file_name,
+            "l'option --sheet ne vaut que pour un classeur XLSX",
+            "Que faire : pour un fichier CSV, retirez --sheet (ou videz le champ « Feuille "
+            "Excel » du formulaire).",
+        )
     return _read_csv(source, file_name, synonyms)
 
 
@@ -144,10 +164,15 @@ def _no_header(file_name: str, synonyms: dict[str, str]) -> FileRefused:
     for synonym, name in synonyms.items():
         first.setdefault(name, synonym)
     expected = ", ".join(first.values())
-    return refuse(
-        file_name,
-        f"aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes "
-        f"(au moins deux colonnes attendues parmi : {expected} ; voir docs/chargement.md)",
+    return NoHeader(
+        str(
+            refuse(
+                file_name,
+                f"aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières "
+                f"lignes (au moins deux colonnes attendues parmi : {expected} ; voir "
+                "docs/chargement.md)",
+            )
+        )
     )
 
 
@@ -183,7 +208,7 @@ def _encoding(source: Source, file_name: str, *, recode: bool = False) -> tuple[
                 has_cr = has_cr or "\r" in text
         except UnicodeDecodeError as exc:
             if codec == "utf-16":
-                raise refuse(file_name, "son encodage UTF-16 est endommagé") from exc
+                raise refuse(file_name, "son encodage UTF-16 est endommagé", RESAVE) from exc
             continue
         return codec, name, has_cr and not has_lf
     raise AssertionError("unreachable")  # pragma: no cover - Latin-1 decodes anything
@@ -233,7 +258,7 @@ def normalise_csv(raw: RawTable, file_name: str, directory: str, *, recode: bool
 def _read_csv(source: Source, file_name: str, synonyms: dict[str, str]) -> RawTable:
     start = source.head(HEAD_BYTES + 1)
     if b"\x00" in start[:65536] and start[:2] not in _BOMS_UTF16:
-        raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX")
+        raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX", RESAVE)
     fast = _head_text(start[:HEAD_BYTES], len(start) > HEAD_BYTES)
     if fast is not None and "\r" in fast[0] and "\n" not in fast[0]:
         fast = None  # old Mac line endings: rewritten below
@@ -355,12 +380,14 @@ def _read_xlsx(data: bytes, file_name: str, synonyms: dict[str, str], sheet: str
                         "c'est un classeur OpenDocument (.ods), non pris en charge ; "
                         "enregistrez-le au format .xlsx ou CSV",
                     )
-                raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX")
+                raise refuse(file_name, "ce n'est ni un fichier CSV ni un classeur XLSX", RESAVE)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except FileRefused:
         raise
     except Exception as exc:  # zipfile, XML and openpyxl errors: a damaged workbook
-        raise refuse(file_name, "ce classeur XLSX est illisible (fichier endommagé ?)") from exc
+        raise refuse(
+            file_name, "ce classeur XLSX est illisible (fichier endommagé ?)", RESAVE
+        ) from exc
     try:
         if sheet is None:
             worksheet = workbook.worksheets[0]
@@ -406,7 +433,9 @@ def _read_xlsx(data: bytes, file_name: str, synonyms: dict[str, str], sheet: str
         except FileRefused:
             raise
         except Exception as exc:
-            raise refuse(file_name, "ce classeur XLSX est illisible (fichier endommagé ?)") from exc
+            raise refuse(
+                file_name, "ce classeur XLSX est illisible (fichier endommagé ?)", RESAVE
+            ) from exc
         arrays = {f"c{i}": pa.array(columns[i], type=pa.string()) for i in range(width)}
         arrays["_extra"] = pa.array(extra, type=pa.string())
         arrays["_row"] = pa.array(numbers, type=pa.int32())

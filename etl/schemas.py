@@ -352,6 +352,7 @@ CODE_KEYS = (
     "com",
     "code_geo",
     "code_commune_insee",
+    "city_insee_code",  # Aidants Connect
 )
 NAME_KEYS = ("name", "libgeo", "nom_com", "nom", "libelle", "commune", "nom_commune")
 YEAR_KEYS = ("annee", "an", "year", "millesime")
@@ -405,6 +406,14 @@ INDICATOR_HEADERS: dict[str, str] = {
     **{f"tp60{y:02d}": "filosofi" for y in _YEARS},
     "nbr": "nbr",
     "elig_ftth": "elig_ftth",
+    # ARCEP « Ma connexion internet », débits (2019 beta: exclusive classes; since: cumulative)
+    **{k: k for k in ("elig_hd8", "elig_bhd8", "elig_thd30", "elig_thd100", "elig_thd1g")},
+    # Aidants Connect, statistics of the structures (the question numbers vary)
+    "nombre_d_aidants": "ac_aidants",
+    "nombre_d_usagers_uniques": "ac_usagers",
+    "question_110_nombre_d_usagers_uniques": "ac_usagers",
+    "nombre_de_demarche_par_structure": "ac_demarches",
+    "question_109_nombre_de_demarche_par_structure": "ac_demarches",
     "code_dep": "code_dep",
     "indicateur": "indicator",
     "indicator": "indicator",
@@ -425,14 +434,26 @@ PLACE_HEADERS: dict[str, str] = {
     "pivot": "pivot",
     "pivot_siret": "pivot",
     "nom": "nom",
+    "lib_fs": "nom",  # France services, national list 2022-12
+    "name": "nom",  # Aidants Connect
     "commune": "commune",
     "commune_declaree": "commune",
+    "lib_com": "commune",
+    "city": "commune",
     "code_postal": "code_postal",
+    "zip_code": "code_postal",
     "code_insee": "code_insee",
+    "insee_com": "code_insee",
+    "city_insee_code": "code_insee",
     "code_insee_2025": "code_insee",
     "code_insee_2024": "code_insee_2024",
     "adresse": "adresse",
+    "address": "adresse",
     "complement_adresse": "complement_adresse",
+    "siret": "pivot",
+    "is_active": "is_active",
+    "france_services_label": "france_services_label",
+    "insee_dep": "insee_dep",
     "latitude": "latitude",
     "longitude": "longitude",
     "typologie": "typologie",
@@ -495,7 +516,9 @@ _NEED_CONTRACTS: dict[str, Contract] = {
         label="lieux",
         table="lieux",
         headers=PLACE_HEADERS,
-        never_read=("telephone", "courriels", "courriel", "email", "e_mail", "tel"),
+        # A service desk's contact is no person's, but the places table has no column for
+        # it: never read.
+        never_read=("telephone", "courriels", "courriel", "email", "e_mail", "tel", "mail"),
         outside=OUTSIDE_REJECTED,
         takes_year=True,
         rules=(

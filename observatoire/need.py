@@ -120,9 +120,12 @@ def vintage_text(meta: Mapping) -> str:
     """« données 2021 » from the values' year, else « millésime 2021-2023 » from the
     catalogue."""
     year = meta.get("year")
-    if year is not None and not pd.isna(year):
-        return f"données {int(year)}"
     vintage = meta.get("vintage")
+    if year is not None and not pd.isna(year):
+        # ARCEP's vintage is a quarter of that year (« T4 2024 »): say the quarter.
+        if isinstance(vintage, str) and vintage.endswith(f" {int(year)}") and vintage[:1] == "T":
+            return f"données {vintage}"
+        return f"données {int(year)}"
     return f"millésime {vintage}" if vintage and not pd.isna(vintage) else "millésime non précisé"
 
 

@@ -6,7 +6,15 @@ on every run, on the server, from the signed-in identity: never from widget stat
 import streamlit as st
 
 from core.settings import get_settings
-from etl.api import KIND_LABELS, PROTECTED_KINDS, EtlError, describe_unload, load_file, unload
+from etl.api import (
+    KIND_LABELS,
+    PROTECTED_KINDS,
+    ColumnsMissing,
+    EtlError,
+    describe_unload,
+    load_file,
+    unload,
+)
 from observatoire import auth, fmt, uploads, warehouse
 from webapp import identity, rejects_gate, ui
 
@@ -180,6 +188,68 @@ with st.form("upload"):
     )
     submitted = st.form_submit_button("Charger")
 
+_PENDING = "_data_page_mapping"  # a file refused for its columns, awaiting a mapping
+
+
+def _load(pending: dict, columns: dict[str, str] | None = None) -> None:
+    """Load the file through the ETL; a file refused for its columns stays pending with the
+    explanation and the mapping the form offers (this session only)."""
+    warehouse.READER.release()  # this process's kept read connection would block the load
+    try:
+        result = load_file(
+            warehouse.db_path(),
+            pending["kind"],
+            pending["data"],
+            file_name=pending["name"],
+            source_label=pending["label"] or None,
+            replace=pending["replace"],
+            sheet=pending["sheet"] or None,
+            timeout_s=settings.lock_timeout_s,
+            year=pending["year"],
+            loaded_by=uploader,
+            columns=columns,
+        )
+    except ColumnsMissing as error:
+        st.session_state[_PENDING] = {
+            **pending,
+            "message": str(error),
+            "explanation": list(error.explanation),
+            "proposal": error.proposal,
+            "token": st.session_state.get(_PENDING, {}).get("token", 0) + 1,
+        }
+        st.rerun()
+    except EtlError as error:
+        st.session_state.pop(_PENDING, None)
+        st.error(f"Fichier refusé : {fmt.md(error)}")
+        for line in getattr(error, "explanation", []):  # what to do
+            st.caption(fmt.md(line))
+    else:
+        st.session_state.pop(_PENDING, None)
+        if result.already_loaded:
+            _flash(
+                "info",
+                f"Ce fichier est déjà chargé (chargement n° {result.load_id}) : rien n'a changé.",
+            )
+        else:
+            _flash(
+                "success",
+                f"Chargement n° {result.load_id} : "
+                f"{fmt.number(result.rows_read)} lignes lues, "
+                f"{fmt.number(result.rows_loaded)} chargées, "
+                f"{fmt.number(result.rows_rejected)} rejetées"
+                + (
+                    f", {fmt.number(result.rows_skipped)} ignorées (hors du département, "
+                    "autre niveau géographique ou secret statistique)"
+                    if result.rows_skipped
+                    else ""
+                )
+                + ".",
+            )
+        for message in result.messages:
+            _flash("caption", fmt.md(message))
+        st.rerun()  # the tables above show the new load
+
+
 if submitted and _password_ok(given):
     if uploaded is None:
         st.error("Choisissez un fichier à charger.")
@@ -188,48 +258,66 @@ if submitted and _password_ok(given):
     elif annee.strip() and not (annee.strip().isdigit() and len(annee.strip()) == 4):
         st.error("Millésime invalide : indiquez une année sur quatre chiffres (ex. 2021).")
     else:
-        name = uploads.display_name(uploaded.name)  # a label, never a path
-        warehouse.READER.release()  # this process's kept read connection would block the load
-        try:
-            result = load_file(
-                warehouse.db_path(),
-                kind,
-                uploaded.getvalue(),
-                file_name=name,
-                source_label=label or None,
-                replace=replace,
-                sheet=sheet or None,
-                timeout_s=settings.lock_timeout_s,
-                year=int(annee) if annee.strip() else None,
-                loaded_by=uploader,
+        st.session_state.pop(_PENDING, None)
+        _load(
+            {
+                "kind": kind,
+                "data": uploaded.getvalue(),
+                "name": uploads.display_name(uploaded.name),  # a label, never a path
+                "label": label,
+                "replace": replace,
+                "sheet": sheet,
+                "year": int(annee) if annee.strip() else None,
+            }
+        )
+
+pending = st.session_state.get(_PENDING)
+if pending is not None:
+    st.error(f"Fichier refusé : {fmt.md(pending['message'])}")
+    for line in pending["explanation"]:
+        st.caption(fmt.md(line))
+    proposal = pending["proposal"]
+    if proposal is not None:
+        st.markdown(
+            f"**Faire correspondre les colonnes de « {fmt.md(pending['name'])} »** "
+            f"({fmt.md(proposal.format.label)}) : choisissez, pour chaque colonne attendue, la "
+            "colonne du fichier qui la donne. La correspondance est retenue pour les fichiers "
+            "suivants de même en-tête."
+        )
+        none = "— aucune —"
+        options = [none, *(h for h in proposal.headers if h)]
+        chosen: dict[str, str | None] = {}
+        for need in proposal.format.required:
+            guess = proposal.guesses.get(need.name)
+            value = st.selectbox(
+                f"{need.label} ({need.name})",
+                options,
+                index=options.index(guess) if guess in options else 0,
+                key=f"map_{pending['token']}_{need.name}",
             )
-        except EtlError as error:
-            st.error(f"Fichier refusé : {fmt.md(error)}")
-        else:
-            if result.already_loaded:
-                _flash(
-                    "info",
-                    f"Ce fichier est déjà chargé (chargement n° {result.load_id}) : "
-                    "rien n'a changé.",
+            chosen[need.name] = None if value == none else value
+        st.caption("Aperçu des premières lignes telles qu'elles seraient chargées :")
+        st.dataframe(proposal.preview(chosen), hide_index=True)
+        with st.form("mapping"):
+            given_for_mapping = (
+                None
+                if guard is None
+                else st.text_input("Mot de passe de dépôt", type="password", key="map_password")
+            )
+            go = st.form_submit_button("Charger avec ces correspondances")
+        if st.button("Abandonner ce fichier"):
+            st.session_state.pop(_PENDING, None)
+            st.rerun()
+        if go and _password_ok(given_for_mapping):
+            missing = [n.label for n in proposal.format.required if chosen[n.name] is None]
+            if missing:
+                st.error(
+                    "Choisissez une colonne du fichier pour chaque colonne attendue (manquent : "
+                    + ", ".join(missing)
+                    + "), ou abandonnez ce fichier."
                 )
             else:
-                _flash(
-                    "success",
-                    f"Chargement n° {result.load_id} : "
-                    f"{fmt.number(result.rows_read)} lignes lues, "
-                    f"{fmt.number(result.rows_loaded)} chargées, "
-                    f"{fmt.number(result.rows_rejected)} rejetées"
-                    + (
-                        f", {fmt.number(result.rows_skipped)} ignorées (hors du département, "
-                        "autre niveau géographique ou secret statistique)"
-                        if result.rows_skipped
-                        else ""
-                    )
-                    + ".",
-                )
-            for message in result.messages:
-                _flash("caption", fmt.md(message))
-            st.rerun()  # the tables above show the new load
+                _load(pending, proposal.mapping(chosen))
 
 st.subheader("Retirer un chargement")
 removable = loads[live & ~loads["kind"].isin(list(PROTECTED_KINDS))]

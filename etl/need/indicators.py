@@ -36,6 +36,27 @@ MEDNUM = "La MedNum – Indice de fragilité numérique"
 INSEE_RP = "INSEE – recensement"
 INSEE_FILO = "INSEE – Filosofi"
 ARCEP = "ARCEP – Ma connexion internet"
+AIDANTS_CONNECT = "ANCT – Aidants Connect (statistiques des structures)"
+HELP = "Aide apportée (Aidants Connect)"  # the group that marks a help measure
+ARCEP_LAYOUTS = ("arcep", "arcep_debit", "arcep_debit_2019")
+# ARCEP débit classes: in the 2019 beta layout exclusive (they add up to nbr), since then
+# cumulative (each counts the premises at or above its speed).
+DEBIT_2019 = (
+    "inel_hd",
+    "elig_hd05",
+    "elig_hd3",
+    "elig_hd8",
+    "elig_thd30",
+    "elig_thd100",
+    "elig_thd1g",
+)
+DEBIT_COLUMNS = {"nbr", *DEBIT_2019, "elig_bhd8"}
+# Aidants Connect: the three totals of a structure (themes are not loaded).
+AC_COLUMNS = {
+    "nombre_d_aidants": "aidants_connect_aidants",
+    "nombre_d_usagers_uniques": "aidants_connect_usagers",
+    "nombre_de_demarche_par_structure": "aidants_connect_demarches",
+}
 
 
 def _entry(label, unit, direction, measure, grp, source, lo=None, hi=None):
@@ -108,6 +129,35 @@ CATALOGUE: dict[str, dict] = {
         0.0,
         100.0,
     ),
+    "part_thd30": _entry(
+        "Part des locaux éligibles au très haut débit (≥ 30 Mbit/s)",
+        "%",
+        "fragile_bas",
+        "taux",
+        "Couverture numérique",
+        ARCEP,
+        0.0,
+        100.0,
+    ),
+    "aidants_connect_usagers": _entry(
+        "Aidants Connect – usagers uniques accompagnés",
+        "nombre",
+        "neutre",
+        "effectif",
+        HELP,
+        AIDANTS_CONNECT,
+    ),
+    "aidants_connect_demarches": _entry(
+        "Aidants Connect – démarches réalisées",
+        "nombre",
+        "neutre",
+        "effectif",
+        HELP,
+        AIDANTS_CONNECT,
+    ),
+    "aidants_connect_aidants": _entry(
+        "Aidants Connect – aidants habilités", "nombre", "neutre", "effectif", HELP, AIDANTS_CONNECT
+    ),
     "part_fibre": _entry(
         "Part des locaux éligibles à la fibre (FttH)",
         "%",
@@ -177,6 +227,17 @@ class _Value:
     value: float
     weight: float | None = None  # overrides the former commune's population
     code: str | None = None  # current code, once resolved
+    rows: tuple[int, ...] = ()  # further rows summed into this value (Aidants Connect)
+
+
+def quarter_of(value: object) -> str | None:
+    """« T3 2024 » from 2024-09-30, 30/09/2024, 2024T3, T3 2024 (ARCEP's vintages)."""
+    text = clean(value) or ""
+    m = re.search(r"(\d{4})\s*[_-]?\s*[tTqQ]([1-4])|[tTqQ]([1-4])\s*[_-]?\s*(\d{4})", text)
+    if m:
+        return f"T{m[2] or m[3]} {m[1] or m[4]}"
+    d = common.parse_date(text)
+    return f"T{(d.month - 1) // 3 + 1} {d.year}" if d else None
 
 
 def _catalogue_unknown(ident: str, label: str, unit: str | None, values: list[float]) -> dict:
@@ -188,6 +249,71 @@ def _catalogue_unknown(ident: str, label: str, unit: str | None, values: list[fl
     if u == "score":
         return _entry(label, "score", "neutre", "score", "Autres indicateurs", "")
     return _entry(label, "nombre", "neutre", "effectif", "Autres indicateurs", "")
+
+
+def _debit_share(table, layout, cells, number, src, year, p, secret, values) -> None:
+    """The share of premises with at least 30 Mbit/s from an ARCEP débit row."""
+    classes = (
+        DEBIT_2019
+        if layout.name == "arcep_debit_2019"
+        else ("elig_thd30", "elig_thd100", "elig_thd1g")
+    )
+    idx = {k: table.index(k) for k in ("nbr", *classes) if table.index(k) is not None}
+    nums = {k: common.parse_number(cells[i]) for k, i in idx.items()}
+    if any(s in (SECRET, common.EMPTY) for s, _ in nums.values()):
+        secret.append((number, "part_thd30"))
+        return
+    bad = next((k for k, (s, _) in nums.items() if s == BAD), None)
+    if bad is not None:
+        p.reject(
+            number, table.headers[idx[bad]], cells[idx[bad]], "valeur illisible (nombre attendu)"
+        )
+        return
+    n = nums["nbr"][1]
+    v = {k: x for k, (_, x) in nums.items()}
+    if n <= 0:
+        p.reject(
+            number,
+            table.headers[idx["nbr"]],
+            cells[idx["nbr"]],
+            "aucun local (nbr = 0) : part incalculable",
+        )
+        return
+    if layout.name == "arcep_debit_2019":
+        total = sum(v.get(k, 0) for k in DEBIT_2019)
+        if len(idx) == len(DEBIT_2019) + 1 and abs(total - n) > 0.5:
+            p.reject(
+                number,
+                table.headers[idx["nbr"]],
+                cells[idx["nbr"]],
+                f"les classes de débit font {total:g} locaux et non nbr = {n:g} : classes "
+                "cumulées ? (le format bêta 2019 a des classes exclusives)",
+            )
+            return
+        above = v["elig_thd30"] + v["elig_thd100"] + v["elig_thd1g"]
+    else:
+        steps = [v[k] for k in ("elig_thd30", "elig_thd100", "elig_thd1g") if k in v]
+        if any(a < b for a, b in zip(steps, steps[1:], strict=False)):
+            p.reject(
+                number,
+                table.headers[idx["elig_thd30"]],
+                cells[idx["elig_thd30"]],
+                "classes de débit non cumulées (elig_thd30 < elig_thd100) : fichier au format "
+                "bêta 2019 ?",
+            )
+            return
+        above = v["elig_thd30"]
+    values.append(
+        _Value(
+            number,
+            table.headers[idx["elig_thd30"]],
+            src,
+            "part_thd30",
+            year,
+            above / n * 100,
+            weight=n,
+        )
+    )
 
 
 def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
@@ -204,6 +330,9 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     consumed = {i for i in (code_i, name_i, division_i, year_i) if i is not None}
     text_columns: list[str] = []
     personal: list[str] = []
+    set_aside: list[str] = []  # columns of a known layout that are not loaded
+    quarters: set[str] = set()  # ARCEP: the quarters of the file (its vintage)
+    date_i = table.index("date")
 
     # Columns of the wide layouts: direct indicators, derived ones, unknown numeric ones.
     direct: dict[int, tuple[str, int | None]] = {}
@@ -213,7 +342,14 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             if i in consumed or not key:
                 continue
             m_c, m_f = schemas.CENSUS.match(key), schemas.FILOSOFI.match(key)
-            if layout.name == "ifn" and key in schemas.IFN_COLUMNS:
+            if layout.name == "aidants_connect":
+                if key in AC_COLUMNS:
+                    direct[i] = (AC_COLUMNS[key], None)
+                elif key not in schemas.NOT_INDICATORS:
+                    set_aside.append(table.headers[i])
+            elif layout.name in ("arcep_debit", "arcep_debit_2019") and key in DEBIT_COLUMNS:
+                pass
+            elif layout.name == "ifn" and key in schemas.IFN_COLUMNS:
                 direct[i] = (schemas.IFN_COLUMNS[key], None)
             elif m_c:
                 census.setdefault(m_c[1], {})[m_c[2] or "pop"] = i
@@ -338,6 +474,15 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
                     continue
                 share = sum(nums[x][1] for x in parts) / pop * 100
                 values.append(_Value(number, pop_header, src, ident, year, share, weight=pop))
+        if layout.name in ARCEP_LAYOUTS and date_i is not None:
+            q = quarter_of(cells[date_i])
+            if q:
+                quarters.add(q)
+        if layout.name in ("arcep_debit", "arcep_debit_2019"):
+            dated = common.year_in(cells[date_i]) if date_i is not None else None
+            _debit_share(
+                table, layout, cells, number, src, dated or row_year or ctx.year, p, secret, values
+            )
         if layout.name == "arcep":
             i_n, i_f = table.index("nbr"), table.index("elig_ftth")
             s_n, n = common.parse_number(cells[i_n])
@@ -384,6 +529,17 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             del unknown[ident]
             values = [v for v in values if v.indicator != ident]
             secret = [(n, h) for n, h in secret if h != u["label"]]
+
+    if layout.name == "aidants_connect":  # several structures in a commune: their sum
+        summed: dict[tuple, _Value] = {}
+        for v in values:
+            first = summed.get((v.src, v.indicator, v.year))
+            if first is None:
+                summed[(v.src, v.indicator, v.year)] = v
+            else:
+                first.value += v.value
+                first.rows += (v.row,)
+        values = list(summed.values())
 
     # Communes: one resolution for the distinct values.
     resolved = ctx.resolve_communes([v.src for v in values])
@@ -434,6 +590,7 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             value = sum(w * v.value for w, v in zip(weights, chosen, strict=True)) / sum(weights)
             merged = " ".join(sorted(by_src))
         stored_rows.update(v.row for v in chosen)
+        stored_rows.update(r for v in chosen for r in v.rows)
         out.append(
             {
                 "commune_code": code,
@@ -466,6 +623,8 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
             entry["source"] = ctx.source_label
         if ident.startswith("ifn") and layout.name == "ifn" and not years:
             vintage = IFN_VINTAGE
+        elif layout.name in ARCEP_LAYOUTS and quarters:
+            vintage = ", ".join(sorted(quarters, key=lambda t: (t[3:], t[:2])))
         elif years:
             vintage = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
         else:
@@ -514,6 +673,25 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
         )
     if text_columns:
         p.messages.append("Colonnes non numériques ignorées : " + common.quoted(text_columns) + ".")
+    if set_aside:
+        p.messages.append(
+            "Colonnes de ce format non chargées (seuls les aidants, usagers uniques et "
+            "démarches sont des indicateurs) : " + common.quoted(set_aside) + "."
+        )
+    if layout.name == "aidants_connect":
+        p.messages.append(
+            "Aidants Connect : aidants, usagers uniques et démarches additionnés par commune, "
+            f"dans le groupe « {HELP} » des indicateurs (carte, « Aide et besoins », fiche)"
+            + ("" if ctx.year else " ; sans millésime dans le fichier, précisez --annee")
+            + "."
+        )
+    if layout.name == "arcep_debit_2019":
+        p.messages.append(
+            "Débits ARCEP (bêta 2019, classes exclusives) : part ≥ 30 Mbit/s = "
+            "(elig_thd30 + elig_thd100 + elig_thd1g) / nbr."
+        )
+    elif layout.name == "arcep_debit":
+        p.messages.append("Débits ARCEP (classes cumulées) : part ≥ 30 Mbit/s = elig_thd30 / nbr.")
     if layout.name == "ifn" and ctx.year is None:
         p.messages.append(
             f"Millésime : {IFN_VINTAGE} (valeurs de l'IFN calculées en 2021–2023 ; "

@@ -75,12 +75,32 @@ PROGRAMME_KEYS.update(
         for a in names
     }
 )
-SOURCES = {"france_services": "ANCT – France services"}
+SOURCES = {
+    "france_services": "ANCT – France services",
+    "aidants_connect": "ANCT – Aidants Connect (structures habilitées)",
+}
+_NO = {"false", "faux", "non", "no", "0", "f", "n"}
+
+
+def _yes(value: str | None) -> bool | None:
+    """A yes/no cell (True, Oui, 1…); None when empty."""
+    if value is None:
+        return None
+    return value.strip().lower() not in _NO
 
 
 def _coordinate(value: object, low: float, high: float) -> float | None:
     status, v = common.parse_number(value)
     return v if status == common.OK and low <= v <= high else None
+
+
+def _outside(code: str | None, postal: str | None, dep: str | None) -> bool:
+    """A row of a national file about a commune outside the 93 (code, département or postal
+    code say so)."""
+    for value in (code, dep, postal):
+        if value:
+            return not value.startswith("93")
+    return False
 
 
 def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
@@ -100,6 +120,8 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
     resolved = ctx.resolve_communes(wanted)
 
     seen: dict[str, int] = {}
+    outside: list[int] = []  # national files: rows outside the 93, ignored and counted
+    inactive: list[int] = []
     unknown_programmes: set[str] = set()
     bad_coordinates: list[int] = []
     out = []
@@ -107,6 +129,11 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
         ident = cell(cells, "id")
         if layout.name == "france_services" and ident:
             ident = f"France-Services_{ident}"
+        elif layout.name == "aidants_connect" and ident:
+            ident = f"Aidants-Connect_{ident}"
+            if _yes(cell(cells, "is_active")) is False:
+                inactive.append(number)  # no longer a place where people get help
+                continue
         nom = cell(cells, "nom")
         missing = [f for f in ("id", "nom") if not cell(cells, f)]
         if layout.name == "v1":
@@ -151,6 +178,9 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
                     err, where, value = perr, "code_postal", postal
             if code is None and err is None:
                 err = "commune manquante"
+        if code is None and layout.national and _outside(given, postal, cell(cells, "insee_dep")):
+            outside.append(number)  # the rule of national files: ignored and counted
+            continue
         if code is None:
             p.reject(number, header(where), value, err)
             continue
@@ -185,6 +215,10 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
                 unknown_programmes.add(prog)
             elif label not in programmes:
                 programmes.append(label)
+        if layout.name == "aidants_connect":
+            programmes.insert(0, "Aidants Connect")
+            if _yes(cell(cells, "france_services_label")):
+                programmes.append("France Services")
         if layout.name == "france_services" and "France Services" not in programmes:
             programmes.append("France Services")
         labels = [_key(x) for x in common.split_list(cell(cells, "autres_formations_labels"))]
@@ -221,7 +255,24 @@ def parse(table: Table, layout: Layout, ctx: Context) -> Parsed:
         )
     p.tables["lieux"] = out
     p.loaded = len(out)
+    p.skipped = len(outside) + len(inactive)
     p.messages.append(f"Format reconnu : {layout.label}.")
+    if outside:
+        p.messages.append(
+            f"{common.french_int(len(outside))} lieux hors de la Seine-Saint-Denis ignorés "
+            "(fichier national : non comptés comme rejets)."
+        )
+    if inactive:
+        p.messages.append(
+            f"{common.french_int(len(inactive))} structures inactives (« Is Active » faux) "
+            "ignorées."
+        )
+    if layout.name == "aidants_connect":
+        p.messages.append(
+            "Les usagers et les démarches de ces structures sont une mesure de l'aide : "
+            "chargez aussi ce fichier comme indicateurs (python -m etl load indicateurs "
+            "FICHIER) pour les voir par commune sur la carte, « Aide et besoins » et la fiche."
+        )
     never = [
         h
         for h, k in zip(table.headers, table.keys, strict=True)

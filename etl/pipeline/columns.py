@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etl import readers, schemas
+from etl.errors import ColumnsMissing
 
 
 @dataclass
@@ -20,12 +21,21 @@ class Columns:
     messages: list[str]
 
 
-def match_columns(headers: list[str], contract: schemas.Contract, file_name: str) -> Columns:
-    """Map the file's headers to the contract; refuse the file if a required one is missing."""
+def match_columns(
+    headers: list[str],
+    contract: schemas.Contract,
+    file_name: str,
+    keys: list[str] | None = None,
+) -> Columns:
+    """Map the file's headers to the contract; refuse the file if a required one is missing.
+    ``keys``: the normalised names once a column mapping is applied (etl/mapping.py)."""
     synonyms = schemas.synonyms_of(contract)
     cols = Columns(index={}, labels={}, personal=[], ignored=[], doubled=[], messages=[])
     for i, header in enumerate(headers):
-        key = schemas.header_key(header)
+        key = schemas.header_key(header) if keys is None else keys[i]
+        if keys is not None and not key and schemas.header_key(header):
+            cols.ignored.append(header)  # its name was given to another column
+            continue
         if not key:
             continue
         name = synonyms.get(key)
@@ -47,17 +57,31 @@ def match_columns(headers: list[str], contract: schemas.Contract, file_name: str
             cols.ignored.append(header)
     for f in contract.fields:
         if f.required and f.name not in cols.index:
-            raise readers.refuse(
-                file_name,
-                f"la colonne obligatoire « {f.synonyms[0]} » est absente (noms acceptés : "
-                + ", ".join(f.synonyms)
-                + ")",
+            raise ColumnsMissing(
+                str(
+                    readers.refuse(
+                        file_name,
+                        f"la colonne obligatoire « {f.synonyms[0]} » est absente (noms acceptés : "
+                        + ", ".join(f.synonyms)
+                        + ")",
+                    )
+                ),
+                contract.kind,
+                "standard",
             )
     for group in contract.required_any:
         if not any(name in cols.index for name in group):
             names = [s for name in group for s in contract.field(name).synonyms]
-            raise readers.refuse(
-                file_name,
-                "aucune colonne n'indique la commune (noms acceptés : " + ", ".join(names) + ")",
+            raise ColumnsMissing(
+                str(
+                    readers.refuse(
+                        file_name,
+                        "aucune colonne n'indique la commune (noms acceptés : "
+                        + ", ".join(names)
+                        + ")",
+                    )
+                ),
+                contract.kind,
+                "standard",
             )
     return cols

@@ -20,12 +20,14 @@ recognised from the header and whose rows are parsed by their module of etl/need
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
 import duckdb
 
-from etl import readers, schemas, scrub, summary, target_shares
+from etl import formats, mapping, readers, schemas, scrub, summary, target_shares
+from etl.errors import ColumnsMissing, NoHeader
 from etl.need import common, conseillers, indicators, places
 from etl.pipeline.columns import match_columns
 from etl.pipeline.macros import small_table
@@ -61,6 +63,77 @@ class Request:
     explicit_source: str | None  # --source as given (None: the file's name is the label)
     sheet: str | None
     year: int | None  # --annee
+    mapping: dict[str, str] = field(default_factory=dict)  # --colonnes (expected → column)
+    # The mapping remembered for a file of this kind and header (etl/mapping.py), if any.
+    recall: Callable[[str], dict[str, str] | None] | None = None
+
+
+class Mapped:
+    """What both families share about column mapping: ``prepare`` reads the file with the
+    mapping given (--colonnes, the form); a file refused for its columns is tried again with
+    the mapping remembered for its header, else refused with the explanation of how to map
+    it; ``fill`` records the mapping used with the load."""
+
+    contract: schemas.Contract
+    request: Request
+
+    def prepare(self, result: LoadResult) -> None:
+        req = self.request
+        used, remembered = req.mapping, False
+        try:
+            self._prepare(result, used)
+        except ColumnsMissing as refused:
+            peeked = mapping.peek(req.source, req.name, req.sheet)
+            again = None
+            if not used and peeked is not None and req.recall is not None:
+                again = req.recall(peeked.signature)
+            if again:
+                try:
+                    self._prepare(result, again)
+                except ColumnsMissing:
+                    again = None
+            if not again:
+                chosen = None
+                if refused.kind == self.contract.kind and refused.layout:
+                    chosen = formats.get(refused.kind, refused.layout)
+                kind = self.contract.kind
+                other = mapping.other_kind(kind, set(peeked.keys)) if peeked else None
+                if other is not None and isinstance(refused, NoHeader):
+                    # Not a broken file: a file of another kind, said in the sentence itself.
+                    refused = ColumnsMissing(
+                        str(readers.refuse(req.name, mapping.another_kind_sentence(kind, other))),
+                        kind,
+                    )
+                refused.explanation, refused.proposal = mapping.explain(kind, peeked, chosen)
+                raise refused from None
+            used, remembered = again, True
+        self.used_mapping, self.remembered = used, remembered
+        if used:
+            peeked = mapping.peek(req.source, req.name, req.sheet)
+            self.signature = peeked.signature if peeked else ""
+            result.mapping = dict(used)
+            result.messages.append(
+                (
+                    "Correspondance retenue pour cet en-tête appliquée : "
+                    if remembered
+                    else "Correspondance des colonnes appliquée : "
+                )
+                + ", ".join(f"{k} ← « {v} »" for k, v in used.items())
+                + "."
+            )
+
+    def record_mapping(self, con: duckdb.DuckDBPyConnection, load_id: int, layout) -> None:
+        if self.used_mapping:
+            mapping.record(
+                con,
+                load_id,
+                self.contract.kind,
+                self.request.label,
+                self.signature,
+                layout,
+                self.used_mapping,
+                self.remembered,
+            )
 
 
 def plan_for(contract: schemas.Contract, request: Request):
@@ -74,7 +147,7 @@ def _say_format(result: LoadResult, raw: readers.RawTable) -> None:
     result.sheet, result.header_row = raw.sheet, raw.header_row
 
 
-class RowPlan:
+class RowPlan(Mapped):
     """distributions, funding, targets, programmes: set-based SQL over a staged table."""
 
     after_replace = None
@@ -82,13 +155,13 @@ class RowPlan:
     def __init__(self, contract: schemas.Contract, request: Request) -> None:
         self.contract, self.request = contract, request
 
-    def prepare(self, result: LoadResult) -> None:
+    def _prepare(self, result: LoadResult, used: dict[str, str]) -> None:
         req = self.request
-        raw = readers.read_table(
-            req.source, req.name, schemas.synonyms_of(self.contract), req.sheet
-        )
+        synonyms = mapping.synonyms_with(schemas.synonyms_of(self.contract), used)
+        raw = readers.read_table(req.source, req.name, synonyms, req.sheet)
         _say_format(result, raw)
-        cols = match_columns(raw.headers, self.contract, req.name)
+        keys = mapping.apply(self.contract.kind, raw.headers, used, req.name) if used else None
+        cols = match_columns(raw.headers, self.contract, req.name, keys)
         result.dropped_personal_columns = [header for header, _ in cols.personal]
         result.ignored_columns = [*cols.ignored, *cols.doubled]
         result.messages.extend(cols.messages)
@@ -158,10 +231,11 @@ class RowPlan:
             target_shares.refresh(con)
         con.execute("RESET preserve_insertion_order")
         rejected = con.execute("SELECT count(*) FROM bad").fetchall()[0][0]
+        self.record_mapping(con, load_id, None)
         return Written(self.rows_read, self.rows_read - rejected, rejected)
 
 
-class NeedPlan:
+class NeedPlan(Mapped):
     """indicateurs, lieux, conseillers: the layout recognised from the header, the rows
     parsed by the kind's module of etl/need/ (which resolves communes through resolve.py)."""
 
@@ -169,11 +243,12 @@ class NeedPlan:
         self.contract, self.request, self.steps = contract, request, steps
         self.after_replace = steps.after_replace
 
-    def prepare(self, result: LoadResult) -> None:
+    def _prepare(self, result: LoadResult, used: dict[str, str]) -> None:
         req = self.request
-        self.table = common.read_table(
-            req.source, req.name, schemas.synonyms_of(self.contract), req.sheet
-        )
+        synonyms = mapping.synonyms_with(schemas.synonyms_of(self.contract), used)
+        self.table = common.read_table(req.source, req.name, synonyms, req.sheet)
+        if used:
+            self.table.keys = mapping.apply(self.contract.kind, self.table.headers, used, req.name)
         _say_format(result, self.table.raw)
         self.layout = self.steps.recognise(self.table, req.name)
 
@@ -187,6 +262,7 @@ class NeedPlan:
         )
         parsed = self.steps.parse(self.table, self.layout, ctx)
         common.insert_parsed(con, parsed, load_id)
+        self.record_mapping(con, load_id, getattr(self.layout, "name", None))
         return Written(
             parsed.rows_read, parsed.loaded, len(parsed.rejected), parsed.skipped, parsed.messages
         )

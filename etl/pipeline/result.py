@@ -30,3 +30,4 @@ class LoadResult:
     separator: str | None = None
     sheet: str | None = None
     header_row: int = 0
+    mapping: dict[str, str] = field(default_factory=dict)  # column mapping used (expected → column)

@@ -128,6 +128,7 @@ def _load_csv(con, raw: readers.RawTable, lines: int, file_name: str, projection
                     file_name,
                     f"il n'a pas pu être lu comme un tableau CSV{where} "
                     "(guillemet non fermé ou ligne trop longue ?)",
+                    readers.RESAVE,
                 ) from exc
             if raw.normalised:
                 return
@@ -170,6 +171,9 @@ def stage(con, raw: readers.RawTable, cols: Columns, contract, lines: int, file_
     rows = con.execute("SELECT count(*) FROM stg").fetchall()[0][0]
     if rows == 0:
         raise readers.refuse(
-            file_name, f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})"
+            file_name,
+            f"il n'a aucune ligne de données sous l'en-tête (ligne {raw.header_row})",
+            "Que faire : vérifiez que c'est le bon fichier, ou la bonne feuille (--sheet, champ "
+            "« Feuille Excel »), et que les données sont sous la ligne d'en-tête.",
         )
     return rows, total_row
