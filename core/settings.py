@@ -17,7 +17,19 @@ DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 @dataclass(frozen=True)
 class Settings:
     db: Path
-    """OBSERVATOIRE_DB: path of the DuckDB warehouse (default data/observatoire.duckdb)."""
+    """OBSERVATOIRE_DB: path of the DuckDB warehouse file (default data/observatoire.duckdb);
+    also where the sign-in side files live (lockout, sign-outs), lake or not."""
+
+    lake_catalog: str | None
+    """OBSERVATOIRE_LAKE_CATALOG: libpq connection string of the PostgreSQL database holding a
+    DuckLake catalog (« dbname=observatoire host=127.0.0.1 port=5432 user=observatoire »);
+    when set, the warehouse is that DuckLake instead of the file (default: unset, the file)."""
+
+    lake_data: str | None
+    """OBSERVATOIRE_LAKE_DATA: where the DuckLake keeps its Parquet files: a directory every
+    server sees (shared filesystem) or s3://bucket/prefix/ through httpfs (credentials from
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL); needed with
+    OBSERVATOIRE_LAKE_CATALOG (default: unset)."""
 
     lock_timeout_s: float
     """OBSERVATOIRE_LOCK_TIMEOUT: seconds to wait for the warehouse while another process
@@ -52,9 +64,28 @@ class Settings:
     to everyone, signed in or not (« everyone is interne »: for a deployment without sign-in
     on a closed network); default 0 (small counts masked except for the internes)."""
 
+    @property
+    def warehouse(self):
+        """Where the warehouse is: the file `db`, or the DuckLake (core.store.Lake) when
+        OBSERVATOIRE_LAKE_CATALOG is set."""
+        if not self.lake_catalog:
+            return self.db
+        from core.store import Lake  # core.store imports nothing from here at load time
+
+        if not self.lake_data:
+            from core.store import UserError
+
+            raise UserError(
+                "OBSERVATOIRE_LAKE_CATALOG est défini sans OBSERVATOIRE_LAKE_DATA : indiquez "
+                "où le DuckLake range ses fichiers Parquet (un dossier partagé ou s3://…)."
+            )
+        return Lake(self.lake_catalog, self.lake_data)
+
 
 ENV_NAMES = {
     "db": "OBSERVATOIRE_DB",
+    "lake_catalog": "OBSERVATOIRE_LAKE_CATALOG",
+    "lake_data": "OBSERVATOIRE_LAKE_DATA",
     "lock_timeout_s": "OBSERVATOIRE_LOCK_TIMEOUT",
     "upload_password": "OBSERVATOIRE_UPLOAD_PASSWORD",
     "gestionnaires": "OBSERVATOIRE_GESTIONNAIRES",
@@ -69,6 +100,8 @@ def get_settings() -> Settings:
     env = os.environ
     return Settings(
         db=Path(env.get(ENV_NAMES["db"]) or PROJECT_ROOT / "data" / "observatoire.duckdb"),
+        lake_catalog=env.get(ENV_NAMES["lake_catalog"]) or None,
+        lake_data=env.get(ENV_NAMES["lake_data"]) or None,
         lock_timeout_s=float(env.get(ENV_NAMES["lock_timeout_s"]) or 30),
         upload_password=env.get(ENV_NAMES["upload_password"]) or None,
         gestionnaires=_address_list(env.get(ENV_NAMES["gestionnaires"])),

@@ -30,7 +30,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from core.store import migrate, transaction, writer
+from core.store import Location, check_keys, migrate, transaction, writer
 from etl.errors import EtlError, FileRefused
 from etl.ledger import LoadRecord, find_active, record, sha256_of
 
@@ -384,6 +384,7 @@ def load_file(
             ]
             + [(e, "ept", shapely.to_geojson(g), label, load_id) for e, g in ept_shapes.items()],
         )
+        check_keys(con, ("boundaries", "loads"))
     report.load_id = load_id
     return report
 
@@ -431,7 +432,7 @@ def load_download(
 # Command line ----------------------------------------------------------------------------
 
 
-def cmd_boundaries(args: argparse.Namespace, db: Path) -> int:
+def cmd_boundaries(args: argparse.Namespace, db: Location) -> int:
     from core.settings import get_settings
 
     if not db.exists():

@@ -4,12 +4,11 @@ contours, demonstration data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
 from core.settings import REFERENCE_DIR
-from core.store import migrate, transaction, writer
+from core.store import Location, check_keys, migrate, transaction, writer
 from etl import boundaries, demo, reference, target_shares
 from etl.pipeline import shipped
 
@@ -41,7 +40,7 @@ def load_reference_contours(con: duckdb.DuckDBPyConnection) -> int | None:
 
 
 def init_warehouse(
-    db: Path,
+    db: Location,
     *,
     with_demo: bool | None = True,
     seed: int = demo.DEFAULT_SEED,
@@ -65,6 +64,7 @@ def init_warehouse(
                 report.demo_removed = demo.remove_demo(con)
             if report.reference_load or report.migrations:  # new targets or communes
                 target_shares.refresh(con)
+            check_keys(con)  # the warehouse enforces no key (a DuckLake cannot)
         report.contours_load = load_reference_contours(con)  # one transaction of its own
         con.execute("CHECKPOINT")
     return report

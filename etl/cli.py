@@ -7,7 +7,7 @@ import sys
 
 from core.settings import get_settings
 from core.store import connect, transaction, writer
-from etl import boundaries, load_cli, summary, unload
+from etl import boundaries, lake, load_cli, summary, unload
 from etl.build import init_warehouse
 from etl.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, db_arg, db_of, existing_db
 from etl.errors import EtlError
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     # Commands defined beside their code: `load`/`rejects` and `boundaries`.
-    for register in (load_cli.register, unload.register, boundaries.register):
+    for register in (load_cli.register, unload.register, boundaries.register, lake.register):
         register(sub, db_arg, db_of)
     return parser
 

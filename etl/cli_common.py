@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.settings import get_settings
+from core.store import Location
 from etl.errors import EtlError
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -16,15 +17,17 @@ def db_arg(parser: argparse.ArgumentParser) -> None:
         "--db",
         type=Path,
         default=None,
-        help="fichier DuckDB de l'entrepôt (défaut : $OBSERVATOIRE_DB ou data/observatoire.duckdb)",
+        help="fichier DuckDB de l'entrepôt (défaut : le DuckLake de "
+        "$OBSERVATOIRE_LAKE_CATALOG s'il est défini, sinon $OBSERVATOIRE_DB ou "
+        "data/observatoire.duckdb)",
     )
 
 
-def db_of(args: argparse.Namespace) -> Path:
-    return args.db or get_settings().db
+def db_of(args: argparse.Namespace) -> Location:
+    return args.db or get_settings().warehouse
 
 
-def existing_db(args: argparse.Namespace) -> Path:
+def existing_db(args: argparse.Namespace) -> Location:
     db = db_of(args)
     if not db.exists():
         raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")

@@ -50,8 +50,10 @@ def find_active(con: duckdb.DuckDBPyConnection, kind: str, sha256: str) -> int |
 
 
 def record(con: duckdb.DuckDBPyConnection, load: LoadRecord) -> int:
-    """Insert the ledger row (inside the caller's transaction) and return its id."""
-    load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
+    """Insert the ledger row (inside the caller's transaction) and return its id: the next
+    number, taken under the writer's lock (core.store.connect), which a DuckLake needs since
+    it has no sequence."""
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
     con.execute(
         "INSERT INTO loads (load_id, kind, file_name, source_label, sha256, rows_read, "
         "rows_loaded, rows_rejected, loaded_at, is_demo, loaded_by) "

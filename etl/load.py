@@ -33,7 +33,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from core.store import connect
+from core.store import Location, connect, location
 from etl import schemas
 from etl.errors import EtlError
 from etl.ledger import LoadRecord, find_active, previous_loads_of_source
@@ -58,7 +58,7 @@ __all__ = [
 
 
 def load_file(
-    db: Path,
+    db: Location,
     kind: str,
     path_or_bytes: Path | str | bytes,
     file_name: str | None = None,
@@ -81,7 +81,7 @@ def load_file(
         raise EtlError(
             f"Type de fichier inconnu : « {kind} » (attendu : {', '.join(KIND_LABELS)})."
         )
-    db = Path(db)
+    db = location(db)
     if not db.exists():
         raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
     source, name = read_input(path_or_bytes, file_name)

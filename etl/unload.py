@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
 from core.settings import get_settings
-from core.store import connect, transaction
+from core.store import Location, connect, location, transaction
 from etl import summary, target_shares
 from etl.cli_common import EXIT_OK
 from etl.errors import EtlError
@@ -95,11 +94,11 @@ def _programmes_in_use(con: duckdb.DuckDBPyConnection, load_id: int, tables: lis
     )
 
 
-def unload(db: Path, load_id: int, removed_by: str, timeout_s: float = 30.0) -> UnloadResult:
+def unload(db: Location, load_id: int, removed_by: str, timeout_s: float = 30.0) -> UnloadResult:
     """Remove load LOAD_ID (see the module docstring); REMOVED_BY is recorded in the ledger
     (signed-in e-mail, or « cli »). Raises EtlError, in French, when the load cannot be
     removed; the warehouse is then unchanged."""
-    db = Path(db)
+    db = location(db)
     if not db.exists():
         raise EtlError(f"Aucun entrepôt à {db} : lancez « python -m etl init ».")
     con = connect(db, timeout_s=timeout_s)

@@ -2,9 +2,10 @@
 
 The dashboard reads through one read-only connection per process, let go whenever a load in
 another process waits for the file (DuckDB allows one writer or several readers, never
-both: see KeptReader). Results are cached in this process (QueryCache, no Streamlit) on their
-query, parameters and the warehouse file's version, so the dashboard shows new data at its next
-refresh and never half a load.
+both: see KeptReader); on a DuckLake it is simply kept. Results are cached in this process
+(QueryCache, no Streamlit) on their query, parameters and the warehouse's version (the file's,
+or the lake's latest snapshot), so the dashboard shows new data at its next refresh and never
+half a load.
 Distributions are read from their summaries by month and by day (see FACT_SOURCES).
 """
 
@@ -25,7 +26,7 @@ import pandas as pd
 
 from core import store
 from core.settings import get_settings
-from core.store import connect, writer_waiting
+from core.store import Lake, Location, connect, writer_waiting
 from observatoire import disclosure
 from observatoire.filters import Filters
 
@@ -103,21 +104,26 @@ def whole_months(params: dict) -> dict:
     return {"months_from": months_from, "months_until": months_until}
 
 
-def db_path() -> Path:
-    return get_settings().db
+def db_path() -> Location:
+    """The warehouse: its file, or its DuckLake (core/settings.py)."""
+    return get_settings().warehouse
 
 
-def db_version(path: Path | None = None) -> tuple[str, int, int, int]:
-    """Changes whenever a load commits (the file or its write-ahead log): part of every
-    cache key, so that the next refresh shows the new data."""
+def db_version(path: Location | None = None) -> tuple[Location, int, int, int]:
+    """Changes whenever a load commits (the file or its write-ahead log; the lake's latest
+    snapshot): part of every cache key, so that the next refresh shows the new data."""
     path = path or db_path()
+    if isinstance(path, Lake):
+        if not path.exists():
+            raise WarehouseMissing(str(path))
+        return (path, path.snapshot(), 0, 0)
     try:
         stat = path.stat()
     except FileNotFoundError as exc:
         raise WarehouseMissing(str(path)) from exc
     wal = path.with_name(path.name + ".wal")
     wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
-    return (str(path), stat.st_mtime_ns, stat.st_size, wal_mtime)
+    return (path, stat.st_mtime_ns, stat.st_size, wal_mtime)
 
 
 class KeptReader:
@@ -130,6 +136,9 @@ class KeptReader:
     (core.store.writer_waiting); meanwhile queries use short-lived connections, which wait for
     the writer to commit. A load thus never shows half-done, and the dashboard shows it at
     its next refresh.
+
+    On a DuckLake writers never wait for readers: the connection is kept (opening one loads
+    the extensions and attaches the catalog) and every query reads the latest snapshot.
     """
 
     IDLE_S = 1.0
@@ -143,8 +152,9 @@ class KeptReader:
         self.opened = 0  # how many times the file was opened (tests, benchmarks)
 
     @contextmanager
-    def cursor(self, path: Path):
+    def cursor(self, path: Location):
         timeout = get_settings().lock_timeout_s
+        file = not isinstance(path, Lake)
         if writer_waiting(path):
             self.release()
             con = connect(path, read_only=True, timeout_s=timeout)
@@ -154,7 +164,7 @@ class KeptReader:
                 con.close()
             return
         with self._lock:
-            version = db_version(path)
+            version = db_version(path) if file else (path,)
             if self._con is not None and self._version != version and self._active == 0:
                 self._close_locked()
             if self._con is None:
@@ -162,14 +172,15 @@ class KeptReader:
                 self._version = version
                 self.opened += 1
             self._active += 1
-            cursor = self._con.cursor()
+            cursor = store.cursor(self._con, path)
         try:
             yield cursor
         finally:
             cursor.close()
             with self._lock:
                 self._active -= 1
-                self._schedule_release_locked()
+                if file:
+                    self._schedule_release_locked()
 
     def _schedule_release_locked(self) -> None:
         if self._timer is not None:
@@ -200,7 +211,7 @@ atexit.register(READER.release)
 
 
 def run(
-    name: str, params: dict | None = None, path: Path | None = None, facts: str | None = None
+    name: str, params: dict | None = None, path: Location | None = None, facts: str | None = None
 ) -> pd.DataFrame:
     """Run a named query on the kept read-only connection (uncached). `facts` forces where
     distributions are read (FACT_SOURCES; default: fact_source(params))."""
@@ -269,7 +280,7 @@ class QueryCache:
 
 
 def _run_keyed(name: str, params_key: tuple, version: tuple) -> pd.DataFrame:
-    return run(name, dict(params_key), Path(version[0]))
+    return run(name, dict(params_key), version[0])
 
 
 # Keyed on (query name, parameters, warehouse version).
@@ -317,7 +328,7 @@ def _find_pending_migrations(version: tuple) -> list[str]:
     import duckdb
 
     try:
-        applied = set(run("schema_versions", path=Path(version[0]))["version"])
+        applied = set(run("schema_versions", path=version[0])["version"])
     except duckdb.CatalogException:  # not even the migrations table
         applied = set()
     return store.pending(applied)

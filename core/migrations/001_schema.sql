@@ -1,17 +1,19 @@
+-- No PRIMARY KEY, UNIQUE or SEQUENCE (a DuckLake has none): the unique columns are
+-- core/store.py KEYS, checked by the loaders. Files built before keep their keys.
 -- Reference tables: rebuilt from data/reference/ by `python -m etl init`.
 CREATE TABLE sources (
-    id VARCHAR PRIMARY KEY,
+    id VARCHAR NOT NULL,
     title VARCHAR NOT NULL,
     publisher VARCHAR,
     date DATE,
     seed_file VARCHAR
 );
 CREATE TABLE epts (
-    code VARCHAR PRIMARY KEY,          -- SIREN of the EPT
+    code VARCHAR NOT NULL,             -- SIREN of the EPT
     name VARCHAR NOT NULL
 );
 CREATE TABLE communes (
-    code VARCHAR PRIMARY KEY,          -- current INSEE code
+    code VARCHAR NOT NULL,             -- current INSEE code
     name VARCHAR NOT NULL,
     ept_code VARCHAR NOT NULL,
     population INTEGER NOT NULL,       -- population municipale
@@ -19,7 +21,7 @@ CREATE TABLE communes (
     postal_codes VARCHAR               -- space-separated
 );
 CREATE TABLE commune_codes (
-    code VARCHAR PRIMARY KEY,          -- any code that designated a 93 commune since 2015
+    code VARCHAR NOT NULL,             -- any code that designated a 93 commune since 2015
     current_code VARCHAR NOT NULL
 );
 CREATE TABLE commune_former_names (
@@ -31,9 +33,8 @@ CREATE TABLE commune_former_names (
 );
 
 -- Ledger of every load (reference, demonstration, user file).
-CREATE SEQUENCE load_id_seq START 1;
 CREATE TABLE loads (
-    load_id INTEGER PRIMARY KEY,
+    load_id INTEGER NOT NULL,          -- max + 1, taken under the writer's lock
     kind VARCHAR NOT NULL,             -- reference | demo | distributions | funding | targets | programmes
     file_name VARCHAR NOT NULL,
     source_label VARCHAR NOT NULL,
@@ -47,7 +48,7 @@ CREATE TABLE loads (
 );
 
 CREATE TABLE programmes (
-    id VARCHAR PRIMARY KEY,
+    id VARCHAR NOT NULL,
     name VARCHAR NOT NULL,
     operator VARCHAR,
     start_date DATE,

@@ -6,6 +6,5 @@ CREATE TABLE boundaries (
     level VARCHAR NOT NULL,            -- commune | ept
     geojson VARCHAR NOT NULL,          -- GeoJSON geometry (Polygon or MultiPolygon), WGS84
     source VARCHAR NOT NULL,           -- where the contours come from, for the pages' source line
-    load_id INTEGER NOT NULL,          -- loads.load_id (kind 'boundaries')
-    PRIMARY KEY (level, code)
+    load_id INTEGER NOT NULL           -- loads.load_id (kind 'boundaries'); key: level, code
 );

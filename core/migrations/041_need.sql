@@ -2,7 +2,7 @@
 -- digital mediation (national standard « lieux de médiation numérique »), and the structures
 -- of the conseillers numériques. Loaded by etl/need/ (kinds indicateurs, lieux, conseillers).
 CREATE TABLE indicators (            -- catalogue, one row per indicator id
-    id VARCHAR PRIMARY KEY,            -- ifn, ifn_thd, …, part_fibre, or an unknown column's normalised name
+    id VARCHAR NOT NULL,               -- ifn, ifn_thd, …, part_fibre, or an unknown column's normalised name
     label VARCHAR NOT NULL,            -- French label
     unit VARCHAR NOT NULL,             -- 'score' | '%' | 'nombre'
     scale_min DOUBLE,

@@ -300,8 +300,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
     con.register("need_rows", pa.table(arrays))
     try:
         names = ", ".join(f'"{c}"' for c in columns)
-        verb = "INSERT OR REPLACE" if table == "indicators" else "INSERT"
-        con.execute(f"{verb} INTO {table} ({names}) SELECT {names} FROM need_rows")
+        if table == "indicators":  # the catalogue: a new description replaces the old one
+            con.execute("DELETE FROM indicators WHERE id IN (SELECT id FROM need_rows)")
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM need_rows")
     finally:
         con.unregister("need_rows")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.store import Lake
 from etl import readers
 from etl.pipeline.columns import Columns
 from etl.pipeline.macros import lit
@@ -27,10 +28,11 @@ MEMORY_LIMIT = "512MB"
 TEMP_PREFIX = ".chargement-"
 
 
-def spill_folder(db: Path) -> str:
-    """A private folder beside the warehouse where DuckDB spills; those of loads that were
-    killed (their process is gone) are removed."""
-    for old in db.parent.glob(f"{TEMP_PREFIX}*"):
+def spill_folder(db: Path | Lake) -> str:
+    """A private folder beside the warehouse file (for a lake, in the temporary folder) where
+    DuckDB spills; those of loads that were killed (their process is gone) are removed."""
+    parent = Path(tempfile.gettempdir()) if isinstance(db, Lake) else db.parent
+    for old in parent.glob(f"{TEMP_PREFIX}*"):
         try:
             pid = int(old.name[len(TEMP_PREFIX) :].split("-")[0])
             os.kill(pid, 0)
@@ -38,7 +40,7 @@ def spill_folder(db: Path) -> str:
             shutil.rmtree(old, ignore_errors=True)
         except (ValueError, PermissionError):
             continue
-    return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=db.parent)
+    return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=parent)
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection, folder: str) -> None:

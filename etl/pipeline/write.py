@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.store import check_keys
 from etl import schemas
 from etl.errors import EtlError
 from etl.ledger import LoadRecord, record, update_counts
@@ -78,6 +79,7 @@ def write_rows(
     meta.rows_read, meta.rows_loaded = written.rows_read, written.rows_loaded
     meta.rows_rejected, meta.rows_skipped = written.rows_rejected, written.rows_skipped
     update_counts(con, load_id, meta)
+    check_keys(con)  # the warehouse enforces no key (a DuckLake cannot)
     return load_id, written
 
 
