@@ -15,11 +15,13 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from tests.cluster.conftest import ROOT
 from tests.e2e.conftest import TIMEOUT_MS, wait_for_app
 
@@ -105,6 +107,8 @@ def replica_of(context) -> str | None:
 def test_sessions_land_on_distinct_replicas_and_see_a_load_by_another_process(
     cluster, sessions, tmp_path
 ):
+    if "lake_catalog" in {f.name for f in fields(Settings)}:
+        assert cluster.lake  # make cluster builds its warehouse in the DuckLake
     assert sorted(replica for _, _, replica in sessions) == ["r1", "r2", "r3"]
     before = {first_figure(page) for _, page, _ in sessions}
     assert len(before) == 1, before  # the same figure on the three replicas
@@ -168,6 +172,13 @@ def test_load_killed_in_its_transaction_leaves_the_warehouse_unchanged(cluster, 
     load.send_signal(signal.SIGKILL)
     load.wait()
     assert ledger(cluster) == before  # same loads, same records, summaries in step
+    if cluster.lake:
+        # Its Parquet files are orphans, which the nightly maintenance deletes.
+        orphans = set(_disk_state(cluster)) - set(disk)
+        assert orphans
+        finish(cluster.etl("entretien"))
+        assert not orphans & set(_disk_state(cluster))
+        assert ledger(cluster) == before
     # The writers' lock died with the killed process: the next load goes through.
     small = distributions_csv(tmp_path / "after.csv", 50, seed=5)
     finish(cluster.etl("load", "distributions", str(small), "--source", "Test cluster après"))
@@ -194,7 +205,7 @@ def test_stopped_replica_sends_new_sessions_to_the_others(cluster, sessions, bro
     _wait(lambda: _gone(pid), "replica 2 did not stop")
     _wait(lambda: cluster.haproxy_status()["r2"].startswith("DOWN"), "HAProxy still sends to r2")
 
-    fresh = [open_session(browser, cluster.url) for _ in range(4)]
+    fresh = [open_session(browser, cluster.url) for _ in range(3)]
     try:
         assert {replica for _, _, replica in fresh} == {"r1", "r3"}
         figures = {first_figure(page) for _, page, _ in fresh}
