@@ -67,10 +67,10 @@ install_missing() {
     fi
     say "installation de ${packages[*]} (apt-get)…"
     export DEBIAN_FRONTEND=noninteractive
-    # Debian's postgresql would create and start its own cluster on port 5432: not needed.
-    mkdir -p /etc/postgresql-common
-    [ -f /etc/postgresql-common/createcluster.conf ] ||
-        echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+    # Debian's postgresql would create and start its own cluster on port 5432: not needed
+    # (postgresql-common's drop-in folder; its own createcluster.conf is left alone).
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/observatoire.conf
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 }
