@@ -247,7 +247,10 @@ backend replicas
     cookie SRV insert indirect nocache httponly
     option httpchk GET /_stcore/health
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2
+    # A busy replica answers its health check late (pages run in its Python threads): give it
+    # 5 s, and 3 misses in a row, before taking it out; a stopped one is out in about 6 s.
+    timeout check 5s
+    default-server inter 2s fall 3 rise 2
 EOF
         for i in $(seq "$REPLICAS"); do
             echo "    server r$i 127.0.0.1:$(replica_port "$i") check cookie r$i"

@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-def _free_ports(count: int) -> int:
+def free_ports(count: int) -> int:
     """The first of COUNT consecutive free loopback ports."""
     while True:
         with socket.socket() as probe:
@@ -131,7 +131,7 @@ def cluster() -> Iterator[Cluster]:
     # user when the tests run as root.
     state = Path(tempfile.mkdtemp(prefix="observatoire-cluster-"))
     state.chmod(0o755)
-    first = _free_ports(REPLICAS + 2)
+    first = free_ports(REPLICAS + 2)
     script_env = {
         **os.environ,
         "REPLICAS": str(REPLICAS),
