@@ -188,8 +188,8 @@ def render(results: dict) -> str:
 
 `make bench-cluster` (`bench/bench_cluster.py`) démarre son propre cluster (`scripts/cluster.sh` :
 PostgreSQL, entrepôt de démonstration dans un DuckLake, HAProxy) dans un dossier temporaire, avec
-{base["replicas"]} puis {", ".join(str(r["replicas"]) for r in more)} répliques, et mesure pendant
-{results["seconds"]:g} s, avec {results["clients"]} clients simultanés sur 127.0.0.1 :
+{replicas} répliques, et mesure pendant {results["seconds"]:g} s, avec {results["clients"]} clients
+simultanés sur 127.0.0.1 :
 
 - **lecteurs servis par seconde** : un lecteur est un nouveau visiteur servi jusqu'au bout, comme
   un navigateur le reçoit sans le dessiner : `GET /` à travers HAProxy (son cookie SRV dit quelle
