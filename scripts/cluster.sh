@@ -162,7 +162,12 @@ build_warehouse() {
 
 replica_port() { echo $((FIRST_REPLICA_PORT + $1 - 1)); }
 replica_pid() { cat "$STATE/replica-$1.pid" 2>/dev/null || true; }
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+# PID runs (and, with a second argument, its command line holds it: a pid file left by a
+# reboot may name another program now).
+alive() {
+    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+    [ -z "${2:-}" ] || tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
+}
 healthy() { "$PY" - "$1" <<'EOF'
 import sys, urllib.request
 try:
@@ -176,7 +181,7 @@ EOF
 start_replica() {
     local i=$1 port
     port=$(replica_port "$i")
-    if alive "$(replica_pid "$i")"; then
+    if alive "$(replica_pid "$i")" webapp.serve; then
         return
     fi
     # Its own session (setsid): it outlives the shell that started it, and stop ends it whole.
@@ -200,10 +205,10 @@ wait_healthy() {  # URL WHAT LOG
     done
 }
 
-stop_pid_file() {  # FILE: stop the process (and its session) whose id FILE holds
+stop_pid_file() {  # FILE PROGRAM: stop that program (and its session), whose id FILE holds
     local pid
     pid=$(cat "$1" 2>/dev/null || true)
-    if alive "$pid"; then
+    if alive "$pid" "$2"; then
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 60); do
             alive "$pid" || break
@@ -263,7 +268,7 @@ start_haproxy() {
     haproxy -c -q -f "$HAPROXY_CFG" || fail "configuration HAProxy invalide ($HAPROXY_CFG)."
     local pid
     pid=$(cat "$HAPROXY_PID" 2>/dev/null || true)
-    if alive "$pid"; then
+    if alive "$pid" haproxy; then
         # Reload with the configuration written for this number of replicas.
         haproxy -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" -sf "$pid"
     else
@@ -288,7 +293,7 @@ start() {
         [ -e "$file" ] || continue
         i=${file##*/replica-}
         i=${i%.pid}
-        [ "$i" -le "$REPLICAS" ] || stop_pid_file "$file"
+        [ "$i" -le "$REPLICAS" ] || stop_pid_file "$file" webapp.serve
     done
     for i in $(seq "$REPLICAS"); do
         wait_healthy "http://127.0.0.1:$(replica_port "$i")/_stcore/health" "la réplique $i" \
@@ -301,9 +306,9 @@ start() {
 }
 
 stop() {
-    stop_pid_file "$HAPROXY_PID"
+    stop_pid_file "$HAPROXY_PID" haproxy
     for file in "$STATE"/replica-*.pid; do
-        [ -e "$file" ] && stop_pid_file "$file"
+        [ -e "$file" ] && stop_pid_file "$file" webapp.serve
     done
     rm -f "$HAPROXY_SOCKET"
     if [ -n "$(pg_bin)" ] && pg_running; then
@@ -323,13 +328,13 @@ status() {
         [ -e "$file" ] || continue
         i=${file##*/replica-}
         i=${i%.pid}
-        if alive "$(cat "$file")"; then
+        if alive "$(cat "$file")" webapp.serve; then
             echo "réplique $i : en marche (127.0.0.1:$(replica_port "$i"))"
         else
             echo "réplique $i : arrêtée"
         fi
     done
-    if alive "$(cat "$HAPROXY_PID" 2>/dev/null || true)"; then
+    if alive "$(cat "$HAPROXY_PID" 2>/dev/null || true)" haproxy; then
         echo "HAProxy : en marche (http://localhost:$PORT)"
         up=1
     else
