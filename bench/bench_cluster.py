@@ -171,13 +171,21 @@ def render(results: dict) -> str:
         return fmt.number(round(value, digits), digits) if digits else fmt.number(round(value))
 
     rows = "\n".join(
-        f"| {r['replicas']} | {num(r['readers']['per_second'])} | "
+        f"| {r['replicas']} | {num(r['readers']['per_second'], 2)} | "
         f"{num(r['readers']['median_s'], 2)} s / {num(r['readers']['p95_s'], 2)} s | "
         f"{r['readers']['served']} ({', '.join(f'{k} : {v}' for k, v in r['readers']['by_replica'].items())}) | "  # noqa: E501
         f"{num(r['http']['per_second'])} | {num(r['load_avg_1min'])} |"
         for r in results["runs"]
     )
     base, *more = results["runs"]
+    load = max(r["load_avg_1min"] for r in results["runs"])
+    busy = (
+        f" La machine était chargée par d'autres travaux (charge jusqu'à {num(load)} pour "
+        f"{results['cpus']} cœurs) : les valeurs absolues sont basses et à mesurer de nouveau sur "
+        "une machine calme ; c'est le rapport entre les lignes qui se lit."
+        if load > 2 * (results["cpus"] or 1)
+        else ""
+    )
     replicas = " puis ".join(str(r["replicas"]) for r in results["runs"])
     gains = "; ".join(
         f"{r['replicas']} répliques : × {num(r['readers']['per_second'] / base['readers']['per_second'], 2)}"  # noqa: E501
@@ -207,7 +215,7 @@ au départ de chaque mesure dans le tableau).
 {TABLE_HEAD}
 {rows}
 
-Gain : {gains}.
+Gain : {gains}.{busy}
 
 Chaque réplique est un processus Python : l'exécution d'une page occupe un cœur
 (verrou global de Python), si bien qu'une réplique seule ne peut pas employer les deux cœurs de

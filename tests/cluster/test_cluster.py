@@ -129,6 +129,9 @@ def test_two_loads_at_once_both_commit_one_after_the_other(cluster, tmp_path):
         cluster.etl("load", "distributions", str(f), "--source", f"Test cluster {f.stem}")
         for f in files
     ]
+    if cluster.lake:  # while both run, the writers' lock is never held twice
+        holders = _lock_holders_while(cluster, loads)
+        assert max(holders) == 1, holders
     outputs = [finish(load) for load in loads]
     numbers = {
         line.split("n° ")[1].split()[0]
@@ -138,6 +141,23 @@ def test_two_loads_at_once_both_commit_one_after_the_other(cluster, tmp_path):
     }
     assert len(numbers) == 2, outputs  # two loads, two load numbers
     assert all("20000 chargées" in out for out in outputs), outputs
+
+
+def _lock_holders_while(cluster, processes) -> list[int]:
+    """How many sessions hold an advisory lock (the lake's writer lock) on the catalog,
+    sampled until every process has ended."""
+    import psycopg
+
+    counts = []
+    with psycopg.connect(cluster.env["OBSERVATOIRE_LAKE_CATALOG"], autocommit=True) as pg:
+        while any(p.poll() is None for p in processes) and len(counts) < 100_000:
+            counts.append(
+                pg.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                ).fetchone()[0]
+            )
+            time.sleep(0.01)
+    return counts
 
 
 def _written(cluster, before: tuple) -> bool:
