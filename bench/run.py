@@ -163,6 +163,7 @@ STEP_NAMES = {
     "load": "chargement",
     "queries": "requêtes des pages et pandas",
     "app": "application dans Chromium",
+    "lake": "DuckLake à côté du fichier",
 }
 
 
@@ -177,6 +178,11 @@ def _measure(step: str, rows: int, db: Path, csv: Path, repeats: int, interactio
         return measure_load(csv, rows, repeats if rows < FULL_SCALE else 3)
     if step == "queries":
         return _child([str(BENCH / "bench_queries.py"), "--db", str(db), "--repeats", str(repeats)])
+    if step == "lake":  # a PostgreSQL of its own; skipped (said so) when not installed
+        return _child(
+            [str(BENCH / "bench_lake.py"), "--db", str(db), "--csv", str(csv)]
+            + ["--repeats", str(repeats)]
+        )
     only = "start,memory" + (",interaction" if rows == interaction_at else "")
     sessions = ["--sessions", "1"] if repeats == 1 else []
     return _child(
@@ -234,8 +240,7 @@ def run(
                 print(f"[{rows}] {STEP_NAMES[step]} : échec ({error})"[:500], flush=True)
             scale.setdefault("step_seconds", {})[step] = time.perf_counter() - step_started
             _save(results)
-            if step == "load":
-                csv.unlink(missing_ok=True)
+        csv.unlink(missing_ok=True)
         scale["load_average_after"] = os.getloadavg()
         scale["seconds"] = time.perf_counter() - started
         _save(results)
@@ -649,6 +654,7 @@ def render(results: dict) -> str:
                     ],
                 ),
             ]
+    lines += _lake_lines(scales)
     failures = [
         f"- {_n(n)} enregistrements, {STEP_NAMES.get(step, step)} : "
         + error.strip().splitlines()[-1][:300]
@@ -672,6 +678,88 @@ def render(results: dict) -> str:
             + " enregistrements (`make bench SCALE=full`).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _lake_lines(scales: dict) -> list[str]:
+    """The DuckLake beside the file: per scale, then every query at the largest scale."""
+    lakes = {n: s["lake"] for n, s in scales.items() if "file" in s.get("lake", {})}
+    skipped = {n: s["lake"]["skipped"] for n, s in scales.items() if "skipped" in s.get("lake", {})}
+    if not lakes:
+        return ["", f"DuckLake non mesuré : {next(iter(skipped.values()))}."] if skipped else []
+
+    def medians(rows: list[dict]) -> list[float]:
+        return [r["seconds"]["median"] for r in rows]
+
+    def file_load(n: str) -> str:
+        load = scales[n].get("load", {}).get("load")
+        return _s(load["seconds"]) if load else "–"
+
+    lines = [
+        "",
+        "### DuckLake (catalogue PostgreSQL, données Parquet) à côté du fichier",
+        "",
+        "Le même entrepôt généré, déplacé dans un DuckLake (`etl exporter` puis `etl importer`) "
+        "sur un PostgreSQL 15 local démarré pour l'occasion, données Parquet sur le disque "
+        "local ; chargement du CSV dans un DuckLake vide (une fois par taille) ; chaque requête "
+        "des pages, mêmes paramètres, sur le fichier puis sur le DuckLake (serveur tiède, sans "
+        "le cache des pages). Objectif : chaque requête sous 100 ms en médiane, DuckLake compris.",
+        "",
+        *_table(
+            [
+                "Lignes",
+                "Chargement fichier (s)",
+                "Chargement DuckLake (s)",
+                "Export + import (s)",
+                "Requêtes : médiane des médianes fichier / DuckLake (ms)",
+                "Requête la plus lente fichier / DuckLake (ms)",
+                "Requêtes DuckLake sous 100 ms",
+            ],
+            [
+                [
+                    _n(n),
+                    file_load(n),
+                    _s(lk["load"]["seconds"]) if "load" in lk else "–",
+                    fmt.number(lk["move"]["export_s"] + lk["move"]["import_s"], 1),
+                    f"{fmt.number(_median(medians(lk['file'])) * 1000)} / "
+                    f"{fmt.number(_median(medians(lk['lake'])) * 1000)}",
+                    f"{fmt.number(max(medians(lk['file'])) * 1000)} / "
+                    f"{fmt.number(max(medians(lk['lake'])) * 1000)}",
+                    f"{sum(m < QUERY_MS_MAX / 1000 for m in medians(lk['lake']))} sur "
+                    f"{len(lk['lake'])}",
+                ]
+                for n, lk in lakes.items()
+            ],
+        ),
+    ]
+    largest = max(lakes, key=int)
+    lk = lakes[largest]
+    lines += [
+        "",
+        f"Chaque requête à {_n(largest)} enregistrements, fichier / DuckLake, ms "
+        "(médiane (min–max)) :",
+        "",
+        *_table(
+            ["Vue", "Requête", "Paramètres", "Fichier", "DuckLake", "Rapport"],
+            [
+                [
+                    f["view"],
+                    f["query"],
+                    _params(f["query"], f["params"], f["view"]),
+                    _ms(f["seconds"]),
+                    _ms(d["seconds"]),
+                    _x(d["seconds"]["median"] / max(f["seconds"]["median"], 1e-9), 1),
+                ]
+                for f, d in zip(lk["file"], lk["lake"], strict=True)
+            ],
+        ),
+    ]
+    return lines
+
+
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
 
 
 def _params(query: str, params: dict, view: str) -> str:
@@ -761,7 +849,7 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help=f"each step once on {SMOKE_SCALE} records, results in a temporary folder (CI)",
     )
-    parser.add_argument("--skip", default="", help="load,queries,app,fiches")
+    parser.add_argument("--skip", default="", help="load,queries,app,lake,fiches")
     parser.add_argument("--no-write", action="store_true", help="leave bench/README.md alone")
     parser.add_argument(
         "--merge", action="store_true", help="keep the other scales of the last results file"

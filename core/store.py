@@ -255,25 +255,46 @@ def _writer_lock(lake: Lake, timeout_s: float):
     return session
 
 
-def _connect_lake(lake: Lake, *, read_only: bool, timeout_s: float):
-    """A DuckDB connection with the lake attached and in use (USE lake); for writing, holding
-    the writer lock."""
-    session = None if read_only else _writer_lock(lake, timeout_s)
-    try:
-        con = duckdb.connect(
+_lake_instances: dict[Lake, duckdb.DuckDBPyConnection] = {}
+_lake_instances_lock = threading.Lock()
+
+
+def _lake_instance(lake: Lake) -> duckdb.DuckDBPyConnection:
+    """This process's DuckDB instance with the lake attached: loading the extensions and
+    attaching the catalog take a second or more, so it is done once and every connection is
+    a cursor of it (its own transactions, temporary tables and macros)."""
+    with _lake_instances_lock:
+        base = _lake_instances.get(lake)
+        if base is not None:
+            return base
+        base = duckdb.connect(
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
         )
-        folder = extension_dir()
-        for name in ("postgres_scanner", "ducklake") + (("httpfs",) if lake.remote else ()):
-            con.execute(f"LOAD {_lit(str(folder / f'{name}.duckdb_extension'))}")
-        if lake.remote:
-            _s3_secret(con)
-        elif not read_only:
-            Path(lake.data).mkdir(parents=True, exist_ok=True)
-        options = f"DATA_PATH {_lit(lake.data)}" + (", READ_ONLY" if read_only else "")
-        con.execute(
-            f"ATTACH {_lit('ducklake:postgres:' + lake.catalog)} AS {LAKE_NAME} ({options})"
-        )
+        try:
+            folder = extension_dir()
+            for name in ("postgres_scanner", "ducklake") + (("httpfs",) if lake.remote else ()):
+                base.execute(f"LOAD {_lit(str(folder / f'{name}.duckdb_extension'))}")
+            if lake.remote:
+                _s3_secret(base)
+            else:
+                Path(lake.data).mkdir(parents=True, exist_ok=True)
+            base.execute(
+                f"ATTACH {_lit('ducklake:postgres:' + lake.catalog)} AS {LAKE_NAME} "
+                f"(DATA_PATH {_lit(lake.data)})"
+            )
+        except BaseException:
+            base.close()
+            raise
+        _lake_instances[lake] = base
+        return base
+
+
+def _connect_lake(lake: Lake, *, read_only: bool, timeout_s: float):
+    """A connection to the lake (USE lake); for writing, holding the writer lock. Readers
+    are not stopped from writing by DuckDB: only the writers' code writes, under the lock."""
+    session = None if read_only else _writer_lock(lake, timeout_s)
+    try:
+        con = _lake_instance(lake).cursor()
         con.execute(f"USE {LAKE_NAME}")
     except BaseException as exc:
         if session is not None:

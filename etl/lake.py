@@ -229,8 +229,9 @@ def maintain(db: Location, keep_days: int = 7, timeout_s: float = 30.0) -> list[
             ),
         ]
         for label, call in steps:
-            rows = con.execute(f"CALL {call}").fetchall()
-            done.append(f"{label} : {len(rows)}")
+            # Counted in SQL: their rows carry timestamps with time zone (no pytz here).
+            count = con.execute(f"SELECT count(*) FROM {call}").fetchone()[0]
+            done.append(f"{label} : {count}")
     return done
 
 
@@ -278,7 +279,9 @@ def register(sub, db_arg, db_of) -> None:
         "(schema.sql, load.sql, une table par fichier). « importer » le relit dans un autre "
         "entrepôt : fichier → DuckLake, DuckLake → fichier, ou vers une autre version.",
     )
-    export.add_argument("dossier", type=Path, metavar="DOSSIER")
+    export.add_argument(
+        "dossier", type=Path, metavar="DOSSIER", help="dossier de l'export (nouveau ou vide)"
+    )
     db_arg(export)
     export.set_defaults(func=lambda args: cmd_export(args, db_of))
 
@@ -290,7 +293,12 @@ def register(sub, db_arg, db_of) -> None:
         "entrepôt nouveau (fichier absent, ou base PostgreSQL vide pour un DuckLake) : "
         "schéma de l'export, lignes copiées par nom de colonne, puis migrations venues après.",
     )
-    imp.add_argument("dossier", type=Path, metavar="DOSSIER")
+    imp.add_argument(
+        "dossier",
+        type=Path,
+        metavar="DOSSIER",
+        help="dossier écrit par exporter ou EXPORT DATABASE",
+    )
     db_arg(imp)
     imp.set_defaults(func=lambda args: cmd_import(args, db_of))
 

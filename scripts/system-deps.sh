@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The system packages the dashboard and its tests use: Debian's Chromium (image exports,
-# browser tests) and fonts. The one place that installs them, used by `make run`,
+# browser tests), fonts, and PostgreSQL (the DuckLake tests start their own server). The one place that installs them, used by `make run`,
 # `make test` and `.ci/run`. Installs only when something is missing and this machine can
 # (root, apt-get); otherwise says in one line what is missing and carries on: everything
 # but image exports and browser tests works without Chromium.
@@ -11,26 +11,28 @@ required=0
 [ "${1:-}" = "--required" ] && required=1
 
 missing() {
-    ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu
+    ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu ||
+        ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 }
 
 if ! missing; then
     exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installation de Chromium et des polices (apt-get)…"
+    echo "Installation de Chromium, des polices et de PostgreSQL (apt-get)…"
     export DEBIAN_FRONTEND=noninteractive
     if apt-get update -qq >/dev/null 2>&1 &&
         apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fontconfig \
+            postgresql \
             >/dev/null 2>&1; then
         exit 0
     fi
 fi
 if [ "$required" = "1" ]; then
-    echo "Chromium ou les polices manquent et n'ont pas pu être installés" \
-        "(apt-get install chromium fonts-dejavu-core)." >&2
+    echo "Chromium, les polices ou PostgreSQL manquent et n'ont pas pu être installés" \
+        "(apt-get install chromium fonts-dejavu-core postgresql)." >&2
     exit 1
 fi
-echo "Chromium absent : l'export d'images et les tests navigateur sont désactivés" \
-    "(pour les activer : apt-get install chromium fonts-dejavu-core)."
+echo "Chromium ou PostgreSQL absent : l'export d'images, les tests navigateur ou les tests" \
+    "DuckLake sont désactivés (apt-get install chromium fonts-dejavu-core postgresql)."
 exit 0
