@@ -7,7 +7,8 @@ INSTALLED := $(VENV)/.installed
 DB := $(or $(OBSERVATOIRE_DB),data/observatoire.duckdb)
 PORT ?= 8501
 
-.PHONY: run test lint format bench bench-smoke install warehouse clean-db lock system-deps test-without-chromium
+.PHONY: run test lint format bench bench-smoke install warehouse clean-db lock system-deps test-without-chromium \
+	cluster cluster-stop cluster-status test-cluster bench-cluster
 
 install: $(INSTALLED)
 
@@ -33,6 +34,24 @@ run: system-deps warehouse
 test: system-deps install
 	$(PY) -m pytest
 
+# Several servers on this machine (README, « Passer à l'échelle »): PostgreSQL (the lake's
+# catalog), REPLICAS Streamlit servers and HAProxy in front, on the demonstration warehouse
+# in a DuckLake; data kept in data/cluster/ across cluster-stop.
+REPLICAS ?= 3
+cluster: system-deps install
+	@REPLICAS=$(REPLICAS) PY=$(PY) scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
+cluster-status:
+	@scripts/cluster.sh status || true
+
+# The cluster's end-to-end test (tests/cluster/): its own PostgreSQL, replicas and HAProxy on
+# free ports, two to four minutes. CI runs it after `make test`.
+test-cluster: system-deps install
+	OBSERVATOIRE_CLUSTER_TEST=1 $(PY) -m pytest -m cluster tests/cluster $(ARGS)
+
 # The suite as on a machine without Chromium (hidden from the PATH): browser and image tests
 # skip, everything else passes. ARGS go to pytest, e.g. ARGS='-m "not browser" -n 2'.
 test-without-chromium: install
@@ -50,6 +69,11 @@ format: install
 # SCALE=full adds 10 000 000 (about half an hour more, 2 Gio of disk).
 bench: install
 	$(PY) bench/run.py $(if $(filter full,$(SCALE)),--full)
+
+# Readers served per second through HAProxy with 1 and 3 replicas (bench/README.md,
+# « Plusieurs serveurs »); starts and stops its own cluster, about two minutes.
+bench-cluster: system-deps install
+	$(PY) bench/bench_cluster.py
 
 # Every benchmark step once on 3 000 records (one to two minutes): proves they still run,
 # results in a temporary folder, bench/README.md untouched. CI runs it after the tests.
