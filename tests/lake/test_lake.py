@@ -364,3 +364,15 @@ def test_entretien_on_file_and_lake(demo_lake, tmp_path):
         assert con.execute("SELECT count(*) FROM distributions").fetchone()[0] > 1000
     finally:
         con.close()
+
+
+def test_the_fiches_command_reads_the_lake(demo_lake, use_lake, tmp_path):
+    import zipfile
+
+    from observatoire import fiches
+
+    use_lake(demo_lake)
+    target = tmp_path / "fiches.zip"
+    assert fiches.main(["--sortie", str(target), "--ept", "200058097"]) == 0  # 8 communes
+    with zipfile.ZipFile(target) as archive:
+        assert len(archive.namelist()) == 9
