@@ -4,6 +4,7 @@ spreadsheet: no cell may start a formula."""
 from __future__ import annotations
 
 import copy
+import html
 import io
 import re
 import shutil
@@ -13,11 +14,14 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire import disclosure, fmt
+from observatoire.map import labels as map_labels
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -136,6 +140,65 @@ def source_text(source: str, data_date: date | str | None) -> str:
     return text
 
 
+# Text is measured with the font the images are drawn in (DejaVu Sans, data/fonts), so that
+# every line is wrapped to the image's width before Plotly draws it.
+FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
+SIDE = 24  # px of white on the left and right of every text line
+TITLE_SIZE, SUBTITLE_SIZE, FOOTER_SIZE, BODY_SIZE = 22, 15, 13, 14
+LINE = 1.3  # Plotly's line height, in font sizes
+_TAG = re.compile(r"<[^>]+>")
+
+
+@lru_cache(maxsize=4)
+def _font(bold: bool):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(
+        str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), 100
+    )
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in pixels of one line of Plotly text (tags left out, entities read)."""
+    plain = html.unescape(_TAG.sub("", text))
+    return _font(bold).getlength(plain) * size / 100
+
+
+def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """TEXT cut into lines no wider than WIDTH pixels, between words (a word wider than the
+    line is cut after a hyphen, or else where it must). Existing <br> are kept."""
+    lines: list[str] = []
+    for paragraph in re.split(r"<br\s*/?>", text):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if text_width(candidate, size, bold) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+            while text_width(line, size, bold) > width and len(line) > 1:
+                head = _cut(line, width, size, bold)
+                lines.append(head)
+                line = line[len(head) :].lstrip()
+        lines.append(line)
+    return lines
+
+
+def _cut(word: str, width: float, size: float, bold: bool) -> str:
+    """The longest head of WORD that fits WIDTH, after a hyphen when there is one."""
+    fits = max(
+        (i for i in range(1, len(word) + 1) if text_width(word[:i], size, bold) <= width),
+        default=1,
+    )
+    hyphen = word.rfind("-", 0, fits)
+    return word[: hyphen + 1] if hyphen > 0 else word[:fits]
+
+
+def _lines_height(count: int, size: float) -> float:
+    return count * size * LINE
+
+
 def press_figure(
     fig: go.Figure,
     *,
@@ -148,62 +211,197 @@ def press_figure(
     """A copy of the figure dressed for print: title and subtitle, source line, the figure's
     own attribution (a map's « Contours : IGN – ADMIN EXPRESS, Licence Ouverte », carried in
     layout.meta) and, when demonstration records are included, the mention « Données de
-    démonstration »."""
+    démonstration ». Every text line is wrapped to the image's width and the plot gets the
+    room left between the heading (title, subtitle, legend) and the footer; a map is fitted
+    to that room and its names placed again at the image's scale (map/labels.py)."""
     size = PRESETS[preset]
     out = go.Figure(copy.deepcopy(fig.to_dict()))
-    heading = f"<b>{_escape(title)}</b>"
-    if subtitle:
-        heading += f"<br><span style='font-size:15px;color:#444'>{_escape(subtitle)}</span>"
-    footer_lines = [_escape(source)]
+    usable = size.width - 2 * SIDE
+    title_lines = wrap(_escape(title), usable, TITLE_SIZE, bold=True)
+    subtitle_lines = wrap(_escape(subtitle), usable, SUBTITLE_SIZE) if subtitle else []
+    heading = "<br>".join(f"<b>{line}</b>" for line in title_lines)
+    heading += "".join(
+        f"<br><span style='font-size:{SUBTITLE_SIZE}px;color:#444'>{line}</span>"
+        for line in subtitle_lines
+    )
+    footer_lines = wrap(_escape(source), usable, FOOTER_SIZE)
     if attribution := figure_attribution(out):
-        footer_lines.append(_escape(attribution))
+        footer_lines += wrap(_escape(attribution), usable, FOOTER_SIZE)
     if demo:
         footer_lines.append(f"<b>{DEMO_MENTION}</b> : chiffres fictifs, pour présentation.")
-    has_legend = any(getattr(trace, "showlegend", None) is not False for trace in out.data) and (
-        len(out.data) > 1
-    )
-    # Title, subtitle, then the legend above the plot; the footer stays clear of all of them.
-    top = (110 if subtitle else 80) + (40 if has_legend else 0)
-    legend_title = out.layout.legend.title.text if has_legend else None
-    if legend_title and out.layout.legend.title.side == "top":
-        top += 22 * (legend_title.count("<br>") + 1)  # a map's legend title over its entries
-    margin_bottom = 80 + 20 * len(footer_lines)
+    heading_height = 28 + _lines_height(len(title_lines) + len(subtitle_lines), TITLE_SIZE)
+    footer_height = 12 + _lines_height(len(footer_lines), FOOTER_SIZE)
+    is_map = map_labels.is_map(out)
+    legend = _legend_layout(out, size, heading_height, side=is_map and size.width > size.height)
+    top = heading_height + legend["top"] + 10
+    bottom = footer_height + _bottom_axis_height(out) + 10
     out.update_layout(
         title={
             "text": heading,
-            "x": 0.01,
+            "x": SIDE / size.width,
             "xanchor": "left",
+            "xref": "container",
             "yref": "container",
             "y": 1,
             "yanchor": "top",
-            "pad": {"t": 24},
-            "font": {"size": 22},
+            "pad": {"t": 28},
+            "font": {"size": TITLE_SIZE},
         },
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01, "yanchor": "bottom"},
+        legend=legend["layout"],
         width=size.width,
         height=size.height,
         separators=fmt.PLOTLY_SEPARATORS,
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 14},
-        margin={"t": top, "b": margin_bottom, "l": 40, "r": 40},
+        font={"family": "DejaVu Sans, Arial, sans-serif", "size": BODY_SIZE},
+        margin={"t": top, "b": bottom, "l": SIDE, "r": SIDE + legend["right"]},
         paper_bgcolor="white",
     )
-    out.update_xaxes(automargin=True)
+    out.update_xaxes(automargin="left+right")
     out.update_yaxes(automargin=True)
-    # The footer sits in the bottom margin, 12 px above the edge of the image.
-    plot_height = size.height - top - margin_bottom
+    plot_width = size.width - 2 * SIDE - legend["right"]
+    plot_height = size.height - top - bottom
+    _fit_category_ticks(out, plot_height)
+    if is_map:
+        map_labels.fit_map(out, plot_width, plot_height)
+    # The footer: from the image's left edge (SIDE) to its bottom (10 px above the edge); in
+    # paper coordinates, corrected by render_image once Plotly has set the left margin.
     out.add_annotation(
         text="<br>".join(footer_lines),
+        name=FOOTER_NAME,
         xref="paper",
         yref="paper",
         x=0,
-        y=-(margin_bottom - 12) / plot_height,
+        y=-(bottom - 10) / plot_height,
         xanchor="left",
         yanchor="bottom",
         showarrow=False,
         align="left",
-        font={"size": 13, "color": "#333"},
+        font={"size": FOOTER_SIZE, "color": "#333"},
     )
+    out.update_layout(meta={**_meta(out), "press": {"title": title, "bottom": 10}})
     return out
+
+
+FOOTER_NAME = "source"
+
+
+def _meta(fig: go.Figure) -> dict:
+    meta = fig.layout.meta
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def _legend_entries(fig: go.Figure) -> list:
+    """The traces that draw a legend entry."""
+    if fig.layout.showlegend is False:
+        return []
+    shown = [
+        trace
+        for trace in fig.data
+        if trace.type not in ("sankey", "pie", "table")
+        and getattr(trace, "showlegend", None) is not False
+        and trace.name
+    ]
+    # Plotly shows a legend of one trace only when told to.
+    return shown if len(shown) > 1 or fig.layout.showlegend else []
+
+
+def _legend_layout(fig: go.Figure, size: Preset, heading: float, *, side: bool) -> dict:
+    """The legend of an exported image: under the heading, across the width, its entries
+    wrapped to it (SIDE: on the right of a map in a landscape image, one entry a line).
+    Returns its layout, the height it takes at the top and the width on the right."""
+    entries = _legend_entries(fig)
+    if not entries:
+        return {"layout": {"visible": False}, "top": 0, "right": 0}
+    font = BODY_SIZE
+    usable = size.width - 2 * SIDE
+    title = fig.layout.legend.title.text or ""
+    symbol = 40  # the swatch and the gap before the text
+    if side:
+        width = min(usable * 0.34, max(text_width(t.name, font) for t in entries) + symbol + 10)
+        width = max(width, 160)
+        title_lines = wrap(title, width - 10, font) if title else []
+        for trace in entries:
+            trace.name = "<br>".join(wrap(trace.name, width - symbol - 10, font))
+        layout = {
+            "orientation": "v",
+            "xref": "container",
+            "x": (size.width - SIDE - width) / size.width,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1 - (heading + 10) / size.height,
+            "yanchor": "top",
+            "title": {"text": "<br>".join(title_lines), "side": "top"},
+        }
+        return {"layout": layout, "top": 0, "right": width + 10}
+    title_lines = wrap(title, usable, font) if title else []
+    rows, used = 1, 0.0
+    for trace in entries:
+        lines = wrap(trace.name, usable - symbol - 20, font)
+        trace.name = "<br>".join(lines)
+        item = max(text_width(line, font) for line in lines) + symbol + 10
+        if used and used + item > usable - 20:
+            rows, used = rows + 1, 0.0
+        used += item
+        rows += len(lines) - 1
+    height = rows * 32 + _lines_height(len(title_lines), font) + 6
+    layout = {
+        "orientation": "h",
+        "xref": "container",
+        "x": SIDE / size.width,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1 - heading / size.height,
+        "yanchor": "top",
+        "title": {"text": "<br>".join(title_lines), "side": "top"},
+    }
+    return {"layout": layout, "top": height, "right": 0}
+
+
+def _bottom_axis_height(fig: go.Figure) -> float:
+    """Room for the bottom x axes' tick labels and title."""
+    height = 0.0
+    for axis in _axes(fig, "x"):
+        if axis.visible is False or axis.side == "top":
+            continue
+        lines = 1
+        if axis.type == "category" or _categories(fig, "x"):
+            lines = max([1] + [str(v).count("<br>") + 1 for v in _categories(fig, "x")])
+        if axis.showticklabels is not False:
+            height = max(height, _lines_height(lines, BODY_SIZE) + 12)
+        if axis.title.text:
+            height += _lines_height(axis.title.text.count("<br>") + 1, BODY_SIZE) + 12
+    return height
+
+
+def _axes(fig: go.Figure, letter: str) -> list:
+    return [fig.layout[name] for name in fig.layout if name.startswith(f"{letter}axis")]
+
+
+def _categories(fig: go.Figure, letter: str) -> list:
+    """The text values a trace puts on the LETTER axis (a bar chart's categories)."""
+    values = []
+    for trace in fig.data:
+        data = getattr(trace, letter, None)
+        if isinstance(data, dict) or data is None:  # a typed array: numbers
+            continue
+        data = list(data)
+        if data and isinstance(data[0], str):
+            values.extend(data)
+    return values
+
+
+def _fit_category_ticks(fig: go.Figure, plot_height: float) -> None:
+    """Many categories on a vertical axis (one bar per target): tick labels made small
+    enough that their lines do not run into each other in the image's height."""
+    categories = list(dict.fromkeys(_categories(fig, "y")))
+    if not categories:
+        return
+    lines = sum(str(c).count("<br>") + 1 for c in categories)
+    # Each category gets plot_height / len; its label's lines must fit in it.
+    per_line = plot_height / len(categories) / max(str(c).count("<br>") + 1 for c in categories)
+    current = fig.layout.yaxis.tickfont.size or BODY_SIZE
+    fitting = min(current, per_line / LINE * 0.95)
+    if lines and fitting < current:
+        fig.update_yaxes(tickfont_size=max(6, int(fitting)))
 
 
 def figure_attribution(fig: go.Figure) -> str | None:
@@ -220,11 +418,21 @@ def _escape(text: str) -> str:
 
 
 def render_image(fig: go.Figure, image_format: str, preset: str = "communique") -> bytes:
-    """PNG (at 2× scale), SVG or PDF of a dressed figure, at the preset's size."""
+    """PNG (at 2× scale), SVG or PDF of a dressed figure, at the preset's size; a PDF's
+    metadata title is the figure's title."""
     if not image_export_available():
         raise ImageExportUnavailable(
             "L'export d'images demande Chromium sur le serveur (apt-get install chromium)."
         )
+    fig = _place_footer(fig, preset)
+    data = _render(fig, image_format, preset)
+    if image_format == "pdf":
+        title = _meta(fig).get("press", {}).get("title") or _plain(fig.layout.title.text or "")
+        data = pdf_with_title(data, title)
+    return data
+
+
+def _render(fig: go.Figure, image_format: str, preset: str) -> bytes:
     import kaleido
 
     _ensure_engine()
@@ -240,11 +448,71 @@ def render_image(fig: go.Figure, image_format: str, preset: str = "communique") 
     )
 
 
+# The xy plot in Plotly's SVG: its clip rectangle (size) and its group (position).
+_PLOT_SIZE = re.compile(r'class="plotclip"><rect width="([\d.]+)" height="([\d.]+)"')
+_PLOT_AT = re.compile(r'class="xy" transform="translate\(([\d.-]+),\s*([\d.-]+)\)"')
+
+
+def _plot_area(svg: str) -> tuple[float, float, float, float] | None:
+    """Left, top, width and height of the first xy plot of an SVG made by Plotly."""
+    size, at = _PLOT_SIZE.search(svg), _PLOT_AT.search(svg)
+    if not size or not at:
+        return None
+    return float(at[1]), float(at[2]), float(size[1]), float(size[2])
+
+
+def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
+    """The footer of a dressed figure moved to the image's left edge and bottom: Plotly
+    widens the left margin for long axis labels (automargin), which moves the paper
+    coordinates the footer is written in. One SVG rendering tells where the plot lies."""
+    press = _meta(fig).get("press")
+    footer = [a for a in fig.layout.annotations if a.name == FOOTER_NAME]
+    if not press or not footer:
+        return fig
+    size = PRESETS[preset]
+    found = _plot_area(_render(fig, "svg", preset).decode("utf-8"))
+    if found:
+        left, top, width, height = found
+    else:  # no axes (Sankey): the paper is the area inside the margins
+        margin = fig.layout.margin
+        left, top = margin.l, margin.t
+        width = size.width - margin.l - margin.r
+        height = size.height - margin.t - margin.b
+    out = go.Figure(fig)
+    out.update_annotations(
+        selector={"name": FOOTER_NAME},
+        x=(SIDE - left) / width,
+        y=-(size.height - press["bottom"] - (top + height)) / height,
+    )
+    return out
+
+
+def pdf_with_title(data: bytes, title: str) -> bytes:
+    """The PDF with TITLE as its document title (Chromium writes its page's title)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.add_metadata({"/Title": title, "/Creator": "Observatoire de l'inclusion numérique"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _plain(text: str) -> str:
+    return html.unescape(_TAG.sub(" ", text)).replace("  ", " ").strip()
+
+
+SLUG_LENGTH = 80
+
+
 def slug(text: str) -> str:
     """A French file name: « Ordinateurs distribués, par commune » →
     ordinateurs-distribues-par-commune."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "figure"
+    name = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(name) > SLUG_LENGTH:  # cut between words, never inside one
+        name = name[: SLUG_LENGTH + 1].rsplit("-", 1)[0]
+    return name or "figure"
 
 
 def toolbar_config(file_name: str, preset: str = "communique") -> dict:

@@ -111,6 +111,7 @@ else:
             title="Quantités distribuées par type d'aide",
             data=items_data,
             reading=reading,
+            uses=("distributions",),
         )
     with right:
         ui.chart(
@@ -125,6 +126,7 @@ else:
             reading=disclosure.reading_of_masked(
                 sheet.programme_months_reading, months, "quantity"
             ),
+            uses=("distributions",),
         )
 if not funders.empty:
     ui.chart(
@@ -133,6 +135,7 @@ if not funders.empty:
         title="Euros engagés par financeur",
         data=funders,
         reading=sheet.funders_reading(funders),
+        uses=("funding",),
     )
 
 st.subheader("Besoins")
