@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import html
 import io
+import json
 import re
 import shutil
 import threading
@@ -255,13 +256,15 @@ def press_figure(
         margin={"t": top, "b": bottom, "l": SIDE, "r": SIDE + legend["right"]},
         paper_bgcolor="white",
     )
-    out.update_xaxes(automargin="left+right")
+    # Bottom tick labels a little lower: the first one stays clear of the y axis's « 0 ».
+    out.update_xaxes(automargin="left+right", ticklabelstandoff=8)
     out.update_yaxes(automargin=True)
     plot_width = size.width - 2 * SIDE - legend["right"]
     plot_height = size.height - top - bottom
     _fit_category_ticks(out, plot_height)
     if is_map:
         map_labels.fit_map(out, plot_width, plot_height)
+    _fit_sankey_labels(out, plot_width)
     # The footer: from the image's left edge (SIDE) to its bottom (10 px above the edge); in
     # paper coordinates, corrected by render_image once Plotly has set the left margin.
     out.add_annotation(
@@ -300,8 +303,9 @@ def _legend_entries(fig: go.Figure) -> list:
         and getattr(trace, "showlegend", None) is not False
         and trace.name
     ]
-    # Plotly shows a legend of one trace only when told to.
-    return shown if len(shown) > 1 or fig.layout.showlegend else []
+    # Plotly shows a legend of one trace only when told to (layout or trace).
+    told = fig.layout.showlegend or any(trace.showlegend for trace in shown)
+    return shown if len(shown) > 1 or told else []
 
 
 def _legend_layout(fig: go.Figure, size: Preset, heading: float, *, side: bool) -> dict:
@@ -389,6 +393,26 @@ def _categories(fig: go.Figure, letter: str) -> list:
     return values
 
 
+def _fit_sankey_labels(fig: go.Figure, plot_width: float) -> None:
+    """A Sankey's node names wrapped to half the gap between two columns: a middle column's
+    names (written on the right of their nodes) then never reach the next column's names
+    (written on the left of theirs)."""
+    for trace in fig.data:
+        if trace.type != "sankey" or not trace.node.label:
+            continue
+        sources, targets = list(trace.link.source or []), list(trace.link.target or [])
+        depth = dict.fromkeys(range(len(trace.node.label)), 0)
+        for _ in range(len(depth)):  # longest path from a source node, links being few
+            for s, t in zip(sources, targets, strict=False):
+                depth[t] = max(depth[t], depth[s] + 1)
+        columns = max(depth.values()) + 1
+        if columns < 2:
+            continue
+        room = plot_width / (columns - 1) / 2 - 30
+        size = trace.textfont.size or BODY_SIZE
+        trace.node.label = ["<br>".join(wrap(str(name), room, size)) for name in trace.node.label]
+
+
 def _fit_category_ticks(fig: go.Figure, plot_height: float) -> None:
     """Many categories on a vertical axis (one bar per target): tick labels made small
     enough that their lines do not run into each other in the image's height."""
@@ -461,6 +485,12 @@ def _plot_area(svg: str) -> tuple[float, float, float, float] | None:
     return float(at[1]), float(at[2]), float(size[1]), float(size[2])
 
 
+@lru_cache(maxsize=16)
+def _plot_area_of(figure_json: str, preset: str) -> tuple[float, float, float, float] | None:
+    """Where the plot lies in the image (one SVG rendering, kept for the other formats)."""
+    return _plot_area(_render(go.Figure(json.loads(figure_json)), "svg", preset).decode("utf-8"))
+
+
 def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
     """The footer of a dressed figure moved to the image's left edge and bottom: Plotly
     widens the left margin for long axis labels (automargin), which moves the paper
@@ -470,7 +500,7 @@ def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
     if not press or not footer:
         return fig
     size = PRESETS[preset]
-    found = _plot_area(_render(fig, "svg", preset).decode("utf-8"))
+    found = _plot_area_of(fig.to_json(), preset)
     if found:
         left, top, width, height = found
     else:  # no axes (Sankey): the paper is the area inside the margins
