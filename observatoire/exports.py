@@ -208,6 +208,7 @@ def press_figure(
     source: str,
     demo: bool,
     preset: str = "communique",
+    reading: str = "",
 ) -> go.Figure:
     """A copy of the figure dressed for print: title and subtitle, source line, the figure's
     own attribution (a map's « Contours : IGN – ADMIN EXPRESS, Licence Ouverte », carried in
@@ -280,7 +281,8 @@ def press_figure(
         align="left",
         font={"size": FOOTER_SIZE, "color": "#333"},
     )
-    out.update_layout(meta={**_meta(out), "press": {"title": title, "bottom": 10}})
+    alt = alt_text(fig, title, subtitle, reading)
+    out.update_layout(meta={**_meta(out), "press": {"title": title, "bottom": 10, "alt": alt}})
     return out
 
 
@@ -450,10 +452,63 @@ def render_image(fig: go.Figure, image_format: str, preset: str = "communique") 
         )
     fig = _place_footer(fig, preset)
     data = _render(fig, image_format, preset)
+    press = _meta(fig).get("press", {})
     if image_format == "pdf":
-        title = _meta(fig).get("press", {}).get("title") or _plain(fig.layout.title.text or "")
-        data = pdf_with_title(data, title)
+        title = press.get("title") or _plain(fig.layout.title.text or "")
+        data = pdf_with_title(data, title, press.get("alt"))
+    elif image_format == "svg" and press.get("alt"):
+        data = svg_with_description(data, press["title"], press["alt"])
     return data
+
+
+def svg_with_description(data: bytes, title: str, alt: str) -> bytes:
+    """The SVG with its title and alternative text (<title>, <desc>) for screen readers."""
+    text = data.decode("utf-8")
+    head = text.index(">", text.index("<svg")) + 1
+    parts = f"<title>{html.escape(title)}</title><desc>{html.escape(alt)}</desc>"
+    return (text[:head] + parts + text[head:]).encode("utf-8")
+
+
+def figure_kind(fig: go.Figure) -> str:
+    """What the picture is, in French: « Carte des 39 communes de la Seine-Saint-Denis »,
+    « Diagramme en barres horizontales »…"""
+    if map_labels.is_map(fig):
+        count = len(map_labels.territory_codes(fig))
+        word = "communes" if count > 4 else "EPT"
+        return f"Carte des {count} {word} de la Seine-Saint-Denis"
+    types = {trace.type for trace in fig.data}
+    if "sankey" in types:
+        return "Diagramme de flux (Sankey), des financeurs aux programmes et aux territoires"
+    bars = [trace for trace in fig.data if trace.type == "bar" and trace.x is not None]
+    if bars:
+        across = any(trace.orientation == "h" for trace in bars)
+        return "Diagramme en barres horizontales" if across else "Diagramme en barres"
+    scatters = [trace for trace in fig.data if trace.type == "scatter"]
+    if any(trace.fill in ("tonexty", "tozeroy") for trace in scatters):
+        return "Graphique en aires empilées, mois par mois"
+    if scatters and all((trace.mode or "").startswith("markers") for trace in scatters):
+        return "Nuage de points"
+    return "Courbe" if scatters else "Graphique"
+
+
+def alt_text(fig: go.Figure, title: str, subtitle: str, reading: str) -> str:
+    """The alternative text of an exported picture: what it is, what it shows and its main
+    reading; for a map, its classes (bounds and number of territories in each)."""
+    text = f"{figure_kind(fig)} : {_plain(title)}"
+    if subtitle:
+        text += f" ({_plain(subtitle)})"
+    text += "."
+    if map_labels.is_map(fig):
+        legend = fig.layout.legend.title.text
+        classes = [_plain(t.name) for t in fig.data if t.type == "bar" and t.name]
+        if classes:
+            unit = f" ({_plain(legend)})" if legend else ""
+            text += f" Classes{unit}, de la plus claire à la plus foncée : " + " ; ".join(classes)
+            text += "."
+    if reading:
+        text += f" Lecture : {reading.strip()}"
+        text += "" if text.endswith(".") else "."
+    return text
 
 
 def _render(fig: go.Figure, image_format: str, preset: str) -> bytes:
@@ -517,12 +572,16 @@ def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
     return out
 
 
-def pdf_with_title(data: bytes, title: str) -> bytes:
-    """The PDF with TITLE as its document title (Chromium writes its page's title)."""
+def pdf_with_title(data: bytes, title: str, subject: str | None = None) -> bytes:
+    """The PDF with TITLE as its document title (Chromium writes its page's title,
+    « Kaleido-fier ») and the alternative text as its subject."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    writer.add_metadata({"/Title": title, "/Creator": "Observatoire de l'inclusion numérique"})
+    metadata = {"/Title": title, "/Creator": "Observatoire de l'inclusion numérique"}
+    if subject:
+        metadata["/Subject"] = subject
+    writer.add_metadata(metadata)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

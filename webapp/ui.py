@@ -218,6 +218,7 @@ def chart(
             source=source,
             demo=demo,
             preset=preset,
+            reading=reading,
         )
         if exports.image_export_available():
             columns = st.columns(len(exports.PRESETS[preset].formats))
@@ -292,7 +293,10 @@ def press_kit_button(page_name: str) -> None:
     filters = current_filters()
     caption = "\n".join(f"- {title} — {scope_caption(filters)}" for _, title, _ in entries)
     caption += "\n" + st.session_state.get("_page_source", source_text(filters))
-    alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
+    alt_text = "\n".join(
+        f"- {exports.alt_text(figure.dress.args[0], title, scope_caption(filters), reading)}"
+        for figure, title, reading in entries
+    )
     figures = [figure for figure, _, _ in entries]
     link = view_link()
     st.download_button(

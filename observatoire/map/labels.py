@@ -185,6 +185,11 @@ def is_map(fig) -> bool:
     return isinstance(meta, dict) and isinstance(meta.get("map"), dict)
 
 
+def territory_codes(fig) -> list[str]:
+    """Codes of the territories a map figure draws."""
+    return list(dict.fromkeys(t.meta for t in fig.data if isinstance(t.meta, str)))
+
+
 def _shapes_of(fig) -> dict[str, shapely.Geometry]:
     """Code → shape, rebuilt from the rings of the map's filled traces."""
     rings: dict[str, list] = {}
