@@ -234,7 +234,7 @@ def press_figure(
     heading_height = 28 + _lines_height(len(title_lines) + len(subtitle_lines), TITLE_SIZE)
     footer_height = 12 + _lines_height(len(footer_lines), FOOTER_SIZE)
     is_map = map_labels.is_map(out)
-    legend = _legend_layout(out, size, heading_height, side=is_map and size.width > size.height)
+    legend = _legend_layout(out, size, heading_height)
     top = heading_height + legend["top"] + 10
     bottom = footer_height + _bottom_axis_height(out) + 10
     out.update_layout(
@@ -310,10 +310,10 @@ def _legend_entries(fig: go.Figure) -> list:
     return shown if len(shown) > 1 or told else []
 
 
-def _legend_layout(fig: go.Figure, size: Preset, heading: float, *, side: bool) -> dict:
+def _legend_layout(fig: go.Figure, size: Preset, heading: float) -> dict:
     """The legend of an exported image: under the heading, across the width, its entries
-    wrapped to it (SIDE: on the right of a map in a landscape image, one entry a line).
-    Returns its layout, the height it takes at the top and the width on the right."""
+    wrapped to it. Returns its layout, the height it takes at the top and the width it
+    takes on the right (none)."""
     entries = _legend_entries(fig)
     if not entries:
         return {"layout": {"visible": False}, "top": 0, "right": 0}
@@ -321,23 +321,6 @@ def _legend_layout(fig: go.Figure, size: Preset, heading: float, *, side: bool) 
     usable = size.width - 2 * SIDE
     title = fig.layout.legend.title.text or ""
     symbol = 40  # the swatch and the gap before the text
-    if side:
-        width = min(usable * 0.34, max(text_width(t.name, font) for t in entries) + symbol + 10)
-        width = max(width, 160)
-        title_lines = wrap(title, width - 10, font) if title else []
-        for trace in entries:
-            trace.name = "<br>".join(wrap(trace.name, width - symbol - 10, font))
-        layout = {
-            "orientation": "v",
-            "xref": "container",
-            "x": (size.width - SIDE - width) / size.width,
-            "xanchor": "left",
-            "yref": "container",
-            "y": 1 - (heading + 10) / size.height,
-            "yanchor": "top",
-            "title": {"text": "<br>".join(title_lines), "side": "top"},
-        }
-        return {"layout": layout, "top": 0, "right": width + 10}
     title_lines = wrap(title, usable, font) if title else []
     rows, used = 1, 0.0
     for trace in entries:
