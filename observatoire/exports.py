@@ -379,9 +379,8 @@ def _categories(fig: go.Figure, letter: str) -> list:
 
 
 def _fit_sankey_labels(fig: go.Figure, plot_width: float) -> None:
-    """A Sankey's node names wrapped to half the gap between two columns: a middle column's
-    names (written on the right of their nodes) then never reach the next column's names
-    (written on the left of theirs)."""
+    """A Sankey's node names (written on the right of their nodes) wrapped so that none
+    runs past the next column's nodes."""
     for trace in fig.data:
         if trace.type != "sankey" or not trace.node.label:
             continue
@@ -393,9 +392,16 @@ def _fit_sankey_labels(fig: go.Figure, plot_width: float) -> None:
         columns = max(depth.values()) + 1
         if columns < 2:
             continue
-        room = plot_width / (columns - 1) / 2 - 30
         size = trace.textfont.size or BODY_SIZE
-        trace.node.label = ["<br>".join(wrap(str(name), room, size)) for name in trace.node.label]
+        gap = plot_width / (columns - 1)
+        names = [str(name) for name in trace.node.label]
+        # Where a name meets one of the last column (written leftwards) depends on heights
+        # Plotly sets; wrapping more would pile names of neighbouring nodes: only the gap.
+        rooms = {d: gap - 40 for d in range(columns - 1)}
+        trace.node.label = [
+            "<br>".join(wrap(name, rooms[depth[i]], size)) if depth[i] in rooms else name
+            for i, name in enumerate(names)
+        ]
 
 
 def _fit_category_ticks(fig: go.Figure, plot_height: float) -> None:
