@@ -265,7 +265,7 @@ def press_figure(
     _fit_category_ticks(out, plot_height)
     if is_map:
         map_labels.fit_map(out, plot_width, plot_height)
-    _fit_sankey_labels(out, plot_width)
+    _fit_sankey_labels(out, plot_width, plot_height)
     # The footer: from the image's left edge (SIDE) to its bottom (10 px above the edge); in
     # paper coordinates, corrected by render_image once Plotly has set the left margin.
     out.add_annotation(
@@ -378,30 +378,53 @@ def _categories(fig: go.Figure, letter: str) -> list:
     return values
 
 
-def _fit_sankey_labels(fig: go.Figure, plot_width: float) -> None:
+def _fit_sankey_labels(fig: go.Figure, plot_width: float, plot_height: float) -> None:
     """A Sankey's node names (written on the right of their nodes) wrapped so that none
-    runs past the next column's nodes."""
+    runs past the next column's nodes; a name of the column before the last, which the
+    last column's names (written on the left of theirs) may meet, is wrapped to leave them
+    room when its node is tall enough to hold its lines."""
     for trace in fig.data:
         if trace.type != "sankey" or not trace.node.label:
             continue
         sources, targets = list(trace.link.source or []), list(trace.link.target or [])
-        depth = dict.fromkeys(range(len(trace.node.label)), 0)
-        for _ in range(len(depth)):  # longest path from a source node, links being few
+        values = list(trace.link.value or [])
+        count = len(trace.node.label)
+        depth = dict.fromkeys(range(count), 0)
+        for _ in range(count):  # longest path from a source node, links being few
             for s, t in zip(sources, targets, strict=False):
                 depth[t] = max(depth[t], depth[s] + 1)
         columns = max(depth.values()) + 1
         if columns < 2:
             continue
+        flow_in, flow_out = [0.0] * count, [0.0] * count
+        for s, t, v in zip(sources, targets, values, strict=False):
+            flow_out[s] += v
+            flow_in[t] += v
+        value = [max(i, o) for i, o in zip(flow_in, flow_out, strict=True)]
+        # Plotly's scale: the fullest column fills the height, less the gaps between nodes.
+        pad = trace.node.pad if trace.node.pad is not None else 20
+        scale = min(
+            (plot_height - pad * (n - 1)) / total
+            for d in range(columns)
+            if (total := sum(v for i, v in enumerate(value) if depth[i] == d))
+            and (n := sum(1 for i in range(count) if depth[i] == d))
+        )
         size = trace.textfont.size or BODY_SIZE
         gap = plot_width / (columns - 1)
         names = [str(name) for name in trace.node.label]
-        # Where a name meets one of the last column (written leftwards) depends on heights
-        # Plotly sets; wrapping more would pile names of neighbouring nodes: only the gap.
-        rooms = {d: gap - 40 for d in range(columns - 1)}
-        trace.node.label = [
-            "<br>".join(wrap(name, rooms[depth[i]], size)) if depth[i] in rooms else name
-            for i, name in enumerate(names)
-        ]
+        last = max(text_width(n, size) for i, n in enumerate(names) if depth[i] == columns - 1)
+        labels = []
+        for i, name in enumerate(names):
+            if depth[i] == columns - 1:
+                labels.append(name)
+                continue
+            lines = wrap(name, gap - 40, size)
+            if depth[i] == columns - 2:
+                tight = wrap(name, gap - last - 40, size)
+                if len(tight) * size * LINE <= value[i] * scale:
+                    lines = tight
+            labels.append("<br>".join(lines))
+        trace.node.label = labels
 
 
 def _fit_category_ticks(fig: go.Figure, plot_height: float) -> None:
