@@ -606,13 +606,13 @@ def _plain(text: str) -> str:
 SLUG_LENGTH = 80
 
 
-def slug(text: str) -> str:
+def slug(text: str, length: int = SLUG_LENGTH) -> str:
     """A French file name: « Ordinateurs distribués, par commune » →
     ordinateurs-distribues-par-commune."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     name = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(name) > SLUG_LENGTH:  # cut between words, never inside one
-        name = name[: SLUG_LENGTH + 1].rsplit("-", 1)[0]
+    if len(name) > length:  # cut between words, never inside one
+        name = name[: length + 1].rsplit("-", 1)[0]
     return name or "figure"
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from observatoire import fmt, warehouse
 from observatoire.filters import Filters
+from observatoire.need import vintage_text
 
 # The kinds of records a figure may rest on (loads.kind); a figure names those it uses.
 RECORDS = ("distributions", "funding", "conseillers")
@@ -72,6 +73,13 @@ def source_text(filters: Filters, uses: Iterable[str] = RECORDS) -> str:
     if period := period_text(*records_period(filters, uses)):
         text += f" — {period}"
     return text
+
+
+def indicator_source(rows: pd.DataFrame) -> str:
+    """« Source : La MedNum – Indice de fragilité numérique, millésime 2021-2023 » for the
+    published indicators of ROWS (columns source, vintage, year), each source once."""
+    parts = [f"{row['source']}, {vintage_text(row)}" for _, row in rows.iterrows()]
+    return "Source : " + " ; ".join(dict.fromkeys(parts))
 
 
 def measure_records(measure: str) -> tuple[str, ...]:

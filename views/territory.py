@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, protected, sheet, territory, warehouse
+from observatoire import disclosure, fmt, protected, sheet, sources, territory, warehouse
 from observatoire.charts import masked as masked_charts
 from observatoire.charts import need as need_charts
 from observatoire.fiche import content as fiche_content
@@ -165,6 +165,9 @@ else:
             title=title,
             data=scores.drop(columns="indicator"),
             reading=need_charts.subscores_reading(scores, sheet_name),
+            source=sources.indicator_source(
+                needs.departement[needs.departement["indicator"].isin(scores["indicator"])]
+            ),
         )
 st.markdown("**Lieux de médiation numérique**")
 today = date.today()
