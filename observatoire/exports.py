@@ -567,10 +567,13 @@ def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
     if not press or not footer:
         return fig
     size = PRESETS[preset]
-    found = _plot_area_of(fig.to_json(), preset)
+    # Without visible axes (a map, a Sankey) Plotly keeps the margins: nothing to measure.
+    axes = [a for a in _axes(fig, "y") if a.visible is not False and a.showticklabels is not False]
+    cartesian = any(t.type in ("bar", "scatter", "histogram", "box") for t in fig.data)
+    found = _plot_area_of(fig.to_json(), preset) if axes and cartesian else None
     if found:
         left, top, width, height = found
-    else:  # no axes (Sankey): the paper is the area inside the margins
+    else:  # the paper is the area inside the margins
         margin = fig.layout.margin
         left, top = margin.l, margin.t
         width = size.width - margin.l - margin.r
