@@ -91,6 +91,7 @@ else:
     ui.chart(
         figure,
         key="sheet_targets",
+        scope=scoped,
         title="Avancement des objectifs",
         data=exported[list(sheet.PROGRESS_COLUMNS)],
         reading=reading,
@@ -108,6 +109,7 @@ else:
         ui.chart(
             figure,
             key="sheet_items",
+            scope=scoped,
             title="Quantités distribuées par type d'aide",
             data=items_data,
             reading=reading,
@@ -121,6 +123,7 @@ else:
                 "quantity",
             ),
             key="sheet_months",
+            scope=scoped,
             title="Distributions mensuelles par programme",
             data=months_data,
             reading=disclosure.reading_of_masked(
@@ -132,6 +135,7 @@ if not funders.empty:
     ui.chart(
         sheet.funders_bars(funders, "Euros engagés par financeur"),
         key="sheet_funders",
+        scope=scoped,
         title="Euros engagés par financeur",
         data=funders,
         reading=sheet.funders_reading(funders),
@@ -162,6 +166,7 @@ else:
         ui.chart(
             need_charts.subscore_bars(scores, title, sheet_name),
             key="sheet_subscores",
+            scope=scoped,
             title=title,
             data=scores.drop(columns="indicator"),
             reading=need_charts.subscores_reading(scores, sheet_name),

@@ -179,6 +179,7 @@ def chart(
     subtitle: str | None = None,
     source: str | None = None,
     uses: tuple[str, ...] = RECORDS,
+    scope: Filters | None = None,
     export_fig=None,
     **plotly_kwargs,
 ):
@@ -187,10 +188,11 @@ def chart(
     CSV and XLSX. The figure also joins the page's press kit. `reading` is one French sentence
     stating the main reading (alternative text). `source`: the source line when the figure
     does not show the Département's records only (a published indicator); `uses`: the kinds
-    of records the figure rests on (its source line names only theirs); `export_fig`: the
+    of records the figure rests on (its source line names only theirs); `scope`: the
+    filters the figure shows when not the sidebar's (a territory's sheet); `export_fig`: the
     figure to export when it differs from the one on screen (the map's names, always
     written in exported images)."""
-    filters = current_filters()
+    filters = scope or current_filters()
     subtitle = subtitle if subtitle is not None else scope_caption(filters)
     name = exports.slug(title)
     fig = charts.safe_text(fig)
