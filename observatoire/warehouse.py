@@ -356,6 +356,11 @@ def sources_in_view(filters: Filters) -> pd.DataFrame:
     return query("sources_in_view", filters)
 
 
+def sources_period(filters: Filters) -> pd.DataFrame:
+    """First and last dates of each kind of record under the filters (source lines)."""
+    return query("sources_period", filters)
+
+
 def key_figures(filters: Filters) -> dict:
     return query("key_figures", filters).iloc[0].to_dict()
 

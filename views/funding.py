@@ -40,6 +40,7 @@ ui.chart(
     title="Financements par financeur",
     data=table,
     reading=charts.funder_reading(by_funder),
+    uses=("funding",),
 )
 ui.table_with_downloads(table, "financements-par-financeur", key="funders", formats=formats)
 
@@ -52,6 +53,7 @@ ui.chart(
     title="Financements par programme et dispositif",
     data=table,
     reading=charts.scheme_reading(by_programme),
+    uses=("funding",),
 )
 ui.table_with_downloads(table, "financements-par-programme", key="programmes", formats=formats)
 
@@ -63,6 +65,7 @@ ui.chart(
     title="Des financeurs aux territoires",
     data=flows,
     reading=charts.sankey_reading(flows),
+    uses=("funding",),
 )
 st.caption(
     "Financeur → programme → "
@@ -96,6 +99,7 @@ ui.chart(
     title=title,
     data=table,
     reading=charts.territory_reading(by_territory),
+    uses=("funding",),
 )
 if allocate:
     st.caption(

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from observatoire import exports, fmt, mdsafe, protected, warehouse
+from observatoire import exports, fmt, mdsafe, protected, sources, warehouse
 from observatoire.classify import MAX_CLASSES, METHODS, MIN_CLASSES
 from observatoire.map import choices as map_choices
 from observatoire.map import figure as map_figure
@@ -239,7 +239,8 @@ reading = map_reading.main_reading(view)
 places_source = None
 if choices.places or indicator == "lieux":
     places_source = map_reading.places_source_text(warehouse.place_sources(filters))
-source = map_reading.source_text(view, ui.source_text(filters), places_source)
+records_source = ui.source_text(filters, sources.measure_records(indicator))
+source = map_reading.source_text(view, records_source, places_source)
 ui.chart(
     figure,
     key="map_chart",

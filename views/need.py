@@ -4,7 +4,7 @@ prioritaires ». Every choice lives in the URL (niveau, aide, detail, besoin).""
 
 import streamlit as st
 
-from observatoire import disclosure, exports, fmt, mdsafe, protected, warehouse
+from observatoire import disclosure, exports, fmt, mdsafe, protected, sources, warehouse
 from observatoire import need as need_view
 from observatoire.charts import need as need_charts
 from observatoire.url_state import LEVELS
@@ -105,6 +105,9 @@ ui.chart(
     title=title,
     data=figures,
     reading=reading,
+    source=ui.source_text(filters, sources.measure_records(choices.measure))
+    + " ; "
+    + need_view.need_source(meta).rstrip("."),
     theme=None,
 )
 st.markdown(f"**Lecture** : {fmt.md(reading)}")

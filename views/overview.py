@@ -99,6 +99,7 @@ else:
             title="Quantités distribuées par type d'aide",
             data=items_data,
             reading=reading,
+            uses=("distributions",),
         )
     with right:
         ui.chart(
@@ -107,6 +108,7 @@ else:
             title="Distributions mensuelles par type d'aide",
             data=months_data,
             reading=disclosure.reading_of_masked(charts.monthly_reading, by_month, "quantity"),
+            uses=("distributions",),
         )
 
 ui.source_line(filters)

@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from observatoire import disclosure, fmt, protected, sheet, territory, warehouse
+from observatoire import disclosure, fmt, protected, sheet, sources, territory, warehouse
 from observatoire.charts import masked as masked_charts
 from observatoire.charts import need as need_charts
 from observatoire.fiche import content as fiche_content
@@ -91,6 +91,7 @@ else:
     ui.chart(
         figure,
         key="sheet_targets",
+        scope=scoped,
         title="Avancement des objectifs",
         data=exported[list(sheet.PROGRESS_COLUMNS)],
         reading=reading,
@@ -108,9 +109,11 @@ else:
         ui.chart(
             figure,
             key="sheet_items",
+            scope=scoped,
             title="Quantités distribuées par type d'aide",
             data=items_data,
             reading=reading,
+            uses=("distributions",),
         )
     with right:
         ui.chart(
@@ -120,19 +123,23 @@ else:
                 "quantity",
             ),
             key="sheet_months",
+            scope=scoped,
             title="Distributions mensuelles par programme",
             data=months_data,
             reading=disclosure.reading_of_masked(
                 sheet.programme_months_reading, months, "quantity"
             ),
+            uses=("distributions",),
         )
 if not funders.empty:
     ui.chart(
         sheet.funders_bars(funders, "Euros engagés par financeur"),
         key="sheet_funders",
+        scope=scoped,
         title="Euros engagés par financeur",
         data=funders,
         reading=sheet.funders_reading(funders),
+        uses=("funding",),
     )
 
 st.subheader("Besoins")
@@ -159,9 +166,13 @@ else:
         ui.chart(
             need_charts.subscore_bars(scores, title, sheet_name),
             key="sheet_subscores",
+            scope=scoped,
             title=title,
             data=scores.drop(columns="indicator"),
             reading=need_charts.subscores_reading(scores, sheet_name),
+            source=sources.indicator_source(
+                needs.departement[needs.departement["indicator"].isin(scores["indicator"])]
+            ),
         )
 st.markdown("**Lieux de médiation numérique**")
 today = date.today()

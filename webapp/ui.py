@@ -15,7 +15,7 @@ import streamlit as st
 
 from observatoire import charts, date_bounds, exports, fmt, mdsafe, warehouse
 from observatoire.filters import WHOLE_DEPARTEMENT, Filters
-from observatoire.sources import source_text
+from observatoire.sources import RECORDS, source_text
 from webapp import url_state
 
 _STATE = "global_filters"
@@ -178,6 +178,8 @@ def chart(
     reading: str,
     subtitle: str | None = None,
     source: str | None = None,
+    uses: tuple[str, ...] = RECORDS,
+    scope: Filters | None = None,
     export_fig=None,
     **plotly_kwargs,
 ):
@@ -185,10 +187,12 @@ def chart(
     an editable title and subtitle, the source line and the demonstration mention; the data as
     CSV and XLSX. The figure also joins the page's press kit. `reading` is one French sentence
     stating the main reading (alternative text). `source`: the source line when the figure
-    does not show the Département's records (a published indicator); `export_fig`: the
+    does not show the Département's records only (a published indicator); `uses`: the kinds
+    of records the figure rests on (its source line names only theirs); `scope`: the
+    filters the figure shows when not the sidebar's (a territory's sheet); `export_fig`: the
     figure to export when it differs from the one on screen (the map's names, always
     written in exported images)."""
-    filters = current_filters()
+    filters = scope or current_filters()
     subtitle = subtitle if subtitle is not None else scope_caption(filters)
     name = exports.slug(title)
     fig = charts.safe_text(fig)
@@ -196,7 +200,7 @@ def chart(
     demo = bool(st.session_state.get("_page_has_demo"))
     if source:
         st.session_state["_page_source"] = source  # the press kit's caption says it too
-    source = source or source_text(filters)
+    source = source or source_text(filters, uses)
     exported = fig if export_fig is None else charts.safe_text(export_fig)
     with st.popover("Exporter", icon=":material/download:"):
         title_text = st.text_input("Titre", value=title, key=f"{key}_title")
@@ -216,6 +220,7 @@ def chart(
             source=source,
             demo=demo,
             preset=preset,
+            reading=reading,
         )
         if exports.image_export_available():
             columns = st.columns(len(exports.PRESETS[preset].formats))
@@ -290,7 +295,10 @@ def press_kit_button(page_name: str) -> None:
     filters = current_filters()
     caption = "\n".join(f"- {title} — {scope_caption(filters)}" for _, title, _ in entries)
     caption += "\n" + st.session_state.get("_page_source", source_text(filters))
-    alt_text = "\n".join(f"- {reading}" for _, _, reading in entries)
+    alt_text = "\n".join(
+        f"- {exports.alt_text(figure.dress.args[0], title, scope_caption(filters), reading)}"
+        for figure, title, reading in entries
+    )
     figures = [figure for figure, _, _ in entries]
     link = view_link()
     st.download_button(

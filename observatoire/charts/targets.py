@@ -232,9 +232,18 @@ def _label_empty_bars(fig: go.Figure, pct: pd.Series, labels: list, data: pd.Dat
         )
 
 
+# Statuses whose participle agrees with a plural count (« 5 atteints »).
+_AGREEING = {"atteint": "atteints", "non commencé": "non commencés"}
+
+
+def status_count(count: int, status: str) -> str:
+    """« 1 atteint », « 5 atteints », « 3 en retard »."""
+    return fmt.plural(count, status, _AGREEING.get(status, status))
+
+
 def progress_reading(rows: pd.DataFrame) -> str:
     counts = rows["status"].value_counts()
-    parts = [f"{fmt.number(counts[s])} {s}" for s in reversed(STATUSES) if s in counts]
+    parts = [status_count(counts[s], s) for s in reversed(STATUSES) if s in counts]
     text = f"{fmt.plural(len(rows), 'objectif')} : " + ", ".join(parts) + "."
     late = rows[rows["status"] == "en retard"]
     if not late.empty:

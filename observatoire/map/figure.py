@@ -116,6 +116,7 @@ def territory_map(
             text=_hover(row, view),
             legendgroup=f"class{klass}",
             showlegend=False,
+            meta=row.code,  # exports rebuild the shape to place the names (labels.fit_map)
         )
         drawn.add(klass)
     # The legend: square swatches (legend-only bars, which show a fill pattern), every
@@ -167,7 +168,10 @@ def territory_map(
         placed = map_labels.place_labels(shapes, names)
         fig.update_layout(annotations=map_labels.annotations(placed, dark, visible=show_names))
     if not schematic:
-        fig.update_layout(meta={"attribution": CONTOURS_ATTRIBUTION})
+        # For exports (exports.press_figure): the attribution for the footer, and the names
+        # to place again at the image's scale (labels.fit_map).
+        export_meta = {"names": dict(names or {}), "dark": sorted(dark)}
+        fig.update_layout(meta={"attribution": CONTOURS_ATTRIBUTION, "map": export_meta})
     fig.update_layout(
         legend={
             "orientation": "v",

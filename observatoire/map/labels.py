@@ -103,7 +103,8 @@ def place_labels(
         for size in (FONT_SIZE, SMALL_FONT_SIZE):
             w, h = label_size(lines, px_per_degree, size)
             box = _box(anchor.x, anchor.y, w, h)
-            if box.intersection(part).area >= 0.9 * box.area:
+            clear = not any(box.intersects(other) for other in boxes)
+            if clear and box.intersection(part).area >= 0.9 * box.area:
                 text = "<br>".join(lines)
                 inside_labels.append(Label(code, text, anchor.x, anchor.y, True, size))
                 boxes.append(box)
@@ -171,3 +172,82 @@ def annotations(labels: list[Label], dark: set[str], visible: bool = True) -> li
             }
         )
     return out
+
+
+# Exported images -----------------------------------------------------------------------------
+# A map figure carries, for its exports, its territories' names and which are drawn dark
+# (layout.meta["map"]) and each filled shape's code (trace.meta): the exported image is
+# fitted to the room it gets and its names placed again at that scale.
+
+
+def is_map(fig) -> bool:
+    meta = fig.layout.meta
+    return isinstance(meta, dict) and isinstance(meta.get("map"), dict)
+
+
+def territory_codes(fig) -> list[str]:
+    """Codes of the territories a map figure draws."""
+    return list(dict.fromkeys(t.meta for t in fig.data if isinstance(t.meta, str)))
+
+
+def _shapes_of(fig) -> dict[str, shapely.Geometry]:
+    """Code → shape, rebuilt from the rings of the map's filled traces."""
+    rings: dict[str, list] = {}
+    for trace in fig.data:
+        if trace.type != "scatter" or trace.fill != "toself" or not isinstance(trace.meta, str):
+            continue
+        ring: list[tuple[float, float]] = []
+        for x, y in zip(trace.x, trace.y, strict=True):
+            if x is None or y is None:
+                if len(ring) >= 4:
+                    rings.setdefault(trace.meta, []).append(shapely.Polygon(ring))
+                ring = []
+            else:
+                ring.append((x, y))
+        if len(ring) >= 4:
+            rings.setdefault(trace.meta, []).append(shapely.Polygon(ring))
+    return {code: shapely.make_valid(shapely.union_all(parts)) for code, parts in rings.items()}
+
+
+def _extent(labels: list[Label], shapes, px_per_degree: float) -> tuple[float, ...]:
+    """Bounds of the shapes and of every name's box, in map units."""
+    minx, miny, maxx, maxy = shapely.union_all(list(shapes.values())).bounds
+    for label in labels:
+        lines = label.text.split("<br>")
+        width, height = label_size(lines, px_per_degree, label.size)
+        cx = label.x + label.ax / px_per_degree
+        cy = label.y - label.ay / px_per_degree
+        minx, maxx = min(minx, cx - width / 2), max(maxx, cx + width / 2)
+        miny, maxy = min(miny, cy - height / 2), max(maxy, cy + height / 2)
+    return minx, miny, maxx, maxy
+
+
+def fit_map(fig, width_px: float, height_px: float) -> None:
+    """Fit the map FIG to a plot of WIDTH_PX × HEIGHT_PX pixels (an exported image): the
+    largest scale at which the territories and their names fill it, the names placed again
+    at that scale (so that none overlaps another), and axis ranges that centre the map."""
+    shapes = _shapes_of(fig)
+    if not shapes:
+        return
+    meta = fig.layout.meta["map"]
+    names = meta.get("names") or {}
+    dark = set(meta.get("dark") or [])
+    minx, miny, maxx, maxy = shapely.union_all(list(shapes.values())).bounds
+    scale = min(width_px / (maxx - minx), height_px / (maxy - miny))
+    labels: list[Label] = []
+    for _ in range(3):  # names beside their territory widen the map: shrink, place again
+        labels = place_labels(shapes, names, px_per_degree=scale) if names else []
+        minx, miny, maxx, maxy = _extent(labels, shapes, scale)
+        fitted = 0.98 * min(width_px / (maxx - minx), height_px / (maxy - miny))
+        if fitted >= scale * 0.995:
+            break
+        scale = fitted
+    if names:
+        others = [a for a in fig.layout.annotations if a.name != LABEL_NAME]
+        fig.layout.annotations = others
+        for annotation in annotations(labels, dark):
+            fig.add_annotation(annotation)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w, half_h = width_px / scale / 2, height_px / scale / 2
+    fig.update_xaxes(range=[cx - half_w, cx + half_w], autorange=False)
+    fig.update_yaxes(range=[cy - half_h, cy + half_h], autorange=False, constrain="domain")
