@@ -308,8 +308,8 @@ def render_html(fiche: Fiche, created: datetime | None = None) -> str:
         "keywords": "inclusion numérique, Seine-Saint-Denis, fiche territoire",
         "generator": PRODUCER,
     }
-    if created is not None:
-        meta["dcterms.created"] = created.isoformat()
+    # W3C date with its offset (a naive CREATED is local time); now when not given.
+    meta["dcterms.created"] = (created or datetime.now()).astimezone().isoformat("T", "seconds")
     metas = "".join(f'<meta name="{k}" content="{escape(v)}">' for k, v in meta.items())
     return (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
@@ -638,8 +638,9 @@ def _funding(fiche: Fiche, width_: float) -> str:
     if fiche.funders_left:
         others = fmt.plural(fiche.funders_left, "autre financeur", "autres financeurs")
         rows.append(
-            f'<tr><td colspan="3" class="muted" style="font-size:7pt">et {others} '
-            f"({escape(fmt.money(fiche.funders_left_amount))})</td></tr>"
+            f'<tr><th scope="row" colspan="3" class="muted" style="font-size:7pt;'
+            f'text-align:left">et {others} ({escape(fmt.money(fiche.funders_left_amount))})'
+            "</th></tr>"
         )
     cols = "".join(f'<col style="width:{_mm(w)}">' for w in (name_w, bar_w, amount_w))
     return (
