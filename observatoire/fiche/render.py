@@ -33,7 +33,7 @@ from observatoire.filters import Filters
 from observatoire.territory import DEPARTEMENT
 
 FONTS = PROJECT_ROOT / "data" / "fonts"
-FONT = "DejaVu Sans"
+FONT = "Fiche DejaVu Sans"  # the embedded files below (a name no system font has)
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # The characters a fiche may need (Latin with its extensions, punctuation with « » – … and
 # the no-break spaces, €, arrows, common mathematical signs, geometric shapes): the fonts are
