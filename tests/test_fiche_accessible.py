@@ -223,11 +223,18 @@ def test_every_text_is_tagged_and_read_in_order(saint_denis):
         "Voir cette fiche en ligne",
         "Fiche générée le 01/12/2026",
     ]
+    _in_order(reading, order)
+    # A plain text extractor (no structure) reads the page in the same order.
+    plain = " ".join(doc.reader.pages[0].extract_text().replace("\u00a0", " ").split())
+    _in_order(plain, order)
+
+
+def _in_order(text: str, parts: list[str]) -> None:
     at = 0
-    for text in order:  # each after the one before
-        found = reading.find(text, at)
-        assert found >= 0, (text, reading[at : at + 200])
-        at = found + len(text)
+    for part in parts:  # each after the one before
+        found = text.find(part, at)
+        assert found >= 0, (part, text[at : at + 200])
+        at = found + len(part)
 
 
 def test_ept_and_schematic_map(demo):  # noqa: F811

@@ -223,7 +223,7 @@ ul.tiles li {{ display: block; position: absolute; height: 14.5mm; background: {
 .tile-label {{ font-size: 7.3pt; line-height: 3.6mm; margin-top: 0.3mm; color: {MUTED};
                white-space: nowrap; }}
 table {{ border-collapse: collapse; table-layout: fixed; }}
-th, td {{ vertical-align: middle; white-space: nowrap; overflow: hidden; }}
+th, td {{ vertical-align: middle; white-space: nowrap; }}
 table.comparison thead th {{ vertical-align: bottom; height: 9.6mm; font-size: 6.8pt;
                              font-weight: bold; line-height: 3.2mm;
                              border-bottom: 0.2mm solid {RULE}; }}
@@ -245,6 +245,8 @@ table.targets tr.shade > * {{ background: #f7f7f7; }}
 .fill {{ position: absolute; left: 0; top: 0; bottom: 0; }}
 .mark {{ position: absolute; border-left: 0.6mm solid #000; width: 0; }}
 .masked {{ font-size: 6pt; color: {MUTED}; text-align: center; line-height: 3.3mm; }}
+caption {{ caption-side: bottom; text-align: left; padding: 0 {PAD}mm; white-space: nowrap; }}
+.note {{ margin-top: 0.5mm; }}
 .more {{ font-size: 7pt; line-height: 3.6mm; color: {MUTED}; margin-top: 0.6mm; }}
 table.funders th, table.funders td {{ height: {FUNDER_ROW_H}mm; font-size: 7.2pt; }}
 table.funders tfoot th, table.funders tfoot td {{ font-size: 7.5pt; font-weight: bold;
@@ -397,9 +399,11 @@ def _comparison(fiche: Fiche, table_w: float) -> tuple[str, float]:
         rows.append(f'<tr class="{"shade" if r % 2 == 0 else ""}">{"".join(cells)}</tr>')
     body = (
         _heading("Comparaison, pour 1 000 habitants")
-        + f'<table class="comparison" style="width:{_mm(table_w)}"><colgroup>{cols}</colgroup>'
+        + f'<table class="comparison" style="width:{_mm(table_w)}">'
+        # A caption below the table: read (and extracted) after it, tagged inside it.
+        + '<caption class="note">Population municipale 2023 (INSEE).</caption>'
+        + f"<colgroup>{cols}</colgroup>"
         + f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        + '<p class="note" style="margin-top:0.5mm">Population municipale 2023 (INSEE).</p>'
     )
     return body, HEADING_H + 9.8 + len(rows) * 6.0 + 4
 
@@ -573,14 +577,14 @@ def _targets(fiche: Fiche, y: float, bottom: float) -> str:
     more = ""
     if left := len(fiche.targets) - len(shown):
         more = (
-            f'<p class="more">et {fmt.plural(left, "autre objectif", "autres objectifs")} : '
-            "la fiche en ligne (lien ci-dessous) les montre tous.</p>"
+            f'<caption class="more">et {fmt.plural(left, "autre objectif", "autres objectifs")}'
+            " : la fiche en ligne (lien ci-dessous) les montre tous.</caption>"
         )
     table = (
-        f'<table class="targets" style="width:{_mm(WIDTH)}"><colgroup>{cols}</colgroup>'
+        f'<table class="targets" style="width:{_mm(WIDTH)}">{more}<colgroup>{cols}</colgroup>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
-    return _box(LEFT, y, WIDTH, f'{heading}<p class="legend-text">{_br(legend)}</p>{table}{more}')
+    return _box(LEFT, y, WIDTH, f'{heading}<p class="legend-text">{_br(legend)}</p>{table}')
 
 
 # Bottom --------------------------------------------------------------------------------------
