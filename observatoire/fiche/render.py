@@ -535,17 +535,30 @@ def _locator(fiche: Fiche) -> tuple[str, float]:
 # Middle --------------------------------------------------------------------------------------
 
 
-def _bar(progress: float | None, expected: float | None, colour: str, w: float, h: float) -> str:
-    """A progress bar of W × H mm: its length the ratio PROGRESS, a black mark at EXPECTED.
-    Drawn only: the ratio is written beside it."""
+def _bar(
+    progress: float | None,
+    expected: float | None,
+    colour: str,
+    w: float,
+    h: float,
+    mark_w: float = 0.6,
+    label: str = "",
+) -> str:
+    """A progress bar of W × H mm: its length the ratio PROGRESS, a black mark MARK_W mm wide
+    at EXPECTED, LABEL written inside (« masqué »). The ratio is written beside it."""
     fill = ""
     if progress is not None and progress > 0:
         share = min(progress, 1.0)
         fill = f'<div class="fill" style="width:{_mm(w * share)};background:{colour}"></div>'
+    if label:
+        fill = f'<p class="masked">{escape(label)}</p>'
     mark = ""
     if expected is not None:
-        at = w * min(max(expected, 0.0), 1.0) - 0.3
-        mark = f'<div class="mark" style="left:{_mm(at)};top:-0.9mm;height:{_mm(h + 1.8)}"></div>'
+        at = w * min(max(expected, 0.0), 1.0) - mark_w / 2
+        mark = (
+            f'<div class="mark" style="left:{_mm(at)};top:-0.9mm;height:{_mm(h + 1.8)};'
+            f'border-left-width:{_mm(mark_w)}"></div>'
+        )
     return f'<div class="track" style="width:{_mm(w)};height:{_mm(h)}">{fill}{mark}</div>'
 
 
@@ -578,9 +591,8 @@ def _targets(fiche: Fiche, y: float, bottom: float) -> str:
         # The bar: its length is the progress (none when masked), its colour the status,
         # which is also written beside it.
         colour = STATUS_COLOURS.get(target.status, PALETTE[-1])
-        bar = _bar(target.progress, target.expected, colour, bar_w - 2.5, 3.6)
-        if target.progress is None:
-            bar = bar.replace("></div>", '><p class="masked">masqué</p></div>', 1)
+        masked = "masqué" if target.progress is None else ""
+        bar = _bar(target.progress, target.expected, colour, bar_w - 2.5, 3.6, label=masked)
         # A masked count says nothing of its progress, nor of its status.
         status = (
             target.progress_text
@@ -688,8 +700,8 @@ def _needs(fiche: Fiche, width_: float) -> str:
             span = (need.scale_max - need.scale_min) or 1.0
             share = min(max((need.value - need.scale_min) / span, 0.0), 1.0)
             mark = min(max((need.departement - need.scale_min) / span, 0.0), 1.0)
-            bar = _bar(share, mark, PALETTE[5] if need.total else PALETTE[1], bar_w, 2.6)
-            bar = bar.replace("0.60mm solid", "0.5mm solid")
+            colour = PALETTE[5] if need.total else PALETTE[1]
+            bar = _bar(share, mark, colour, bar_w, 2.6, mark_w=0.5)
             weight = ' class="bold"' if need.total else ""
             rows.append(
                 f'<tr><th scope="row" style="text-align:left"><span{weight}>'
