@@ -2,9 +2,10 @@
 # The system packages the dashboard and its tests use: Debian's Chromium (image exports,
 # browser tests), fonts, PostgreSQL (the DuckLake tests start their own server), Pango for
 # WeasyPrint (the PDF fiche) and poppler-utils (the fiche's tests read it with pdfinfo). The
-# one place that installs them, used by `make run`, `make test` and `.ci/run`. Installs only when something is missing and this machine can
-# (root, apt-get); otherwise says in one line what is missing and carries on: everything
-# but image exports and browser tests works without Chromium.
+# one place that installs them, used by `make run`, `make test` and `.ci/run`. Installs only
+# when something is missing and this machine can (root, apt-get); otherwise says in one line
+# what is missing and carries on: everything but image exports and browser tests works
+# without Chromium.
 # --required: fail instead (CI).
 set -uo pipefail
 
