@@ -2,7 +2,7 @@
 one-page PDF, observatoire/fiche/) both show it, without Streamlit: the territory and the
 filters narrowed to it, its key figures beside its EPT and the département, its headline
 targets, its funders, its needs and its places of digital mediation. The page draws this
-with Streamlit, the fiche with fpdf2.
+with Streamlit, the fiche with WeasyPrint.
 """
 
 from __future__ import annotations
