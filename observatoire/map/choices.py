@@ -461,6 +461,8 @@ def classes_for(frame: pd.DataFrame, choices: MapChoices) -> Classes:
         thresholds,
         masked=frame["masked"].tolist() if "masked" in frame else (),
         scale=choices.scale,
+        # A default method gives way to one that discriminates (classify.MAX_CLASS_SHARE).
+        balanced=choices.method == choices.default_method,
     )
 
 
