@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from observatoire import audience, disclosure, fmt, warehouse
+from observatoire.charts import targets as target_charts
 from observatoire.filters import Filters
 
 LEVELS = ("commune", "ept", "departement")
@@ -804,13 +805,32 @@ def _protect_targets(rows: pd.DataFrame, figures: list[tuple[float | None, str]]
     return disclosure.mark(out, "protected")
 
 
+def departement_scale(rows: pd.DataFrame) -> pd.DataFrame:
+    """ROWS where a territory's share of an action run at the département's scale (every
+    record of it given to the whole département: departement_scale, from the SQL) reads
+    as such: status « action départementale, non répartie », no achieved count, progress,
+    remaining or pace of its own (never « 0 % · non commencé »), the département's progress
+    kept beside (departement_progress)."""
+    if "departement_scale" not in rows or rows.empty:
+        return rows
+    flag = rows["departement_scale"].fillna(False).astype(bool)
+    if not flag.any():
+        return rows
+    derived = [c for c in (*_DERIVED, "status_rank") if c in rows.columns]
+    out = rows.astype({c: float for c in derived} | {"status": object})
+    out.loc[flag, derived] = np.nan
+    out.loc[flag, "status"] = target_charts.DEPARTEMENT_STATUS
+    out.loc[flag, "status_rank"] = target_charts.DEPARTEMENT_RANK
+    return out
+
+
 def target_rows(filters: Filters, today: date | None = None) -> pd.DataFrame:
     """warehouse.target_progress for this run's reader: for a lecteur, the achieved count of
     every target of people (cible:<family>) from the protected cells over the target's
     selection, its progress, remaining, pace and status derived from it, and hidden
     (achieved_text « < 5 » / « secret », status « masqué ») with it; monthly left empty
     (see target_trajectory)."""
-    rows = warehouse.target_progress(filters, today=today)
+    rows = departement_scale(warehouse.target_progress(filters, today=today))
     if exact() or rows.empty:
         return rows
     measures = _with_measures(rows)
@@ -856,7 +876,7 @@ def target_territory_progress(
     """warehouse.target_territory_progress for this run's reader: for a lecteur, each
     territory's achieved count of a target of people is its protected cell (cible:<family>),
     and what derives from it is hidden with it."""
-    rows = warehouse.target_territory_progress(filters, level, today=today)
+    rows = departement_scale(warehouse.target_territory_progress(filters, level, today=today))
     if exact() or rows.empty:
         return rows
     measures = _with_measures(rows)

@@ -69,6 +69,7 @@ def label_masked_progress(
     if labels is None:
         labels = pd.Series(disclosure.current_label(), index=progress.index)
     names = labels.reindex(progress.index).iloc[::-1].fillna(derived).to_numpy()
+    beside = next((t for t in fig.data if t.name == charts_targets.BESIDE_LABELS), None)
     for trace in fig.data:
         if trace.type != "bar" or not masked.any():
             continue
@@ -78,6 +79,15 @@ def label_masked_progress(
                 row[0] = label
                 if progress_at is not None:
                     row[progress_at] = derived
+        if beside is not None:
+            # progress_bars wrote a narrow bar's text beside it: « masqué » goes there, once.
+            texts = dict(zip(beside.y, beside.text, strict=True))
+            for y, hidden in zip(trace.y, masked, strict=True):
+                if hidden:
+                    texts[y] = derived
+            beside.update(text=[texts[y] for y in beside.y])
+            trace.update(customdata=custom)
+            continue
         trace.update(
             text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
             textposition=["outside" if m else "auto" for m in masked],
