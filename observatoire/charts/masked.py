@@ -64,7 +64,11 @@ def label_masked_progress(
     territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » (or each
     row's LABELS, of protected figures) as their achieved count in the hover (customdata[0];
     the progress text at PROGRESS_AT)."""
-    masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
+    # The chart's bar order; an action at the département's scale has no progress of its
+    # own, but nothing of it is masked.
+    ordered = progress.iloc[::-1]
+    departemental = ordered["status"].eq(charts_targets.DEPARTEMENT_STATUS)
+    masked = (ordered["progress"].isna() & ~departemental).to_numpy()
     derived = disclosure.DERIVED_LABEL
     if labels is None:
         labels = pd.Series(disclosure.current_label(), index=progress.index)
@@ -113,6 +117,16 @@ def split_progress(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rows, exported
 
 
+def _reading(reading, rows: pd.DataFrame) -> str:
+    """disclosure.reading_of_masked of progress rows, an action at the département's scale
+    read with the département's progress (not as a masked value)."""
+    scale = rows["status"].eq(charts_targets.DEPARTEMENT_STATUS)
+    if scale.any():
+        rows = rows.copy()
+        rows.loc[scale, "progress"] = rows.loc[scale, "departement_progress"].fillna(0)
+    return disclosure.reading_of_masked(reading, rows, "progress")
+
+
 def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
     """charts.targets.progress_bars of target rows with small counts masked: (figure, the
     rows for its export, its reading), for every page that shows target progress."""
@@ -122,8 +136,8 @@ def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, 
     )
     return (
         figure,
-        exported,
-        disclosure.reading_of_masked(charts_targets.progress_reading, shown, "progress"),
+        charts_targets.rounded(exported),
+        _reading(charts_targets.progress_reading, shown),
     )
 
 
@@ -139,8 +153,8 @@ def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, p
     )
     return (
         figure,
-        exported,
-        disclosure.reading_of_masked(charts_targets.territory_reading, shown, "progress"),
+        charts_targets.rounded(exported),
+        _reading(charts_targets.territory_reading, shown),
     )
 
 

@@ -162,6 +162,23 @@ def _count(values: pd.Series, units: pd.Series) -> pd.Series:
     return rounded.astype(object).where(numbers.notna() | values.isna(), values)
 
 
+def rounded(rows: pd.DataFrame) -> pd.DataFrame:
+    """Target rows as an export holds them: counts whole (_count), progress ratios to a
+    tenth of a percent, the département's progress column always there."""
+    out = rows.copy()
+    units = out["unit"].fillna("") if "unit" in out else pd.Series("", index=out.index)
+    for column in ("achieved", "target_share", "remaining", "monthly_pace"):
+        if column in out:
+            out[column] = _count(out[column], units)
+    for column in ("progress", "departement_progress", "elapsed"):
+        if column in out:
+            out[column] = _ratio(out[column])
+    if "departement_progress" not in out:
+        out["departement_progress"] = np.nan
+    out.attrs = rows.attrs
+    return out
+
+
 def _ratio(values: pd.Series) -> pd.Series:
     """A progress ratio to one decimal of a percent (0,701 for 70,1 %)."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
