@@ -127,7 +127,7 @@ def _stored(filters: Filters, measure: str, territories, programmes, periods, co
     found = _query(
         "protected_cells",
         con,
-        dataset="tout" if filters.include_demo else "reel",
+        dataset="tout" if _demo_counts(filters) else "reel",
         measure=measure,
         territories=territories,
         programmes=programmes,
@@ -282,7 +282,13 @@ def for_chart_and_export(
 
 def real_only(filters: Filters, has_demo: bool) -> bool:
     """Whether a figure holds real records only (then a small count reads « < 5 »)."""
-    return not (filters.include_demo and bool(has_demo))
+    return not (_demo_counts(filters) and bool(has_demo))
+
+
+def _demo_counts(filters: Filters) -> bool:
+    """Whether demonstration distributions count under FILTERS: not once real ones are
+    loaded (warehouse.demo_flags), unless the reader asks for both."""
+    return warehouse.demo_counts(filters, "distributions")
 
 
 def key_figures(filters: Filters) -> tuple[dict, ProtectedFigures | None]:
@@ -531,7 +537,7 @@ def _with_figures(
     nothing = ~has_records.to_numpy() & (frame["status"] == PUBLISHED) & (frame["value"] == 0)
     frame.loc[nothing, "value"] = float("nan")
     # « < 5 » only where the figure is its real records alone (disclosure.status_text).
-    real_only = ~frame["has_demo"].astype(bool) | (not filters.include_demo)
+    real_only = ~frame["has_demo"].astype(bool) | (not _demo_counts(filters))
     frame["mask_text"] = [
         disclosure.status_text(status, real)
         for status, real in zip(frame["status"], real_only, strict=True)
@@ -645,7 +651,7 @@ def protected_by(
     found = _query(
         "protected_cells_measures",
         con,
-        dataset="tout" if filters.include_demo else "reel",
+        dataset="tout" if _demo_counts(filters) else "reel",
         measures=list(measures),
         territories=cover,
         programmes=sorted({p for g in programme_groups for p in g}),

@@ -25,7 +25,7 @@ from functools import partial
 
 import duckdb
 
-from etl import readers, schemas, scrub, summary, target_shares
+from etl import funders, readers, schemas, scrub, summary, target_shares
 from etl.need import common, conseillers, indicators, places
 from etl.pipeline.columns import match_columns
 from etl.pipeline.macros import small_table
@@ -156,6 +156,8 @@ class RowPlan:
             summary.refresh(con, loads=[*previous, load_id])
         elif table == "targets":
             target_shares.refresh(con)
+        elif table == "funding":  # one funder, one name (« Etat » and « État »)
+            funders.normalise(con)
         con.execute("RESET preserve_insertion_order")
         rejected = con.execute("SELECT count(*) FROM bad").fetchall()[0][0]
         return Written(self.rows_read, self.rows_read - rejected, rejected)
