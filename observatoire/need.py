@@ -314,7 +314,7 @@ def scale_note(view: NeedView) -> str | None:
         f"Échelle de l'aide coupée à {fmt.number(top, 1)} pour que les autres territoires "
         f"restent lisibles : {listed}, au-delà, "
         + ("est placé" if len(outliers) == 1 else "sont placés")
-        + " en haut du graphique (▲)."
+        + " en haut du graphique (↑)."
     )
 
 

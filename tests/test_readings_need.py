@@ -66,7 +66,7 @@ def test_an_outlier_is_set_apart_and_said():
     assert max(y for trace in figure.data for y in trace.y) <= top
     notes = " ".join(a.text for a in figure.layout.annotations)
     assert "Échelle coupée" in notes
-    assert "Commune numéro 7 : 88,0 ▲" in notes
+    assert "Commune numéro 7 : 88,0 ↑" in notes
     note = need.scale_note(view)
     assert "Commune numéro 7 (88,0)" in note and "coupée" in note
     # Without an outlier, the axis starts at 0 and holds every point; nothing is said.

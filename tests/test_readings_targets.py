@@ -231,3 +231,13 @@ def test_target_chart_labels_never_collide_and_contrast(protected_rows):
     assert lines >= 3
     plot_height = figure.layout.height - 90
     assert plot_height / len(rows) >= 17 * lines
+
+
+def test_the_map_offers_no_departement_scale_action(demo):
+    from observatoire import warehouse
+    from observatoire.map import choices as map_choices
+
+    progress = warehouse.target_territory_progress(Filters(), "commune", today=TODAY)
+    labels = map_choices.target_options(progress).values()
+    assert not any(EMMAUS_AID in label for label in labels)
+    assert any("PC portables" in label for label in labels)

@@ -23,9 +23,11 @@ def ept_colours(ept_names: list[str]) -> dict[str, str]:
 
 
 # Label placement: the chart's plot area as exported (press preset) and on a laptop, in px.
-PLOT_WIDTH, PLOT_HEIGHT = 900, 550
+# Both on the small side: names placed apart there stay apart on a larger chart.
+PLOT_WIDTH, PLOT_HEIGHT = 800, 460
 LABEL_FONT = 11
 CHOSEN_COLOUR = "#000000"
+OUTLIER_SYMBOL = "arrow-bar-up"  # a help rate set apart at the top edge (need.help_axis)
 
 
 def need_scatter(view: NeedView, title: str) -> go.Figure:
@@ -56,7 +58,7 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
         )
     for i, (ept, rows) in enumerate(placed.groupby("ept_name", sort=True)):
         symbols = [
-            "triangle-up" if code in set(outliers["code"]) else EPT_SYMBOLS[i % len(EPT_SYMBOLS)]
+            OUTLIER_SYMBOL if code in set(outliers["code"]) else EPT_SYMBOLS[i % len(EPT_SYMBOLS)]
             for code in rows["code"]
         ]
         fig.add_scatter(
@@ -89,10 +91,10 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
             name="Territoire choisi" if len(chosen) == 1 else "Territoires choisis",
             hoverinfo="skip",
             marker={
-                "color": "rgba(0,0,0,0)",
+                "color": CHOSEN_COLOUR,  # an open symbol draws its outline in this colour
                 "size": 22,
                 "symbol": "circle-open",
-                "line": {"color": CHOSEN_COLOUR, "width": 3},
+                "line": {"width": 3},
             },
         )
     x_range = _x_range(view)
@@ -109,7 +111,7 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
             yref="paper",
             yanchor="bottom",
             yshift=18,
-            text=f"Échelle coupée à {fmt.number(top, 1)} : ▲ au-delà, valeur écrite",
+            text=f"Échelle coupée à {fmt.number(top, 1)} : ↑ au-delà, valeur écrite",
             showarrow=False,
             font={"size": 11, "color": "#A03F00"},
         )
@@ -215,7 +217,7 @@ def _write_names(fig, view: NeedView, drawn_y, x_range, y_range, outliers) -> No
     for row in order.itertuples():
         text = row.name
         if row.code in set(outliers["code"]):
-            text = f"{row.name} : {fmt.number(row.help_rate, 1)} ▲"
+            text = f"{row.name} : {fmt.number(row.help_rate, 1)} ↑"
         texts.append((text, *pixel(row.need, drawn_y[row.Index]), row))
     others = [pixel(x, y) for x, y in zip(placed["need"], drawn_y, strict=True)]
     spots = place_names([(t, px, py) for t, px, py, _ in texts], others)

@@ -339,7 +339,7 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
             marker_color=colours,
             text=[t if i else "" for t, i in zip(texts, inside, strict=True)],
             textposition="inside",
-            insidetextanchor="end",
+            insidetextanchor="start",  # clear of the « expected » mark near 100 %
             insidetextfont={"color": [text_colour(c) for c in colours]},
             customdata=custom,
             hovertemplate="%{y}<br>%{customdata[0]} sur %{customdata[1]} %{customdata[2]}"

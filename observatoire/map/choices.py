@@ -276,6 +276,10 @@ def target_key(row: Mapping) -> str:
 
 def target_options(progress: pd.DataFrame) -> dict[str, str]:
     """Target key → « Programme – label (unit) » for the targets in a progress table."""
+    if "departement_scale" in progress:
+        # An action whose records all went to the whole département has no territorial
+        # progress: its map would read 0 % everywhere.
+        progress = progress[~progress["departement_scale"].fillna(False).astype(bool)]
     if progress.empty:
         return {}
     families = progress.drop_duplicates(list(TARGET_FAMILY))
