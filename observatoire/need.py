@@ -251,9 +251,13 @@ def analyse(
     )
 
 
-def whole(filters):
+def whole(filters, level: str):
     """The filters without their territory: « Aide et besoins » places every territory and
-    highlights the chosen ones (scope_of) rather than drawing them alone."""
+    highlights the chosen ones (scope_of) rather than drawing them alone. At the EPT level,
+    a choice of communes still narrows each EPT to them (an EPT is not « chosen » by one of
+    its communes)."""
+    if level == "ept" and filters.communes:
+        return filters
     return filters.with_(ept=None, communes=())
 
 
@@ -262,12 +266,9 @@ def scope_of(filters, level: str, territories: pd.DataFrame) -> tuple[set[str] |
     of FILTERS, at LEVEL, TERRITORIES being warehouse.territories (code, ept_code).
     An EPT at the commune level: its communes compared, the others in grey; chosen
     communes: all compared, they highlighted; at the EPT level, every EPT compared and the
-    chosen EPT (or those of the chosen communes) highlighted."""
+    chosen EPT highlighted (a choice of communes narrows each EPT instead: whole)."""
     if level == "ept":
-        if filters.ept:
-            return None, {filters.ept}
-        codes = territories.loc[territories["code"].isin(filters.communes), "ept_code"]
-        return None, set(codes)
+        return None, ({filters.ept} if filters.ept and not filters.communes else set())
     if filters.communes:
         return None, set(filters.communes)
     if filters.ept:
@@ -372,6 +373,8 @@ def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame
     """Every territory (the chart's data, for its export and the sortable table): masked
     help reads « < 5 » (or « secret ») and its rate « masqué »."""
     t = view.table
+    if view.chosen:  # figures of the chosen territories only, as every page's tables hold
+        t = t[t["code"].isin(view.chosen)]
     label = t["mask_text"].fillna(mask_label or disclosure.current_label())
     frame = pd.DataFrame(
         {

@@ -127,7 +127,7 @@ def _stored(filters: Filters, measure: str, territories, programmes, periods, co
     found = _query(
         "protected_cells",
         con,
-        dataset="tout" if _demo_counts(filters) else "reel",
+        dataset="tout" if _demo_counts(filters, con) else "reel",
         measure=measure,
         territories=territories,
         programmes=programmes,
@@ -285,10 +285,18 @@ def real_only(filters: Filters, has_demo: bool) -> bool:
     return not (_demo_counts(filters) and bool(has_demo))
 
 
-def _demo_counts(filters: Filters) -> bool:
+def _demo_counts(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> bool:
     """Whether demonstration distributions count under FILTERS: not once real ones are
-    loaded (warehouse.demo_flags), unless the reader asks for both."""
-    return warehouse.demo_counts(filters, "distributions")
+    loaded (warehouse.demo_flags), unless the reader asks for both. CON: read there rather
+    than in the configured warehouse."""
+    if not filters.include_demo:
+        return False
+    if filters.demo_with_real:
+        return True
+    kinds = _query("demo_kinds", con)
+    return not kinds.loc[kinds["kind"] == "distributions", "has_real"].any() or not (
+        kinds.loc[kinds["kind"] == "distributions", "has_demo"].any()
+    )
 
 
 def key_figures(filters: Filters) -> tuple[dict, ProtectedFigures | None]:
@@ -651,7 +659,7 @@ def protected_by(
     found = _query(
         "protected_cells_measures",
         con,
-        dataset="tout" if _demo_counts(filters) else "reel",
+        dataset="tout" if _demo_counts(filters, con) else "reel",
         measures=list(measures),
         territories=cover,
         programmes=sorted({p for g in programme_groups for p in g}),

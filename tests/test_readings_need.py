@@ -113,7 +113,9 @@ def test_scope_of_the_filters():
     assert need.scope_of(Filters(communes=("a",)), "commune", territories) == (None, {"a"})
     assert need.scope_of(Filters(ept="E"), "commune", territories) == ({"a", "b"}, set())
     assert need.scope_of(Filters(ept="E"), "ept", territories) == (None, {"E"})
-    assert need.scope_of(Filters(communes=("c",)), "ept", territories) == (None, {"F"})
+    assert need.scope_of(Filters(communes=("c",)), "ept", territories) == (None, set())
+    assert need.whole(Filters(communes=("c",)), "ept").communes == ("c",)
+    assert need.whole(Filters(communes=("c",)), "commune").communes == ()
     view = _view(scope={"c00", "c01", "c02"})
     assert len(view.table) == 3 and len(view.context) == 36
     figure = need_charts.need_scatter(view, "Titre")
@@ -131,3 +133,5 @@ def test_one_commune_chosen_on_the_page_is_shown_among_the_39(app):
     written = [a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "nom"]
     assert "<b>Montreuil</b>" in written
     assert "sur 39" in _reading(at)
+    # The tables hold the chosen commune's figures only, as on every page.
+    assert list(need.display_table(_view(chosen={"c03"}))["Territoire"]) == ["Commune numéro 3"]

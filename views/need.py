@@ -68,7 +68,7 @@ meta = indicators.loc[choices.indicator]
 need_label = meta["label"] + (" pour 1 000 habitants" if meta["measure"] == "effectif" else "")
 # Every territory is placed, the chosen ones highlighted among them (need_view.scope_of).
 help_values = protected.map_values(
-    need_view.whole(filters), choices.level, choices.measure, choices.key
+    need_view.whole(filters, choices.level), choices.level, choices.measure, choices.key
 )
 scope, chosen = need_view.scope_of(filters, choices.level, warehouse.territories())
 table = need_view.scatter_table(

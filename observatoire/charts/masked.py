@@ -84,14 +84,14 @@ def label_masked_progress(
                 if progress_at is not None:
                     row[progress_at] = derived
         if beside is not None:
-            # progress_bars wrote a narrow bar's text beside it: « masqué » goes there, once.
-            texts = dict(zip(beside.y, beside.text, strict=True))
-            for y, hidden in zip(trace.y, masked, strict=True):
-                if hidden:
-                    texts[y] = derived
-            beside.update(text=[texts[y] for y in beside.y])
-            trace.update(customdata=custom)
-            continue
+            # progress_bars wrote a narrow bar's text beside it: a masked bar's « masqué » is
+            # written on the bar alone, never under the other text.
+            hidden_y = {y for y, hidden in zip(trace.y, masked, strict=True) if hidden}
+            beside.update(
+                text=[
+                    "" if y in hidden_y else t for y, t in zip(beside.y, beside.text, strict=True)
+                ]
+            )
         trace.update(
             text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
             textposition=["outside" if m else "auto" for m in masked],
@@ -228,6 +228,6 @@ def protected_progress_chart(
     )
     return (
         figure,
-        disclosure.mark(exported, "protected"),
+        disclosure.mark(charts_targets.rounded(exported), "protected"),
         disclosure.reading_of_masked(charts_targets.progress_reading, rows, "progress"),
     )

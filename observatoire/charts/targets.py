@@ -158,8 +158,18 @@ def _count(values: pd.Series, units: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     small = numbers.abs().lt(10) & units.ne("€")
     rounded = numbers.round(0).where(~small, numbers.round(1))
-    # Masked figures (« < 5 », « masqué ») stay as their text.
-    return rounded.astype(object).where(numbers.notna() | values.isna(), values)
+    return _kept(rounded, values)
+
+
+def _kept(rounded: pd.Series, values: pd.Series) -> pd.Series:
+    """ROUNDED as numbers a CSV writes as a person reads them (« 1834 », « 0,7 »), the
+    masked figures of VALUES (« < 5 », « masqué ») kept as their text."""
+    text = rounded.isna() & values.notna()
+    whole = rounded.dropna().eq(rounded.dropna().round(0)).all()
+    if not text.any():
+        return rounded.astype("Int64") if whole else rounded
+    kept = [int(r) if r == round(r) else r for r in rounded.fillna(0)]
+    return pd.Series(kept, index=values.index, dtype=object).where(~text & values.notna(), values)
 
 
 def rounded(rows: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +192,9 @@ def rounded(rows: pd.DataFrame) -> pd.DataFrame:
 def _ratio(values: pd.Series) -> pd.Series:
     """A progress ratio to one decimal of a percent (0,701 for 70,1 %)."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    return numbers.round(3).astype(object).where(numbers.notna() | values.isna(), values)
+    rounded = numbers.round(3)
+    text = numbers.isna() & values.notna()
+    return rounded.astype(object).where(~text, values) if text.any() else rounded
 
 
 def source_of(row) -> str:
