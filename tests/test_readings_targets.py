@@ -241,3 +241,12 @@ def test_the_map_offers_no_departement_scale_action(demo):
     labels = map_choices.target_options(progress).values()
     assert not any(EMMAUS_AID in label for label in labels)
     assert any("PC portables" in label for label in labels)
+
+
+def test_an_exported_frame_goes_through_the_tables_again():
+    rows = pd.DataFrame([_row(), _row(label="Masqué", monthly_pace=np.nan)])
+    exported = charts.rounded(rows)
+    table, _ = charts.territory_table(exported)
+    assert table.iloc[0]["Rythme nécessaire par mois"] == round(1234.2842289810106 / 12)
+    table, _ = charts.progress_table(exported, territorial=False)
+    assert table.iloc[0]["Objectif"] == 1834

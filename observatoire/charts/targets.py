@@ -111,6 +111,8 @@ def pace(rows: pd.DataFrame) -> pd.Series:
     without a deadline)."""
     catch_up = _numbers(rows["remaining"]) / CATCH_UP_MONTHS
     paces = rows["monthly_pace"]
+    if paces.dtype != object:  # Int64 once rounded for an export: room for the catch-up
+        paces = paces.astype(float)
     # Masked rows keep their label (« masqué »).
     return paces.where(paces.map(lambda v: isinstance(v, str)) | ~overdue(rows), catch_up)
 
