@@ -111,8 +111,8 @@ def pace(rows: pd.DataFrame) -> pd.Series:
     without a deadline)."""
     catch_up = _numbers(rows["remaining"]) / CATCH_UP_MONTHS
     paces = rows["monthly_pace"]
-    if paces.dtype != object:  # Int64 once rounded for an export: room for the catch-up
-        paces = paces.astype(float)
+    if not paces.map(lambda v: isinstance(v, str)).any():  # numbers, maybe Python ints
+        paces = pd.to_numeric(paces, errors="coerce").astype(float)
     # Masked rows keep their label (« masqué »).
     return paces.where(paces.map(lambda v: isinstance(v, str)) | ~overdue(rows), catch_up)
 
@@ -168,10 +168,11 @@ def _kept(rounded: pd.Series, values: pd.Series) -> pd.Series:
     masked figures of VALUES (« < 5 », « masqué ») kept as their text."""
     text = rounded.isna() & values.notna()
     whole = rounded.dropna().eq(rounded.dropna().round(0)).all()
-    if not text.any():
-        return rounded.astype("Int64") if whole else rounded
-    kept = [int(r) if r == round(r) else r for r in rounded.fillna(0)]
-    return pd.Series(kept, index=values.index, dtype=object).where(~text & values.notna(), values)
+    if not text.any() and not whole:
+        return rounded
+    # Python integers (an object column): written « 1834 », read back as numbers.
+    kept = [None if pd.isna(r) else int(r) if r == round(r) else r for r in rounded]
+    return pd.Series(kept, index=values.index, dtype=object).where(~text, values)
 
 
 def rounded(rows: pd.DataFrame) -> pd.DataFrame:
