@@ -11,7 +11,7 @@ play no part in the bounds, so that no bound can betray them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jenkspy
 import numpy as np
@@ -26,6 +26,13 @@ DEFAULT_METHOD = "quantiles"
 DEFAULT_CLASSES = 5
 MIN_CLASSES, MAX_CLASSES = 2, 7
 NO_DATA, MASKED = -1, -2  # the « class » of a missing value and of a masked one
+# A default classification is balanced when no class holds more than this share of the
+# classed values (twice the share of k = 5 equal classes); otherwise the next method of
+# _FALLBACKS that is balanced is used instead.
+MAX_CLASS_SHARE = 0.4
+# With fewer classed values (4 EPTs, a handful of communes) two in one class flatten nothing.
+MIN_VALUES_TO_BALANCE = 10
+_FALLBACKS = ("jenks", "quantiles")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,9 @@ class Classes:
     index: tuple[int, ...]  # class of each input value, NO_DATA (-1) or MASKED (-2)
     missing: int  # number of missing values (masked ones apart)
     masked: int = 0  # number of masked values
+    # Why the classes are not those of the method asked for (a default one that would have
+    # put most territories in one class), in French; "" otherwise.
+    note: str = ""
 
     @property
     def count(self) -> int:
@@ -59,11 +69,50 @@ def classify(
     thresholds: Sequence[float] = (),
     masked: Sequence[bool] = (),
     scale: tuple[float, float] | None = None,
+    balanced: bool = False,
 ) -> Classes:
     """Class bounds and the class of every value (None or NaN: missing). MASKED: True for
     the values hidden by disclosure control (whatever they hold), left out of every class.
     SCALE: the (min, max) of a score's own scale (0–10): equal intervals then cut the scale,
-    not the range of the values, so that the classes mean the same on every map."""
+    not the range of the values, so that the classes mean the same on every map.
+    BALANCED (a default method, not one the reader chose): when METHOD would put more than
+    MAX_CLASS_SHARE of the values in one class, natural breaks or else quantiles are used
+    instead, whichever is balanced first (the most balanced of them otherwise), and the
+    result's note says so."""
+    result = _classify(values, method, k, thresholds, masked, scale)
+    if not balanced or method == "manuel" or _is_balanced(result):
+        return result
+    tried = [result] + [
+        _classify(values, other, k, thresholds, masked, scale)
+        for other in _FALLBACKS
+        if other != method
+    ]
+    chosen = next((c for c in tried[1:] if _is_balanced(c)), None)
+    chosen = chosen or min(tried, key=_largest_share)
+    if chosen is result:
+        return result
+    classed = sum(result.counts)
+    note = (
+        f"Classes : {METHODS[chosen.method].lower()}, car {METHODS[method].lower()} "
+        f"mettaient {max(result.counts)} valeurs sur {classed} dans une même classe."
+    )
+    return replace(chosen, note=note)
+
+
+def _largest_share(classes: Classes) -> float:
+    classed = sum(classes.counts)
+    return max(classes.counts) / classed if classed else 0.0
+
+
+def _is_balanced(classes: Classes) -> bool:
+    """No class holds more than MAX_CLASS_SHARE of the classed values (too few values to
+    matter: left as they are)."""
+    if sum(classes.counts) < MIN_VALUES_TO_BALANCE:
+        return True
+    return _largest_share(classes) <= MAX_CLASS_SHARE
+
+
+def _classify(values, method, k, thresholds, masked, scale) -> Classes:
     if method not in METHODS:
         raise ValueError(f"unknown classification method {method!r}")
     array = np.array([np.nan if v is None else float(v) for v in values], dtype=float)

@@ -32,6 +32,10 @@ class Filters(UrlState):
     date_from: date | None = param("du", None, kind=DATE, widget="f_du", clamp=_in_date_range)
     date_to: date | None = param("au", None, kind=DATE, widget="f_au", clamp=_in_date_range)
     include_demo: bool = param("demo", True, kind=FLAG, widget="f_demo")
+    # Demonstration records of a kind (distributions, funding, posts) leave the figures once
+    # real records of that kind are loaded, so that the two never add up unnoticed; this
+    # brings them back beside the real ones (warehouse.demo_flags).
+    demo_with_real: bool = param("demo_reel", False, kind=FLAG, widget="f_demo_reel")
 
     def params(self) -> dict:
         """Named parameters for the SQL filter clauses (see observatoire/sql/_filters.sql)."""
@@ -42,6 +46,7 @@ class Filters(UrlState):
             "date_from": self.date_from,
             "date_to": self.date_to,
             "include_demo": self.include_demo,
+            "demo_with_real": self.demo_with_real,
         }
 
     @property

@@ -183,6 +183,10 @@ class NeedView:
     need_label: str
     help_label: str
     need_decimals: int = 1
+    # The territories outside the scope of comparison (scatter_table rows, drawn in grey,
+    # named on hover only, in no median) and the codes of the chosen ones (highlighted).
+    context: pd.DataFrame | None = None
+    chosen: frozenset[str] = frozenset()
 
     @property
     def placed(self) -> pd.DataFrame:
@@ -219,16 +223,102 @@ def analyse(
     need_label: str,
     help_label: str,
     need_decimals: int = 1,
+    scope: set[str] | None = None,
+    chosen: set[str] = frozenset(),
 ) -> NeedView:
     """The medians of the placed territories (masked ones and those without data left out)
-    and the priority set of TABLE (scatter_table)."""
+    and the priority set of TABLE (scatter_table). SCOPE (codes; None: all): the territories
+    compared, the others kept as context; CHOSEN: the territories the reader chose,
+    highlighted among the others (scope_of)."""
+    context = None
+    if scope is not None:
+        inside = table["code"].isin(scope)
+        context = table[~inside & (table["status"] == PLACED)].reset_index(drop=True)
+        table = disclosure.mark(table[inside].reset_index(drop=True), table.attrs.get("counts"))
     placed = table[table["status"] == PLACED]
     need_median = float(placed["need"].median()) if not placed.empty else float("nan")
     help_median = float(placed["help_rate"].median()) if not placed.empty else float("nan")
     table = table.copy()
     table["priority"] = priority_mask(table, need_median, help_median, direction)
     return NeedView(
-        table, level, direction, need_median, help_median, need_label, help_label, need_decimals
+        table,
+        level,
+        direction,
+        need_median,
+        help_median,
+        need_label,
+        help_label,
+        need_decimals,
+        context,
+        frozenset(chosen),
+    )
+
+
+def whole(filters, level: str):
+    """The filters without their territory: « Aide et besoins » places every territory and
+    highlights the chosen ones (scope_of) rather than drawing them alone. At the EPT level,
+    a choice of communes still narrows each EPT to them (an EPT is not « chosen » by one of
+    its communes)."""
+    if level == "ept" and filters.communes:
+        return filters
+    return filters.with_(ept=None, communes=())
+
+
+def scope_of(filters, level: str, territories: pd.DataFrame) -> tuple[set[str] | None, set[str]]:
+    """(the codes compared, None for all; the codes highlighted) under the territory filter
+    of FILTERS, at LEVEL, TERRITORIES being warehouse.territories (code, ept_code).
+    An EPT at the commune level: its communes compared, the others in grey; chosen
+    communes: all compared, they highlighted; at the EPT level, every EPT compared and the
+    chosen EPT highlighted (a choice of communes narrows each EPT instead: whole)."""
+    if level == "ept":
+        return None, ({filters.ept} if filters.ept and not filters.communes else set())
+    if filters.communes:
+        return None, set(filters.communes)
+    if filters.ept:
+        return set(territories.loc[territories["ept_code"] == filters.ept, "code"]), set()
+    return None, set()
+
+
+# A help rate beyond this many interquartile ranges above the third quartile, and more than
+# OUTLIER_RATIO times the highest of the others, would flatten them: the axis stops short of
+# it and it is drawn at the top edge, its value written.
+OUTLIER_IQR = 3.0
+OUTLIER_RATIO = 1.5
+
+
+def help_axis(view: NeedView) -> tuple[float | None, pd.DataFrame]:
+    """(the top of the help axis when outliers are set apart, else None; those outliers)."""
+    placed = view.placed
+    rates = placed["help_rate"].astype(float)
+    if len(rates) < 5:
+        return None, placed.iloc[0:0]
+    q1, q3 = rates.quantile(0.25), rates.quantile(0.75)
+    fence = q3 + OUTLIER_IQR * max(q3 - q1, 1e-9)
+    outliers = placed[rates > fence]
+    rest = rates[rates <= fence]
+    if outliers.empty or rest.empty or outliers["help_rate"].min() < OUTLIER_RATIO * rest.max():
+        return None, placed.iloc[0:0]
+    return float(rest.max()) * 1.15, outliers.sort_values("help_rate", ascending=False)
+
+
+def scale_note(view: NeedView) -> str | None:
+    """What the chart says of an axis cut short: « Échelle coupée à 25 pour 1 000 … »."""
+    top, outliers = help_axis(view)
+    if top is None:
+        return None
+    listed = _names(
+        outliers.assign(
+            name=[
+                f"{n} ({fmt.number(v, 1)})"
+                for n, v in zip(outliers["name"], outliers["help_rate"], strict=True)
+            ]
+        )
+    )
+    return (
+        f"Échelle de l'aide coupée à {fmt.number(top, 1)} pour que les autres territoires "
+        f"restent lisibles : {listed}, au-delà, "
+        + ("est placé" if len(outliers) == 1 else "sont placés")
+        + " en haut du graphique (↑)."
     )
 
 
@@ -286,6 +376,8 @@ def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame
     """Every territory (the chart's data, for its export and the sortable table): masked
     help reads « < 5 » (or « secret ») and its rate « masqué »."""
     t = view.table
+    if view.chosen:  # figures of the chosen territories only, as every page's tables hold
+        t = t[t["code"].isin(view.chosen)]
     label = t["mask_text"].fillna(mask_label or disclosure.current_label())
     frame = pd.DataFrame(
         {

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from observatoire import audience, disclosure, fmt, warehouse
+from observatoire.charts import targets as target_charts
 from observatoire.filters import Filters
 
 LEVELS = ("commune", "ept", "departement")
@@ -126,7 +127,7 @@ def _stored(filters: Filters, measure: str, territories, programmes, periods, co
     found = _query(
         "protected_cells",
         con,
-        dataset="tout" if filters.include_demo else "reel",
+        dataset="tout" if _demo_counts(filters, con) else "reel",
         measure=measure,
         territories=territories,
         programmes=programmes,
@@ -281,7 +282,21 @@ def for_chart_and_export(
 
 def real_only(filters: Filters, has_demo: bool) -> bool:
     """Whether a figure holds real records only (then a small count reads « < 5 »)."""
-    return not (filters.include_demo and bool(has_demo))
+    return not (_demo_counts(filters) and bool(has_demo))
+
+
+def _demo_counts(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> bool:
+    """Whether demonstration distributions count under FILTERS: not once real ones are
+    loaded (warehouse.demo_flags), unless the reader asks for both. CON: read there rather
+    than in the configured warehouse."""
+    if not filters.include_demo:
+        return False
+    if filters.demo_with_real:
+        return True
+    kinds = _query("demo_kinds", con)
+    return not kinds.loc[kinds["kind"] == "distributions", "has_real"].any() or not (
+        kinds.loc[kinds["kind"] == "distributions", "has_demo"].any()
+    )
 
 
 def key_figures(filters: Filters) -> tuple[dict, ProtectedFigures | None]:
@@ -530,7 +545,7 @@ def _with_figures(
     nothing = ~has_records.to_numpy() & (frame["status"] == PUBLISHED) & (frame["value"] == 0)
     frame.loc[nothing, "value"] = float("nan")
     # « < 5 » only where the figure is its real records alone (disclosure.status_text).
-    real_only = ~frame["has_demo"].astype(bool) | (not filters.include_demo)
+    real_only = ~frame["has_demo"].astype(bool) | (not _demo_counts(filters))
     frame["mask_text"] = [
         disclosure.status_text(status, real)
         for status, real in zip(frame["status"], real_only, strict=True)
@@ -644,7 +659,7 @@ def protected_by(
     found = _query(
         "protected_cells_measures",
         con,
-        dataset="tout" if filters.include_demo else "reel",
+        dataset="tout" if _demo_counts(filters, con) else "reel",
         measures=list(measures),
         territories=cover,
         programmes=sorted({p for g in programme_groups for p in g}),
@@ -804,13 +819,32 @@ def _protect_targets(rows: pd.DataFrame, figures: list[tuple[float | None, str]]
     return disclosure.mark(out, "protected")
 
 
+def departement_scale(rows: pd.DataFrame) -> pd.DataFrame:
+    """ROWS where a territory's share of an action run at the département's scale (every
+    record of it given to the whole département: departement_scale, from the SQL) reads
+    as such: status « action départementale, non répartie », no achieved count, progress,
+    remaining or pace of its own (never « 0 % · non commencé »), the département's progress
+    kept beside (departement_progress)."""
+    if "departement_scale" not in rows or rows.empty:
+        return rows
+    flag = rows["departement_scale"].fillna(False).astype(bool)
+    if not flag.any():
+        return rows
+    derived = [c for c in (*_DERIVED, "status_rank") if c in rows.columns]
+    out = rows.astype({c: float for c in derived} | {"status": object})
+    out.loc[flag, derived] = np.nan
+    out.loc[flag, "status"] = target_charts.DEPARTEMENT_STATUS
+    out.loc[flag, "status_rank"] = target_charts.DEPARTEMENT_RANK
+    return out
+
+
 def target_rows(filters: Filters, today: date | None = None) -> pd.DataFrame:
     """warehouse.target_progress for this run's reader: for a lecteur, the achieved count of
     every target of people (cible:<family>) from the protected cells over the target's
     selection, its progress, remaining, pace and status derived from it, and hidden
     (achieved_text « < 5 » / « secret », status « masqué ») with it; monthly left empty
     (see target_trajectory)."""
-    rows = warehouse.target_progress(filters, today=today)
+    rows = departement_scale(warehouse.target_progress(filters, today=today))
     if exact() or rows.empty:
         return rows
     measures = _with_measures(rows)
@@ -856,7 +890,7 @@ def target_territory_progress(
     """warehouse.target_territory_progress for this run's reader: for a lecteur, each
     territory's achieved count of a target of people is its protected cell (cible:<family>),
     and what derives from it is hidden with it."""
-    rows = warehouse.target_territory_progress(filters, level, today=today)
+    rows = departement_scale(warehouse.target_territory_progress(filters, level, today=today))
     if exact() or rows.empty:
         return rows
     measures = _with_measures(rows)

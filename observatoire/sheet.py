@@ -72,6 +72,8 @@ PROGRESS_COLUMNS = (
     "target_share",
     "unit",
     "progress",
+    "status",
+    "departement_progress",
     "share_rule",
     "source_title",
 )

@@ -223,9 +223,65 @@ def run(
     sql = load_sql(name, facts)
     if facts == "cut":
         params = params | whole_months(params)
+    if "$demo_" in sql:
+        params = params | demo_flags(params, path)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     with READER.cursor(path) as con:
         return con.execute(sql, used).df()
+
+
+# The kinds of record the demonstration generates, in French (demo_note).
+DEMO_KINDS = {
+    "distributions": "distributions",
+    "funding": "financements",
+    "conseillers": "postes de conseillers numériques",
+}
+
+
+def _superseded(path: Path) -> list[str]:
+    rows = run("demo_kinds", path=path)
+    return list(rows.loc[rows["has_real"] & rows["has_demo"], "kind"])
+
+
+def demo_flags(params: dict, path: Path | None = None) -> dict:
+    """$demo_<kind> of the SQL: whether the demonstration records of each kind count under
+    PARAMS (include_demo, demo_with_real). Once real records of a kind are loaded, its
+    demonstration records leave the figures, unless demo_with_real asks for both: real and
+    fictitious records never add up unnoticed."""
+    include = bool(params.get("include_demo", True))
+    superseded = set() if params.get("demo_with_real") else set(_superseded(path or db_path()))
+    return {f"demo_{kind}": include and kind not in superseded for kind in DEMO_KINDS}
+
+
+def demo_superseded() -> list[str]:
+    """The kinds (DEMO_KINDS) whose demonstration records real records of theirs replace."""
+    rows = query("demo_kinds")
+    return list(rows.loc[rows["has_real"] & rows["has_demo"], "kind"])
+
+
+def demo_counts(filters: Filters, kind: str) -> bool:
+    """Whether the demonstration records of KIND count in the figures under FILTERS."""
+    return demo_flags(filters.params())[f"demo_{kind}"]
+
+
+def demo_note(filters: Filters) -> str | None:
+    """What the page says when real records replace demonstration records in the figures
+    (or are added to them, when the reader asked for both); None otherwise."""
+    kinds = demo_superseded() if filters.include_demo else []
+    if not kinds:
+        return None
+    names = [DEMO_KINDS[k] for k in kinds]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    if filters.demo_with_real:
+        return (
+            f"Données réelles et de démonstration additionnées ({listed}) : les chiffres "
+            "mêlent des enregistrements réels et fictifs."
+        )
+    return (
+        f"Des données réelles sont chargées ({listed}) : les enregistrements de démonstration "
+        "de ce type sont écartés des chiffres, pour ne pas s'ajouter aux réels. « Additionner "
+        "réel et démonstration », dans le panneau latéral, les remet."
+    )
 
 
 class QueryCache:

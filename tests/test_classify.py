@@ -72,3 +72,53 @@ def test_parse_thresholds():
     assert parse_thresholds("") == ()
     with pytest.raises(ValueError, match="Seuil illisible"):
         parse_thresholds("100 ; beaucoup")
+
+
+def _ifn_scores() -> list[float]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "reference" / "ifn-communes-93.csv"
+    with path.open(encoding="utf-8") as f:
+        return [float(row["total"]) for row in csv.DictReader(f)]
+
+
+def test_a_default_method_that_flattens_gives_way_to_one_that_discriminates():
+    scores = _ifn_scores()
+    n = len(scores)
+    # Equal intervals on the 0–10 scale put about 4 communes in 5 in one class.
+    flat = classify(scores, "egal", 5, scale=(0, 10))
+    assert max(flat.counts) >= 0.75 * n and not flat.note
+    # As a default, they give way to classes chosen from the values, and say so.
+    result = classify(scores, "egal", 5, scale=(0, 10), balanced=True)
+    assert result.method in ("jenks", "quantiles")
+    assert max(result.counts) <= 0.4 * n
+    assert f"{max(flat.counts)} valeurs sur {n}" in result.note and result.note.startswith(
+        "Classes : "
+    )
+    # A method the reader chose is kept, and balanced classes are left as they are.
+    assert classify(range(1, 40), "egal", 5, balanced=True).method == "egal"
+    assert not classify(range(1, 40), "egal", 5, balanced=True).note
+    # A handful of values is never re-cut.
+    assert classify([2.5, 4.1, 3.0], "egal", 5, scale=(0, 10), balanced=True).method == "egal"
+
+
+def test_every_default_map_of_the_demonstration_discriminates(demo_db, use_db):
+    from observatoire import warehouse
+    from observatoire.filters import Filters
+    from observatoire.map import choices as map_choices
+    from observatoire.map import reading
+
+    use_db(demo_db)
+    catalogue = map_choices.need_catalogue(warehouse.need_indicators(True))
+    for key in catalogue:
+        choices = map_choices.MapChoices.from_query(
+            {"indicateur": "besoin", "detail": key}, catalogue
+        )
+        view = map_choices.prepare(warehouse.need_values(Filters(), "commune", key), choices)
+        distinct = len(set(view.table["shown"].dropna()))
+        if distinct >= 10:  # enough distinct values to share out
+            assert max(view.classes.counts) <= 0.45 * sum(view.classes.counts), key
+    ifn = map_choices.MapChoices.from_query({"indicateur": "besoin"}, catalogue)
+    view = map_choices.prepare(warehouse.need_values(Filters(), "commune", "ifn"), ifn)
+    assert view.classes.note in reading.notes(view, {})

@@ -66,7 +66,11 @@ url_state.publish(choices, "need_choices")
 
 meta = indicators.loc[choices.indicator]
 need_label = meta["label"] + (" pour 1 000 habitants" if meta["measure"] == "effectif" else "")
-help_values = protected.map_values(filters, choices.level, choices.measure, choices.key)
+# Every territory is placed, the chosen ones highlighted among them (need_view.scope_of).
+help_values = protected.map_values(
+    need_view.whole(filters, choices.level), choices.level, choices.measure, choices.key
+)
+scope, chosen = need_view.scope_of(filters, choices.level, warehouse.territories())
 table = need_view.scatter_table(
     help_values,
     warehouse.need_by_territory(choices.level, choices.indicator, filters.include_demo),
@@ -79,6 +83,8 @@ view = need_view.analyse(
     need_label=need_label,
     help_label=need_view.help_label(choices),
     need_decimals=1 if meta["unit"] != "nombre" else 0,
+    scope=scope,
+    chosen=chosen,
 )
 
 ui.demo_notice(bool(table["has_demo"].any()))
@@ -111,6 +117,8 @@ ui.chart(
     theme=None,
 )
 st.markdown(f"**Lecture** : {fmt.md(reading)}")
+if scale := need_view.scale_note(view):
+    st.caption(scale)
 st.caption(
     "Médianes des territoires placés sur le graphique : la moitié d'entre eux est au-dessus, "
     "l'autre en dessous. "

@@ -93,9 +93,19 @@ def sidebar_filters() -> Filters:
         )
         st.caption(f"Données du {fmt.french_date(first)} au {fmt.french_date(last)}.")
         st.toggle("Inclure les données de démonstration", key="f_demo")
+        if warehouse.demo_superseded():
+            st.toggle(
+                "Additionner réel et démonstration",
+                key="f_demo_reel",
+                disabled=not st.session_state.get("f_demo", True),
+                help="Des données réelles remplacent la démonstration du même type ; "
+                "cochez pour les additionner quand même.",
+            )
 
     filters = Filters.from_widgets(st.session_state)
     url_state.publish(filters, _STATE)
+    if note := warehouse.demo_note(filters):
+        st.info(note)  # real and demonstration records never add up unnoticed
     return filters
 
 

@@ -26,7 +26,7 @@ from functools import partial
 
 import duckdb
 
-from etl import formats, mapping, readers, schemas, scrub, summary, target_shares
+from etl import formats, funders, mapping, readers, schemas, scrub, summary, target_shares
 from etl.errors import ColumnsMissing, NoHeader
 from etl.need import common, conseillers, indicators, places
 from etl.pipeline.columns import match_columns
@@ -229,6 +229,8 @@ class RowPlan(Mapped):
             summary.refresh(con, loads=[*previous, load_id])
         elif table == "targets":
             target_shares.refresh(con)
+        elif table == "funding":  # one funder, one name (« Etat » and « État »)
+            funders.normalise(con)
         con.execute("RESET preserve_insertion_order")
         rejected = con.execute("SELECT count(*) FROM bad").fetchall()[0][0]
         self.record_mapping(con, load_id, None)

@@ -64,11 +64,16 @@ def label_masked_progress(
     territory_bars with progress_at=None) that mask_progress emptied, and « < 5 » (or each
     row's LABELS, of protected figures) as their achieved count in the hover (customdata[0];
     the progress text at PROGRESS_AT)."""
-    masked = progress.iloc[::-1]["progress"].isna().to_numpy()  # the chart's bar order
+    # The chart's bar order; an action at the département's scale has no progress of its
+    # own, but nothing of it is masked.
+    ordered = progress.iloc[::-1]
+    departemental = ordered["status"].eq(charts_targets.DEPARTEMENT_STATUS)
+    masked = (ordered["progress"].isna() & ~departemental).to_numpy()
     derived = disclosure.DERIVED_LABEL
     if labels is None:
         labels = pd.Series(disclosure.current_label(), index=progress.index)
     names = labels.reindex(progress.index).iloc[::-1].fillna(derived).to_numpy()
+    beside = next((t for t in fig.data if t.name == charts_targets.BESIDE_LABELS), None)
     for trace in fig.data:
         if trace.type != "bar" or not masked.any():
             continue
@@ -78,6 +83,15 @@ def label_masked_progress(
                 row[0] = label
                 if progress_at is not None:
                     row[progress_at] = derived
+        if beside is not None:
+            # progress_bars wrote a narrow bar's text beside it: a masked bar's « masqué » is
+            # written on the bar alone, never under the other text.
+            hidden_y = {y for y, hidden in zip(trace.y, masked, strict=True) if hidden}
+            beside.update(
+                text=[
+                    "" if y in hidden_y else t for y, t in zip(beside.y, beside.text, strict=True)
+                ]
+            )
         trace.update(
             text=[derived if m else t for m, t in zip(masked, trace.text, strict=True)],
             textposition=["outside" if m else "auto" for m in masked],
@@ -103,6 +117,16 @@ def split_progress(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rows, exported
 
 
+def _reading(reading, rows: pd.DataFrame) -> str:
+    """disclosure.reading_of_masked of progress rows, an action at the département's scale
+    read with the département's progress (not as a masked value)."""
+    scale = rows["status"].eq(charts_targets.DEPARTEMENT_STATUS)
+    if scale.any():
+        rows = rows.copy()
+        rows.loc[scale, "progress"] = rows.loc[scale, "departement_progress"].fillna(0)
+    return disclosure.reading_of_masked(reading, rows, "progress")
+
+
 def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, str]:
     """charts.targets.progress_bars of target rows with small counts masked: (figure, the
     rows for its export, its reading), for every page that shows target progress."""
@@ -112,8 +136,8 @@ def masked_progress_chart(rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame, 
     )
     return (
         figure,
-        exported,
-        disclosure.reading_of_masked(charts_targets.progress_reading, shown, "progress"),
+        charts_targets.rounded(exported),
+        _reading(charts_targets.progress_reading, shown),
     )
 
 
@@ -129,8 +153,8 @@ def masked_territory_chart(rows: pd.DataFrame, title: str) -> tuple[go.Figure, p
     )
     return (
         figure,
-        exported,
-        disclosure.reading_of_masked(charts_targets.territory_reading, shown, "progress"),
+        charts_targets.rounded(exported),
+        _reading(charts_targets.territory_reading, shown),
     )
 
 
@@ -204,6 +228,6 @@ def protected_progress_chart(
     )
     return (
         figure,
-        disclosure.mark(exported, "protected"),
+        disclosure.mark(charts_targets.rounded(exported), "protected"),
         disclosure.reading_of_masked(charts_targets.progress_reading, rows, "progress"),
     )

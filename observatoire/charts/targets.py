@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire import fmt
-from observatoire.charts import PALETTE, _wrap, base_layout
+from observatoire.charts import PALETTE, TEXT_COLOUR, _wrap, base_layout
 
 # From the most to the least worrying (status_rank in _target_status.sql).
 STATUSES = ["en retard", "non commencé", "en cours", "en bonne voie", "atteint"]
@@ -22,6 +23,17 @@ STATUS_COLOURS = {
     "en bonne voie": PALETTE[0],  # blue
     "atteint": PALETTE[2],  # bluish green
 }
+# A territory's share of an action run at the département's scale, given to no commune or
+# EPT (protected.departement_scale): not a status of progress, ranked after them all.
+DEPARTEMENT_STATUS = "action départementale, non répartie"
+DEPARTEMENT_RANK = 5
+DEPARTEMENT_HELP = (
+    "Action menée à l'échelle du département : rien n'est attribué à une commune ni à un EPT. "
+    "Son avancement est celui du département, indiqué à côté."
+)
+STATUS_COLOURS[DEPARTEMENT_STATUS] = "#C9D6E3"  # a pale blue-grey: not a progress colour
+# A deadline passed with something left: the pace that would finish it in this many months.
+CATCH_UP_MONTHS = 12
 STATUS_HELP = {
     "atteint": "Réalisé au moins égal à l'objectif.",
     "en bonne voie": "Réalisé au moins égal à ce que la ligne droite du début à l'échéance "
@@ -65,19 +77,127 @@ def status_counts(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
     ]
     if counts.get(HIDDEN_STATUS, 0):
         out.append(("Statut masqué", fmt.number(counts[HIDDEN_STATUS]), HIDDEN_HELP))
+    if counts.get(DEPARTEMENT_STATUS, 0):
+        out.append(
+            ("Actions départementales", fmt.number(counts[DEPARTEMENT_STATUS]), DEPARTEMENT_HELP)
+        )
     return out
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    """ROWS[NAME], or NaN everywhere when the rows do not carry it."""
+    if name in rows:
+        return rows[name]
+    return pd.Series(np.nan, index=rows.index, dtype=float)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """VALUES as floats, masked labels (« masqué ») as NaN."""
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
+def overdue(rows: pd.DataFrame) -> pd.Series:
+    """The rows whose deadline has passed with something left to do."""
+    return (
+        rows["end_date"].notna()
+        & _column(rows, "months_left").isna()
+        & (_numbers(rows["remaining"]) > 0)
+    )
+
+
+def pace(rows: pd.DataFrame) -> pd.Series:
+    """What to do per month now: before the deadline, what remains over the months left;
+    once it has passed, what remains over CATCH_UP_MONTHS months (none when met, masked or
+    without a deadline)."""
+    catch_up = _numbers(rows["remaining"]) / CATCH_UP_MONTHS
+    paces = rows["monthly_pace"]
+    if not paces.map(lambda v: isinstance(v, str)).any():  # numbers, maybe Python ints
+        paces = pd.to_numeric(paces, errors="coerce").astype(float)
+    # Masked rows keep their label (« masqué »).
+    return paces.where(paces.map(lambda v: isinstance(v, str)) | ~overdue(rows), catch_up)
+
+
+def departement_text(row) -> str:
+    """« action départementale, non répartie · département : 100 % »."""
+    share = getattr(row, "departement_progress", None)
+    if share is None or pd.isna(share):
+        return DEPARTEMENT_STATUS
+    return f"{DEPARTEMENT_STATUS} · département : {progress_text(share)}"
+
+
+def bar_text(row) -> str:
+    """The text beside a target's bar: « 45 % · en retard », « masqué », or the
+    département's progress for an action at its scale."""
+    if row.status == DEPARTEMENT_STATUS:
+        return departement_text(row)
+    if pd.isna(row.progress):
+        return HIDDEN_STATUS
+    return f"{progress_text(row.progress)} · {row.status}"
 
 
 def _end_text(rows: pd.DataFrame) -> list[str]:
     texts = []
-    for deadline, end in zip(rows["deadline"], rows["end_date"], strict=True):
-        if not pd.isna(deadline):
+    late = overdue(rows)
+    for deadline, end, remaining, is_late in zip(
+        rows["deadline"], rows["end_date"], rows["remaining"], late, strict=True
+    ):
+        if is_late:
+            what = "échéance" if not pd.isna(deadline) else "fin du programme"
+            texts.append(f"{what} passée le {fmt.french_date(end)}, reste {fmt.number(remaining)}")
+        elif not pd.isna(deadline):
             texts.append(fmt.french_date(deadline))
         elif not pd.isna(end):
             texts.append(f"{fmt.french_date(end)} (fin du programme)")
         else:
             texts.append("sans échéance")
     return texts
+
+
+def _count(values: pd.Series, units: pd.Series) -> pd.Series:
+    """Counts of people, items, posts or projects as whole numbers, a share below 10 to one
+    decimal (never « 0 » for a small share), euros to the euro: exports hold what a person
+    reads, not « 399,2842289810106 » ordinateurs."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    small = numbers.abs().lt(10) & units.ne("€")
+    rounded = numbers.round(0).where(~small, numbers.round(1))
+    return _kept(rounded, values)
+
+
+def _kept(rounded: pd.Series, values: pd.Series) -> pd.Series:
+    """ROUNDED as numbers a CSV writes as a person reads them (« 1834 », « 0,7 »), the
+    masked figures of VALUES (« < 5 », « masqué ») kept as their text."""
+    text = rounded.isna() & values.notna()
+    whole = rounded.dropna().eq(rounded.dropna().round(0)).all()
+    if not text.any() and not whole:
+        return rounded
+    # Python integers (an object column): written « 1834 », read back as numbers.
+    kept = [None if pd.isna(r) else int(r) if r == round(r) else r for r in rounded]
+    return pd.Series(kept, index=values.index, dtype=object).where(~text, values)
+
+
+def rounded(rows: pd.DataFrame) -> pd.DataFrame:
+    """Target rows as an export holds them: counts whole (_count), progress ratios to a
+    tenth of a percent, the département's progress column always there."""
+    out = rows.copy()
+    units = out["unit"].fillna("") if "unit" in out else pd.Series("", index=out.index)
+    for column in ("achieved", "target_share", "remaining", "monthly_pace"):
+        if column in out:
+            out[column] = _count(out[column], units)
+    for column in ("progress", "departement_progress", "elapsed"):
+        if column in out:
+            out[column] = _ratio(out[column])
+    if "departement_progress" not in out:
+        out["departement_progress"] = np.nan
+    out.attrs = rows.attrs
+    return out
+
+
+def _ratio(values: pd.Series) -> pd.Series:
+    """A progress ratio to one decimal of a percent (0,701 for 70,1 %)."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    rounded = numbers.round(3)
+    text = numbers.isna() & values.notna()
+    return rounded.astype(object).where(~text, values) if text.any() else rounded
 
 
 def source_of(row) -> str:
@@ -94,32 +214,40 @@ def monthly_table(row) -> pd.DataFrame:
     )
 
 
+def _count_text(value) -> str:
+    """« 1 234 », or « 0,4 » for a small share (as _count rounds it)."""
+    small = not pd.isna(value) and abs(value) < 10 and value != round(value)
+    return fmt.number(value, 1 if small else 0)
+
+
 _NUMBER_FORMATS: dict[str, Callable] = {
     "Réalisé": fmt.number,
-    "Objectif": fmt.number,
+    "Objectif": _count_text,
     "Avancement": progress_text,
-    "Reste à faire": fmt.number,
-    "Rythme nécessaire par mois": lambda v: fmt.number(v, 1),
+    "Reste à faire": _count_text,
+    "Rythme nécessaire par mois": _count_text,
     "Population": fmt.number,
 }
 
 
 def progress_table(rows: pd.DataFrame, territorial: bool) -> tuple[pd.DataFrame, dict]:
     """The targets table (numbers kept as numbers) and its French display formats."""
+    units = rows["unit"].fillna("")
     table = pd.DataFrame(
         {
             "Programme": rows["programme_name"],
             "Objectif annoncé": rows["label"],
-            "Réalisé": rows["achieved"],
-            "Objectif": rows["target_share"],
+            "Réalisé": _count(rows["achieved"], units),
+            "Objectif": _count(rows["target_share"], units),
             "Unité": rows["unit"],
-            "Avancement": rows["progress"],
-            "Reste à faire": rows["remaining"],
+            "Avancement": _ratio(rows["progress"]),
+            "Reste à faire": _count(rows["remaining"], units),
             "Échéance": _end_text(rows),
-            "Rythme nécessaire par mois": rows["monthly_pace"],
+            "Rythme nécessaire par mois": _count(pace(rows), units),
             "Statut": rows["status"],
         }
     )
+    _with_departement(table, rows)
     if territorial:
         table["Part de l'objectif"] = rows["share_rule"].to_numpy()
         table["Financements départementaux non ventilés (€)"] = rows[
@@ -127,42 +255,85 @@ def progress_table(rows: pd.DataFrame, territorial: bool) -> tuple[pd.DataFrame,
         ].to_numpy()
     table["Source"] = [source_of(row) for row in rows.itertuples()]
     formats = dict(_NUMBER_FORMATS)
+    formats[DEPARTEMENT_COLUMN] = progress_text
     formats["Financements départementaux non ventilés (€)"] = fmt.money
     return table, formats
 
 
+DEPARTEMENT_COLUMN = "Avancement du département"
+
+
+def _with_departement(table: pd.DataFrame, rows: pd.DataFrame) -> None:
+    """The département's progress beside the actions run at its scale (when there are)."""
+    scale = rows["status"].eq(DEPARTEMENT_STATUS)
+    if scale.any():
+        share = _ratio(_column(rows, "departement_progress").where(scale))
+        table.insert(table.columns.get_loc("Avancement") + 1, DEPARTEMENT_COLUMN, share)
+
+
 def territory_table(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """One target's breakdown by territory (numbers kept as numbers) and its formats."""
+    units = rows["unit"].fillna("")
     table = pd.DataFrame(
         {
             "Territoire": rows["territory_name"],
             "Code": rows["territory_code"],
             "EPT": rows["ept_name"],
             "Population": rows["population"],
-            "Objectif": rows["target_share"],
+            "Objectif": _count(rows["target_share"], units),
             "Règle de répartition": rows["share_rule"],
-            "Réalisé": rows["achieved"],
-            "Avancement": rows["progress"],
-            "Reste à faire": rows["remaining"],
-            "Rythme nécessaire par mois": rows["monthly_pace"],
+            "Réalisé": _count(rows["achieved"], units),
+            "Avancement": _ratio(rows["progress"]),
+            "Reste à faire": _count(rows["remaining"], units),
+            "Rythme nécessaire par mois": _count(pace(rows), units),
             "Statut": rows["status"],
         }
     )
+    _with_departement(table, rows)
     if (rows["level"] == "ept").all():
         table = table.drop(columns=["EPT"])
-    return table, dict(_NUMBER_FORMATS)
+    return table, dict(_NUMBER_FORMATS) | {DEPARTEMENT_COLUMN: progress_text}
 
 
 def target_title(row) -> str:
     return f"{row.programme_name} – {row.label}"
 
 
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two « #rrggbb » colours (1 to 21)."""
+    high, low = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on BACKGROUND (every status colour gives at
+    least 4.5:1 with one of them; white on the green or the orange gives only 3.5:1)."""
+    return max(("#000000", "#FFFFFF"), key=lambda c: contrast(c, background))
+
+
+# A bar at least this wide (in % of the axis) holds its text; a narrower one has it beside.
+_INSIDE_AT = 0.3
+_LINE_HEIGHT = 17  # px per line of a wrapped target title
+
+
 def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -> go.Figure:
     """One bar per target (% achieved, coloured by status) and, where there is an end date,
-    a mark at what the straight line from start to end expects today."""
+    a mark at what the straight line from start to end expects today. Each bar's text is
+    written once: inside a wide bar (black or white, whichever contrasts), else just right of
+    the bar's end; rows are as tall as their wrapped titles."""
     data = rows.iloc[::-1]
     labels = [_wrap(target_title(row), 70) for row in data.itertuples()]
     pct = (data["progress"].fillna(0) * 100).clip(upper=150)
+    top = max(105, float(pct.max() or 0) + 5)
+    colours = [STATUS_COLOURS.get(s, PALETTE[-1]) for s in data["status"]]
+    texts = [bar_text(row) for row in data.itertuples()]
+    inside = (pct >= _INSIDE_AT * top).to_numpy()
     custom = [
         [fmt.number(a), fmt.number(t), unit or "", progress_text(p), status]
         for a, t, unit, p, status in zip(
@@ -180,19 +351,30 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
             y=labels,
             orientation="h",
             name="Réalisé",
-            marker_color=[STATUS_COLOURS.get(s, PALETTE[-1]) for s in data["status"]],
-            text=[
-                f"{progress_text(p)} · {s}"
-                for p, s in zip(data["progress"], data["status"], strict=True)
-            ],
-            textposition="auto",
+            marker_color=colours,
+            text=[t if i else "" for t, i in zip(texts, inside, strict=True)],
+            textposition="inside",
+            insidetextanchor="start",  # clear of the « expected » mark near 100 %
+            insidetextfont={"color": [text_colour(c) for c in colours]},
             customdata=custom,
             hovertemplate="%{y}<br>%{customdata[0]} sur %{customdata[1]} %{customdata[2]}"
             " (%{customdata[3]}) – %{customdata[4]}<extra></extra>",
             showlegend=False,
         )
     )
-    _label_empty_bars(fig, pct, labels, data)
+    beside = ~inside
+    if beside.any():
+        fig.add_scatter(
+            x=pct[beside],
+            y=[label for label, b in zip(labels, beside, strict=True) if b],
+            mode="text",
+            text=[t for t, b in zip(texts, beside, strict=True) if b],
+            textposition="middle right",
+            textfont={"color": TEXT_COLOUR},
+            name=BESIDE_LABELS,
+            showlegend=False,
+            hoverinfo="skip",
+        )
     expected = data["elapsed"] * 100
     if expected.notna().any():
         fig.add_scatter(
@@ -204,32 +386,18 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
             hovertemplate="Attendu à ce jour : %{x:.0f} %<extra></extra>",
         )
     fig.add_vline(x=100, line_dash="dash", line_color="#444")
-    fig.update_xaxes(
-        ticksuffix=f"{fmt.NBSP}%", range=[0, max(105, float(pct.max() or 0) + 5)], title=None
-    )
-    height = max(280, 90 + 44 * len(data))
+    fig.update_xaxes(ticksuffix=f"{fmt.NBSP}%", range=[0, top], title=None)
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    row_height = max(44, _LINE_HEIGHT * lines + 16)
+    height = max(280, 90 + row_height * len(data))
     base_layout(fig, title, height=height)
     # The legend below the axis labels, whatever the height.
     fig.update_layout(legend={"y": -45 / (height - 100)})
     return fig
 
 
-def _label_empty_bars(fig: go.Figure, pct: pd.Series, labels: list, data: pd.DataFrame) -> None:
-    """A bar of zero width shows no text: write its status beside the axis instead."""
-    empty = (pct < 3).to_numpy()
-    if empty.any():
-        fig.add_scatter(
-            x=[0] * int(empty.sum()),
-            y=[label for label, e in zip(labels, empty, strict=True) if e],
-            mode="text",
-            text=[
-                f"{progress_text(p)} · {s}"
-                for p, s in zip(data["progress"][empty], data["status"][empty], strict=True)
-            ],
-            textposition="middle right",
-            showlegend=False,
-            hoverinfo="skip",
-        )
+# The name of the text trace that writes a narrow bar's text beside it.
+BESIDE_LABELS = "Libellés"
 
 
 # Statuses whose participle agrees with a plural count (« 5 atteints »).
@@ -244,6 +412,14 @@ def status_count(count: int, status: str) -> str:
 def progress_reading(rows: pd.DataFrame) -> str:
     counts = rows["status"].value_counts()
     parts = [status_count(counts[s], s) for s in reversed(STATUSES) if s in counts]
+    if counts.get(DEPARTEMENT_STATUS, 0):
+        parts.append(
+            fmt.plural(
+                counts[DEPARTEMENT_STATUS],
+                "action départementale non répartie",
+                "actions départementales non réparties",
+            )
+        )
     text = f"{fmt.plural(len(rows), 'objectif')} : " + ", ".join(parts) + "."
     late = rows[rows["status"] == "en retard"]
     if not late.empty:
@@ -256,14 +432,22 @@ def territory_bars(rows: pd.DataFrame, title: str) -> go.Figure:
     """A target's progress in each territory, coloured by status."""
     data = rows.iloc[::-1]
     pct = (data["progress"].fillna(0) * 100).clip(upper=200)
+    colours = [STATUS_COLOURS.get(s, PALETTE[-1]) for s in data["status"]]
     fig = go.Figure(
         go.Bar(
             x=pct,
             y=data["territory_name"],
             orientation="h",
-            marker_color=[STATUS_COLOURS.get(s, PALETTE[-1]) for s in data["status"]],
-            text=[progress_text(p) for p in data["progress"]],
+            marker_color=colours,
+            text=[
+                departement_text(row)
+                if row.status == DEPARTEMENT_STATUS
+                else progress_text(row.progress)
+                for row in data.itertuples()
+            ],
             textposition="auto",
+            insidetextfont={"color": [text_colour(c) for c in colours]},
+            outsidetextfont={"color": TEXT_COLOUR},
             customdata=[
                 [fmt.number(a), fmt.number(t), s, r]
                 for a, t, s, r in zip(
@@ -295,6 +479,12 @@ def territory_bars(rows: pd.DataFrame, title: str) -> go.Figure:
 def territory_reading(rows: pd.DataFrame) -> str:
     if rows.empty:
         return "Aucun territoire."
+    if rows["status"].eq(DEPARTEMENT_STATUS).all():
+        return (
+            "Action menée à l'échelle du département, répartie entre aucun territoire : "
+            + departement_text(rows.iloc[0])
+            + "."
+        )
     ordered = rows.sort_values("progress")
     low, high = ordered.iloc[0], ordered.iloc[-1]
     reached = int((rows["status"] == "atteint").sum())
@@ -379,8 +569,15 @@ l'objectif à l'échéance ; sans échéance annoncée, la fin du programme sert
 - **en retard** : en dessous de cette ligne droite.
 
 **Reste à faire** : objectif moins réalisé (jamais négatif). **Rythme nécessaire** : reste à
-faire divisé par le nombre de mois (30,44 jours) jusqu'à l'échéance ; vide une fois
-l'échéance passée, l'objectif atteint, ou sans échéance.
+faire divisé par le nombre de mois (30,44 jours) jusqu'à l'échéance ; une fois l'échéance
+passée, l'échéance se lit « échéance passée le …, reste … » et le rythme est celui qui
+finirait en 12 mois à partir d'aujourd'hui ; vide l'objectif atteint, ou sans échéance.
+Personnes, équipements, postes et projets sont des nombres entiers (une part inférieure à 10
+garde une décimale), l'avancement est arrondi au dixième de pour cent.
+
+**Action départementale, non répartie** : un financement accordé au département entier,
+dont rien n'est attribué à une commune ni à un EPT. Pour un territoire, il ne se lit ni
+« 0 % » ni « non commencé » : son avancement est celui du département, indiqué à côté.
 
 **Les plus en retard d'abord** : tri par statut (en retard, non commencé, en cours, en bonne
 voie, atteint), puis par écart à la ligne droite (avancement moins part du temps écoulé).

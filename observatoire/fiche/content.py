@@ -19,7 +19,7 @@ import pandas as pd
 
 from observatoire import disclosure, fmt, protected, sheet, territory, warehouse
 from observatoire.charts.masked import split_progress
-from observatoire.charts.targets import progress_text
+from observatoire.charts.targets import DEPARTEMENT_STATUS, progress_text
 from observatoire.fiche import locator
 from observatoire.filters import Filters
 from observatoire.sources import source_text
@@ -41,6 +41,9 @@ class TargetLine:
     status: str
     progress: float | None
     expected: float | None
+    # An action run at the département's scale (protected.departement_scale): PROGRESS,
+    # PROGRESS_TEXT and FIGURES are the département's, never the territory's « 0 % ».
+    departemental: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,9 @@ def target_lines(headline: pd.DataFrame) -> list[TargetLine]:
     shown, exported = split_progress(headline)
     lines = []
     for drawn, text in zip(shown.itertuples(), exported.itertuples(), strict=True):
+        if drawn.status == DEPARTEMENT_STATUS:
+            lines.append(_departement_line(drawn))
+            continue
         masked = isinstance(text.achieved, str)
         unit = drawn.unit or ""
         if unit == "€":
@@ -216,6 +222,31 @@ def target_lines(headline: pd.DataFrame) -> list[TargetLine]:
             )
         )
     return lines
+
+
+def _departement_line(row) -> TargetLine:
+    """A territory's share of an action run at the département's scale: the département's
+    progress and figures, said to be the département's."""
+    share = getattr(row, "departement_progress", None)
+    share = None if share is None or pd.isna(share) else float(share)
+    whole = float(row.target_value)
+    unit = row.unit or ""
+    if share is None:
+        figures = "rien d'enregistré dans le département"
+    elif unit == "€":
+        figures = f"département : {fmt.money(share * whole)} sur {fmt.money(whole)}"
+    else:
+        figures = f"département : {fmt.number(share * whole)} sur {fmt.number(whole)} {unit}"
+    return TargetLine(
+        title=str(row.label),
+        programme=str(row.programme_name),
+        figures=figures.rstrip(),
+        progress_text="département : " + progress_text(share),
+        status=DEPARTEMENT_STATUS,
+        progress=share,
+        expected=None,
+        departemental=True,
+    )
 
 
 def _share_text(share: float) -> str:

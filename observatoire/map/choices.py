@@ -276,6 +276,10 @@ def target_key(row: Mapping) -> str:
 
 def target_options(progress: pd.DataFrame) -> dict[str, str]:
     """Target key → « Programme – label (unit) » for the targets in a progress table."""
+    if "departement_scale" in progress:
+        # An action whose records all went to the whole département has no territorial
+        # progress: its map would read 0 % everywhere.
+        progress = progress[~progress["departement_scale"].fillna(False).astype(bool)]
     if progress.empty:
         return {}
     families = progress.drop_duplicates(list(TARGET_FAMILY))
@@ -461,6 +465,8 @@ def classes_for(frame: pd.DataFrame, choices: MapChoices) -> Classes:
         thresholds,
         masked=frame["masked"].tolist() if "masked" in frame else (),
         scale=choices.scale,
+        # A default method gives way to one that discriminates (classify.MAX_CLASS_SHARE).
+        balanced=choices.method == choices.default_method,
     )
 
 

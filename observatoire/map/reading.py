@@ -43,7 +43,8 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
                 f"Score de {fmt.number(need.scale[0])} à {fmt.number(need.scale[1])}"
                 + (f", {need.direction_text}" if need.direction_text else "")
                 + " ; classes par défaut : intervalles égaux sur cette échelle, les mêmes "
-                "d'une carte à l'autre."
+                "d'une carte à l'autre, sauf s'ils mettent la plupart des communes dans une "
+                "même classe."
             )
         if choices.level == "ept":
             out.append(
@@ -56,6 +57,8 @@ def notes(view: MapView, key_figures: Mapping) -> list[str]:
             "Indicateur publié par son producteur, pas un effectif de personnes aidées : "
             "il n'est pas masqué."
         )
+    if view.classes.note:
+        out.append(view.classes.note)
     if choices.indicator == "lieux":
         programmes = ", ".join(choices.place_programmes) or "tous les dispositifs"
         out.append(

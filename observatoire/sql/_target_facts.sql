@@ -31,7 +31,7 @@ dist AS (
     WHERE programme_id IN (SELECT programme_id FROM fam WHERE indicator = 'quantite')
       AND ($date_from IS NULL OR date >= $date_from)
       AND ($date_to IS NULL OR date <= $date_to)
-      AND ($include_demo OR NOT is_demo)
+      AND (NOT is_demo OR $demo_distributions)
     GROUP BY ALL
 ),
 fund AS (
@@ -43,7 +43,7 @@ fund AS (
     WHERE programme_id IN (SELECT programme_id FROM fam WHERE indicator IN ('montant', 'projets'))
       AND ($date_from IS NULL OR date >= $date_from)
       AND ($date_to IS NULL OR date <= $date_to)
-      AND ($include_demo OR NOT is_demo)
+      AND (NOT is_demo OR $demo_funding)
     GROUP BY ALL
 ),
 posts AS (
@@ -56,7 +56,7 @@ posts AS (
     WHERE programme_id IN (SELECT programme_id FROM fam WHERE indicator = 'postes')
       AND ($date_from IS NULL OR date >= $date_from)
       AND ($date_to IS NULL OR date <= $date_to)
-      AND ($include_demo OR NOT is_demo)
+      AND (NOT is_demo OR $demo_conseillers)
     GROUP BY ALL
 ),
 matched AS (

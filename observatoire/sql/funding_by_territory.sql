@@ -25,7 +25,7 @@ other_filters AS (
     WHERE (len(CAST($programmes AS VARCHAR[])) = 0 OR list_contains($programmes, f.programme_id))
       AND ($date_from IS NULL OR f.date >= $date_from)
       AND ($date_to IS NULL OR f.date <= $date_to)
-      AND ($include_demo OR NOT f.is_demo)
+      AND (NOT f.is_demo OR $demo_funding)
 ),
 attributed AS (
     SELECT CASE $level WHEN 'commune' THEN commune_code ELSE territory_ept END AS code,

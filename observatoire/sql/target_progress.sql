@@ -5,7 +5,9 @@
 -- in the territory, by the territorial share rule (etl/sql/target_shares.sql): for an EPT, the
 -- EPT's share and everything attributed to the EPT; for communes, the sum of their shares
 -- and of what was achieved in those of them that have one. Money given to the whole
--- département is never spread: it is reported beside (departement_wide_not_shared).
+-- département is never spread: it is reported beside (departement_wide_not_shared); a target
+-- whose records all go to the whole département is flagged (departement_scale) with the
+-- département's progress (departement_progress), for protected.departement_scale.
 -- headline: a target that is not a "dont …" sub-target of the release.
 WITH target_grain AS (SELECT true AS by_month),  -- facts by month, for the series
 facts AS {{target_facts:f}},
@@ -90,6 +92,15 @@ departement_wide AS (
     WHERE commune_code IS NULL AND ept_code IS NULL
     GROUP BY family
 ),
+-- An action run at the département's scale: everything recorded for the family is given to
+-- the whole département, nothing to a commune or an EPT. A territory's share of it is never
+-- « non commencé »: the territory reads it as such, with the département's progress beside.
+departement_scale AS (
+    SELECT family, sum(value) AS departement_achieved,
+           bool_and(commune_code IS NULL AND ept_code IS NULL) AS departement_only
+    FROM facts
+    GROUP BY family
+),
 base AS (
     SELECT r.target_row, r.programme_id, pr.name AS programme_name, r.indicator, r.item,
            r.label, r.unit, r.scope, r.scope_code, r.deadline, r.public, r.operator, r.funder,
@@ -99,6 +110,8 @@ base AS (
            CASE WHEN r.indicator = 'montant'
                      AND {{territory_chosen}}
                 THEN coalesce(dw.amount, 0) END AS departement_wide_not_shared,
+           {{territory_chosen}} AND coalesce(ds.departement_only, false) AS departement_scale,
+           ds.departement_achieved / nullif(r.target_value, 0) AS departement_progress,
            NOT starts_with(lower(coalesce(r.label, '')), 'dont') AS headline,
            r.source, s.title AS source_title, s.date AS source_date,
            pr.start_date, coalesce(r.deadline, pr.end_date) AS end_date,
@@ -108,6 +121,7 @@ base AS (
     LEFT JOIN sources s ON s.id = r.source
     LEFT JOIN series se ON se.target_row = r.target_row
     LEFT JOIN departement_wide dw ON dw.family = r.family
+    LEFT JOIN departement_scale ds ON ds.family = r.family
     WHERE r.target_share > 0
 )
 SELECT * FROM {{target_status:base}}

@@ -27,6 +27,14 @@ achieved AS (
     FROM facts
     GROUP BY ALL
 ),
+-- An action run at the département's scale (as in target_progress.sql): nothing of the
+-- family recorded in any territory.
+departement_scale AS (
+    SELECT family, sum(value) AS departement_achieved,
+           bool_and(commune_code IS NULL AND ept_code IS NULL) AS departement_only
+    FROM facts
+    GROUP BY family
+),
 base AS (
     SELECT fm.first_rowid AS target_row, fm.programme_id, pr.name AS programme_name,
            fm.indicator, fm.item, fm.public, fm.operator, fm.funder, fm.label, fm.unit,
@@ -36,12 +44,15 @@ base AS (
            s.target_share, s.share_rule, s.share_of,
            coalesce(a.achieved, 0) AS achieved,
            coalesce(a.has_demo, false) AS has_demo,
+           coalesce(ds.departement_only, false) AS departement_scale,
+           ds.departement_achieved / nullif(fm.target_value, 0) AS departement_progress,
            pr.start_date, coalesce(fm.deadline, pr.end_date) AS end_date
     FROM shares s
     JOIN territory t ON t.level = s.level AND t.code = s.code
     JOIN families fm ON fm.family = s.family
     JOIN programmes pr ON pr.id = fm.programme_id
     LEFT JOIN achieved a ON a.family = s.family AND a.code = s.code
+    LEFT JOIN departement_scale ds ON ds.family = s.family
     WHERE s.level = $level
 )
 SELECT * FROM {{target_status:base}}
