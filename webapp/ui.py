@@ -4,10 +4,12 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 from __future__ import annotations
 
 import contextvars
+import json
 import math
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -138,10 +140,67 @@ def source_line(filters: Filters) -> None:
     st.caption(mdsafe.as_text(source_text(filters)))  # file labels: text, not Markdown
 
 
-def declare_french() -> None:
-    """Declare the page language (lang="fr") for screen readers and translation tools:
-    Streamlit has no setting for it, so a one-line script sets it on the document."""
-    st.html("<script>document.documentElement.lang = 'fr';</script>", unsafe_allow_javascript=True)
+# Streamlit's own English labels, which no argument sets, and their French (webapp/page.js
+# puts it in their place); the README lists those it cannot reach.
+STREAMLIT_FRENCH = {
+    "App pages": "Pages de l'application",
+    "Sidebar": "Panneau latéral",
+    "Collapse sidebar": "Fermer le panneau latéral",
+    "Expand sidebar": "Ouvrir le panneau latéral",
+    "Open": "Ouvrir",
+    "Close": "Fermer",
+    "Clear": "Effacer",
+    "Clear all": "Tout effacer",
+    "Select all": "Tout sélectionner",
+    "No results": "Aucun résultat",
+    "Choose an option": "Choisir",
+    "Choose options": "Choisir",
+    "Choose date": "Choisir une date",
+    "Choose date range": "Choisir une période",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.": (
+        "Flèches pour changer de jour, Entrée pour choisir, Échap pour fermer."
+    ),
+    "Previous": "Précédent",
+    "Next": "Suivant",
+    "Empty": "Vide",
+    "Link to heading": "Lien vers ce titre",
+    "Download as CSV": "Télécharger en CSV",
+    "Search": "Rechercher",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran",
+    "Copy to clipboard": "Copier",
+}
+STREAMLIT_FRENCH_PREFIXES = [
+    ("Help for ", "Aide : "),
+    ("day, ", "jour, "),
+    ("month, ", "mois, "),
+    ("year, ", "année, "),
+    ("Select ", "Sélectionner "),  # « Select 3 matches »
+]
+# Streamlit's own breakpoint: under it the sidebar covers the page.
+NARROW_SCREEN_PX = 768
+# Under this width the map is smaller than the scale its names are placed for
+# (observatoire/map/labels.py): they would pile up. A tap on a commune gives its name.
+_NARROW_CSS = """<style>
+@media (max-width: 760px) {
+  .st-key-map_chart .infolayer .annotation { display: none; }
+}
+</style>"""
+_PAGE_JS = Path(__file__).with_name("page.js").read_text(encoding="utf-8")
+
+
+def prepare_page() -> None:
+    """What Streamlit has no setting for, set once in the browser tab (webapp/page.js): the
+    page language (lang="fr") for screen readers and translation tools, Streamlit's own
+    labels in French, Enter applying a typed date, the sidebar closing once a page is chosen
+    on a narrow screen; and the narrow-screen style."""
+    script = (
+        _PAGE_JS.replace("__WORDS__", json.dumps(STREAMLIT_FRENCH, ensure_ascii=False))
+        .replace("__PREFIXES__", json.dumps(STREAMLIT_FRENCH_PREFIXES, ensure_ascii=False))
+        .replace("__NARROW__", str(NARROW_SCREEN_PX))
+    )
+    st.html(f"{_NARROW_CSS}<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def metric_row(figures: list[tuple[str, str, str | None]]) -> None:
@@ -151,6 +210,79 @@ def metric_row(figures: list[tuple[str, str, str | None]]) -> None:
 
 
 # Charts with their exports -------------------------------------------------------------------
+
+# Plotly's toolbar and hover words in French (plotly.js's own « fr » locale, given with each
+# chart: Streamlit registers none, so the toolbar asked for « fr » and spoke English).
+PLOTLY_FRENCH = {
+    "dictionary": {
+        "Autoscale": "Échelle automatique",
+        "Box Select": "Sélection rectangulaire",
+        "Double-click to zoom back out": "Double-cliquez pour revenir à la vue d'origine",
+        "Download plot": "Télécharger le graphique",
+        "Download plot as a PNG": "Télécharger le graphique en PNG",
+        "Download plot as a png": "Télécharger le graphique en PNG",
+        "Lasso Select": "Sélection au lasso",
+        "Pan": "Déplacer",
+        "Produced with Plotly.js": "Produit avec Plotly.js",
+        "Reset": "Réinitialiser",
+        "Reset axes": "Réinitialiser les axes",
+        "Reset view": "Réinitialiser la vue",
+        "Snapshot succeeded": "Image enregistrée",
+        "Sorry, there was a problem downloading your snapshot!": (
+            "Désolé, le téléchargement de l'image a échoué."
+        ),
+        "Taking snapshot - this may take a few seconds": (
+            "Création de l'image, quelques secondes…"
+        ),
+        "Toggle Spike Lines": "Lignes de repère",
+        "Toggle show closest data on hover": "Valeur la plus proche au survol",
+        "Show closest data on hover": "Valeur la plus proche au survol",
+        "Compare data on hover": "Comparer les valeurs au survol",
+        "Zoom": "Zoom",
+        "Zoom in": "Zoom avant",
+        "Zoom out": "Zoom arrière",
+        "incoming flow count:": "flux entrants :",
+        "outgoing flow count:": "flux sortants :",
+        "source:": "source :",
+        "target:": "cible :",
+        "trace": "série",
+        "new text": "nouveau texte",
+    },
+    "format": {
+        "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+        "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+        "months": [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+        "shortMonths": [
+            "janv.",
+            "févr.",
+            "mars",
+            "avr.",
+            "mai",
+            "juin",
+            "juil.",
+            "août",
+            "sept.",
+            "oct.",
+            "nov.",
+            "déc.",
+        ],
+        "date": "%d/%m/%Y",
+    },
+}
+
 
 _KIT = "_press_kit_figures"
 
@@ -192,7 +324,8 @@ def chart(
     subtitle = subtitle if subtitle is not None else scope_caption(filters)
     name = exports.slug(title)
     fig = charts.safe_text(fig)
-    state = st.plotly_chart(fig, key=key, config=exports.toolbar_config(name), **plotly_kwargs)
+    config = exports.toolbar_config(name) | {"locale": "fr", "locales": {"fr": PLOTLY_FRENCH}}
+    state = st.plotly_chart(fig, key=key, config=config, **plotly_kwargs)
     demo = bool(st.session_state.get("_page_has_demo"))
     if source:
         st.session_state["_page_source"] = source  # the press kit's caption says it too
