@@ -33,7 +33,7 @@ place_options = warehouse.place_options(filters)
 url_state.restore(MapChoices, "map_choices", catalogue)
 
 st.title("Carte")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 top = st.columns([1.1, 1.6, 2.0, 1.4])
 level = top[0].segmented_control(
     "Niveau",

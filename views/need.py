@@ -15,7 +15,7 @@ state = st.session_state
 
 filters = ui.current_filters()
 st.title("Aide et besoins")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 catalogue = warehouse.need_indicators(filters.include_demo)
 if catalogue.empty:
     st.info(

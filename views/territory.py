@@ -41,7 +41,7 @@ place = territory.scope(code, filters, communes)
 is_ept, scoped = place.is_ept, place.scoped
 ept_name = place.ept_name
 st.title(place.name)
-st.caption(place.kind_text + place.population_text)
+ui.page_caption(filters, place.kind_text + place.population_text)
 links, download = st.columns([3, 1])
 links.page_link("views/map.py", label="Retour à la carte", icon=":material/map:")
 # One A4 page to print, built only when clicked (the page itself stays as fast).

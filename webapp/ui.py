@@ -129,6 +129,39 @@ def scope_caption(filters: Filters) -> str:
     return f"{name} · {count} · {fmt.number(communes['population'].sum())} habitants (2023)"
 
 
+def selection_caption(filters: Filters) -> str:
+    """'Tous les programmes · du 16/03/2020 au 15/12/2021': the programmes and the period
+    shown (the dates chosen in the sidebar, else those the records cover)."""
+    names = warehouse.programme_list().set_index("id")["name"].to_dict()
+    chosen = [names.get(p, p) for p in filters.programmes]
+    if not chosen:
+        programmes = "Tous les programmes"
+    else:
+        programmes = ("Programme : " if len(chosen) == 1 else "Programmes : ") + ", ".join(chosen)
+    extent = warehouse.data_extent()
+    first = filters.date_from or _as_date(extent.get("first_date"))
+    last = filters.date_to or _as_date(extent.get("last_date"))
+    if first and last:
+        period = f"du {fmt.french_date(first)} au {fmt.french_date(last)}"
+    elif first:
+        period = f"depuis le {fmt.french_date(first)}"
+    elif last:
+        period = f"jusqu'au {fmt.french_date(last)}"
+    else:
+        period = "aucune donnée datée"
+    return f"{programmes} · {period}"
+
+
+def page_caption(filters: Filters, scope: str | None = None) -> None:
+    """Under a page's title: the territory (SCOPE, else scope_caption), then the programmes
+    and the period shown, so that a screenshot or a printed page says what it covers."""
+    st.caption(
+        mdsafe.as_text(scope or scope_caption(filters))
+        + "  \n"
+        + mdsafe.as_text(selection_caption(filters))
+    )
+
+
 def demo_notice(has_demo: bool) -> None:
     """Say on screen that demonstration records are included (and remember it for exports)."""
     st.session_state["_page_has_demo"] = bool(has_demo)
