@@ -178,6 +178,15 @@ if places["places"]:
         all_rows=lambda: sheet.places_table(warehouse.territory_places(scoped), today),
     )
 
+
+def _labelled(records):
+    """The records with the items' French names (« Cartes SIM », not « carte_sim »)."""
+    records = records.copy()
+    distributions = records["Type"] == "Distribution"
+    records.loc[distributions, "Objet"] = records.loc[distributions, "Objet"].map(fmt.item_label)
+    return records
+
+
 st.subheader("Les enregistrements")
 if note := territory.records_note():
     # A lecteur gets no record with its quantities: the protected monthly figures instead.
@@ -205,13 +214,13 @@ else:  # an interne: the records themselves, exact
     st.caption(f"{fmt.plural(total, 'enregistrement')} sur {every}.")
     narrowed = (scoped, tuple(kinds), tuple(programmes))
     ui.table_with_downloads(
-        warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN),
+        _labelled(warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN)),
         f"enregistrements-{code}",
         key="sheet_records",
         formats=sheet.RECORDS_FORMATS,
         max_rows=sheet.RECORDS_SHOWN,
         total_rows=total,
-        all_rows=lambda: warehouse.territory_records(*narrowed),
+        all_rows=lambda: _labelled(warehouse.territory_records(*narrowed)),
     )
 ui.source_line(scoped)
 ui.press_kit_button("fiche territoire")

@@ -504,8 +504,9 @@ def table_with_downloads(
     holds only the first rows of `total_rows`)."""
     shown = frame if max_rows is None else frame.head(max_rows)
     total = len(frame) if total_rows is None else total_rows
+    formats = _date_formats(shown) | (formats or {})
     st.dataframe(
-        _text_aware_view(shown, _date_formats(shown) | (formats or {})),
+        _text_aware_view(_dashed(shown, formats), formats),
         hide_index=True,
         width="stretch",
         **dataframe_kwargs,
@@ -541,6 +542,24 @@ def table_with_downloads(
             if no_xlsx
             else None,
         )
+
+
+def _dashed(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
+    """Empty cells of the text columns shown as « – » (st.dataframe writes « None »)."""
+    text = [
+        c
+        for c in frame.columns
+        if c not in formats and _is_text(frame[c]) and frame[c].isna().any()
+    ]
+    if not text:
+        return frame
+    shown = frame.copy()
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), "–")
+    return shown
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)
 
 
 def _date_formats(frame: pd.DataFrame) -> dict:
