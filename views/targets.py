@@ -85,7 +85,9 @@ ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats
 st.subheader("Progression dans le temps")
 labels = {row.target_row: charts.target_title(row) for row in progress.itertuples()}
 url_state.keep_labelled("objectif", labels, choices.target)
-chosen = st.selectbox("Objectif", list(labels), format_func=labels.get, key="objectif")
+chosen = st.selectbox(
+    "Objectif", list(labels), format_func=labels.get, placeholder="Choisir", key="objectif"
+)
 row = protected.target_trajectory(
     filters, next(progress[progress["target_row"] == chosen].itertuples())
 )
@@ -113,7 +115,11 @@ families = breakdown.drop_duplicates("target_row")
 family_labels = {row.target_row: charts.target_title(row) for row in families.itertuples()}
 url_state.keep_labelled("reparti", family_labels, choices.family)
 family = right.selectbox(
-    "Objectif réparti", list(family_labels), format_func=family_labels.get, key="reparti"
+    "Objectif réparti",
+    list(family_labels),
+    format_func=family_labels.get,
+    placeholder="Choisir",
+    key="reparti",
 )
 url_state.publish(
     replace(

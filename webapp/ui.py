@@ -58,6 +58,7 @@ def sidebar_filters() -> Filters:
         st.selectbox(
             "Territoire (EPT)",
             [WHOLE_DEPARTEMENT, *ept_names],
+            placeholder="Choisir",
             key="f_ept",
             format_func=lambda c: ept_names.get(c, "Toute la Seine-Saint-Denis"),
         )
@@ -371,6 +372,7 @@ def chart(
             "Format",
             list(exports.PRESETS),
             format_func=lambda p: exports.PRESETS[p].label,
+            placeholder="Choisir",
             key=f"{key}_preset",
         )
         # Built only when a download is clicked: reruns stay cheap.
