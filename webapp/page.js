@@ -34,6 +34,150 @@
     translateElement(root);
     root.querySelectorAll('*').forEach(translateElement);
   };
+
+  // Narrow screens (a phone): Plotly writes titles, axis titles, legend entries and category
+  // labels on one line at a fixed size, and the edge of the chart cuts what passes it. Under
+  // FIT_PX of chart width, each figure Streamlit hands to Plotly is fitted first (a copy:
+  // Streamlit's own stays as the server drew it): those texts wrapped to the width, and the
+  // long category labels of horizontal bars written above their bar, which then gets the
+  // whole width. Wider charts are drawn as they are.
+  const FIT_PX = 600;
+  const CHAR = 0.6; // average width of a character, in font sizes
+  // No « less than » sign in this script: Streamlit's st.html would take it for a tag.
+  const BREAK = /\x3cbr\s*\/?>/i;
+  const plain = text => String(text).replace(/\x3c[^>]*>/g, '');
+  const wrap = (text, chars) => String(text).split(BREAK).map(line => {
+    const lines = [];
+    let current = '';
+    for (const word of line.split(' ')) {
+      const candidate = current ? `${current} ${word}` : word;
+      if (current && plain(candidate).length > chars) {
+        lines.push(current);
+        current = word;
+      } else current = candidate;
+    }
+    lines.push(current);
+    return lines.join('\x3cbr>');
+  }).join('\x3cbr>');
+  const lineCount = text => String(text).split(BREAK).length;
+  const asTitle = title => (title && typeof title === 'object' ? { ...title } : { text: title || '' });
+  const sizeOf = (part, fallback) => (part && part.font && part.font.size) || fallback;
+
+  const fitFigure = (figure, width) => {
+    const layout = { ...(figure.layout || {}) };
+    const data = (figure.data || []).map(trace => ({ ...trace }));
+    const font = sizeOf(layout, 12);
+    const margin = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin || {}) };
+    const height = layout.height || 450;
+    const title = asTitle(layout.title);
+    if (title.text) {
+      const size = sizeOf(title, font * 1.4);
+      const text = wrap(title.text, Math.floor((width - 16) / (size * CHAR)));
+      if (text !== title.text) {
+        const extra = (lineCount(text) - lineCount(title.text)) * size * 1.3;
+        // Plotly anchors a title of several lines one line too high: one line lower.
+        Object.assign(title, { text, yref: 'container', y: 1 - (8 + size) / height, yanchor: 'top' });
+        layout.title = title;
+        margin.t = Math.max(margin.t + extra, 16 + (lineCount(text) + 0.5) * size * 1.3);
+      }
+    }
+    // Horizontal bars with long category labels: each label above its bar when the rows
+    // are tall enough, else wrapped narrower beside it. (The height stays the server's:
+    // Streamlit draws a figure again whenever its height differs from the one it sent.)
+    const bars = data.filter(t => t.type === 'bar' && t.orientation === 'h' && Array.isArray(t.y));
+    const categories = [...new Set(bars.flatMap(t => t.y.filter(y => typeof y === 'string')))];
+    const yaxis = { ...(layout.yaxis || {}) };
+    const tick = Math.min(sizeOf({ font: yaxis.tickfont }, font), 11);
+    const longest = Math.max(0, ...categories.flatMap(c => c.split(BREAK).map(l => plain(l).length)));
+    if (categories.length && longest * tick * CHAR > width * 0.5) {
+      const row = Math.max(1, height - margin.t - margin.b) / categories.length;
+      const oneLine = categories.map(c => c.split(BREAK).join(' '));
+      // The largest size (11 to 9 px) whose wrapped labels leave a bar of 8 px in each row;
+      // else one line, cut with « … » (the hover gives the whole label).
+      let size = tick;
+      let texts = [];
+      let label = 0;
+      for (size = tick; size >= 9; size -= 1) {
+        const chars = Math.floor((width - 24) / (size * CHAR));
+        texts = oneLine.map(c => wrap(c, chars));
+        label = Math.max(...texts.map(lineCount)) * size * 1.25 + 2;
+        if (row >= label + 6) break;
+      }
+      if (label + 6 > row) {
+        size = 9;
+        const chars = Math.floor((width - 24) / (size * CHAR));
+        texts = oneLine.map(c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c));
+        label = size * 1.25 + 2;
+      }
+      if (row >= label + 6) {
+        const bar = row - label - 2;
+        layout.bargap = Math.min(0.9, Math.max(0, 1 - bar / row));
+        yaxis.showticklabels = false;
+        layout.yaxis = yaxis;
+        margin.l = 10;
+        layout.annotations = [...(layout.annotations || []), ...categories.map((c, i) => ({
+          text: texts[i],
+          xref: 'paper', x: 0, xanchor: 'left',
+          yref: bars[0].yaxis || 'y', y: c, yanchor: 'bottom', yshift: bar / 2,
+          align: 'left', showarrow: false,
+          font: { size, color: (yaxis.tickfont || {}).color },
+        }))];
+      }
+    }
+    // Axis titles, to their axis's length.
+    for (const name of Object.keys(layout).filter(k => /^[xy]axis\d*$/.test(k))) {
+      const axis = { ...layout[name] };
+      const title = asTitle(axis.title);
+      if (!title.text) continue;
+      const length = name[0] === 'x' ? width - margin.l - margin.r : height - margin.t - margin.b;
+      const text = wrap(title.text, Math.floor(length / (sizeOf(title, font) * CHAR)));
+      if (text === title.text) continue;
+      axis.title = { ...title, text };
+      layout[name] = axis;
+    }
+    // Legend entries and the nodes of a flow diagram, to the width.
+    const legend = sizeOf(layout.legend, font);
+    for (const trace of data) {
+      if (trace.name && trace.showlegend !== false) {
+        trace.name = wrap(trace.name, Math.floor((width - 60) / (legend * CHAR)));
+      }
+      if (trace.type === 'sankey' && trace.node && Array.isArray(trace.node.label)) {
+        const chars = Math.floor((width * 0.3) / (sizeOf(trace.textfont ? { font: trace.textfont } : null, font) * CHAR));
+        trace.node = { ...trace.node, label: trace.node.label.map(l => wrap(l, chars)) };
+      }
+    }
+    layout.margin = margin;
+    layout.observatoireFitted = width;
+    return { ...figure, data, layout };
+  };
+  const patchPlotly = Plotly => {
+    if (!Plotly || Plotly.__observatoireFitted) return;
+    Plotly.__observatoireFitted = true;
+    for (const name of ['react', 'newPlot']) {
+      const draw = Plotly[name];
+      Plotly[name] = function (gd, figure, ...rest) {
+        const width = (figure && figure.layout && figure.layout.width) || (gd && gd.clientWidth) || 0;
+        const whole = figure && !Array.isArray(figure) && figure.data && figure.layout;
+        // Streamlit hands back the figure last drawn (Plotly's own, already fitted).
+        const done = whole && figure.layout.observatoireFitted === width;
+        if (!whole || done || !width || width >= FIT_PX) return draw.call(this, gd, figure, ...rest);
+        return draw.call(this, gd, fitFigure(figure, width), ...rest);
+      };
+    }
+  };
+  // Streamlit loads Plotly with the first chart and sets window.Plotly: patched as it arrives.
+  if (window.Plotly) patchPlotly(window.Plotly);
+  else {
+    let plotly;
+    Object.defineProperty(window, 'Plotly', {
+      configurable: true,
+      get: () => plotly,
+      set: value => {
+        plotly = value;
+        patchPlotly(value);
+      },
+    });
+  }
   translateTree(document.body);
   new MutationObserver(mutations => {
     for (const mutation of mutations) {

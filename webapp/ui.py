@@ -222,6 +222,8 @@ _NARROW_CSS = """<style>
 }
 </style>"""
 _PAGE_JS = Path(__file__).with_name("page.js").read_text(encoding="utf-8")
+# st.html drops a script that holds a « < » (taken for a tag): page.js writes it \x3c.
+assert "<" not in _PAGE_JS, "webapp/page.js: write « < » as \\x3c"
 
 
 def prepare_page() -> None:
