@@ -15,37 +15,6 @@ from webapp import ui, url_state
 STORE = "target_choices"
 state = st.session_state
 
-# On screen, what answers « where do we stand » comes first, in widths that fit a 1 440 px
-# screen beside the sidebar: Objectif, Reste à faire, Échéance, Rythme and Statut without
-# scrolling; the programme, unit rules and source after them. The downloads keep every
-# column, in full words.
-_SHORT = {
-    "Objectif annoncé": st.column_config.TextColumn("Objectif annoncé", width=220),
-    "Territoire": st.column_config.TextColumn("Territoire", width=170),
-    "Objectif": st.column_config.Column("Objectif", width=80),
-    "Réalisé": st.column_config.Column("Réalisé", width=80),
-    "Unité": st.column_config.Column("Unité", width=95),
-    "Avancement": st.column_config.Column("Avancement", width=95),
-    "Reste à faire": st.column_config.Column("Reste à faire", width=95),
-    "Échéance": st.column_config.Column("Échéance", width=95),
-    "Rythme nécessaire par mois": st.column_config.Column(
-        "Rythme / mois", width=95, help="Rythme nécessaire par mois pour tenir l'échéance"
-    ),
-    "Statut": st.column_config.Column("Statut", width=105),
-}
-_FIRST = ["Objectif annoncé", "Territoire", "Objectif", "Réalisé", "Unité", "Avancement"]
-_FIRST += ["Reste à faire", "Échéance", "Rythme nécessaire par mois", "Statut"]
-
-
-def _fitted(table) -> dict:
-    """st.dataframe arguments: the columns in reading order, with their on-screen widths."""
-    first = [c for c in _FIRST if c in table.columns]
-    return {
-        "column_order": first + [c for c in table.columns if c not in first],
-        "column_config": {c: v for c, v in _SHORT.items() if c in table.columns},
-    }
-
-
 filters = ui.current_filters()
 choices = url_state.restore(TargetChoices, STORE)
 today = date.today()
@@ -80,7 +49,9 @@ figure, exported, reading = masked_charts.masked_progress_chart(
 )
 table, formats = charts.progress_table(exported, filters.has_territory)
 ui.chart(figure, key="targets_bars", title="Avancement des objectifs", data=table, reading=reading)
-ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats, **_fitted(table))
+ui.table_with_downloads(
+    table, "objectifs", key="targets_table", formats=formats, **ui.targets_table_layout(table)
+)
 
 st.subheader("Progression dans le temps")
 labels = {row.target_row: charts.target_title(row) for row in progress.itertuples()}
@@ -143,7 +114,7 @@ ui.table_with_downloads(
     f"objectif-par-{level}",
     key="targets_territory_table",
     formats=formats,
-    **_fitted(table),
+    **ui.targets_table_layout(table),
 )
 
 ui.source_line(filters)

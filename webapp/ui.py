@@ -488,6 +488,48 @@ def switch_page(page: str, query: dict[str, str] | None = None) -> None:
 # Large tables and tables with masked small counts -------------------------------------------
 
 
+# The targets tables on screen: what answers « where do we stand » comes first, in widths
+# that fit a 1 440 px screen beside the sidebar: Objectif, Reste à faire, Échéance, Rythme
+# and Statut without scrolling; the programme, unit rules and source after them. The
+# downloads keep every column, in full words.
+TARGET_COLUMNS = {
+    "Objectif annoncé": st.column_config.TextColumn("Objectif annoncé", width=220),
+    "Territoire": st.column_config.TextColumn("Territoire", width=170),
+    "Objectif": st.column_config.Column("Objectif", width=80),
+    "Réalisé": st.column_config.Column("Réalisé", width=80),
+    "Unité": st.column_config.Column("Unité", width=95),
+    "Avancement": st.column_config.Column("Avancement", width=95),
+    "Reste à faire": st.column_config.Column("Reste à faire", width=95),
+    "Échéance": st.column_config.Column("Échéance", width=95),
+    "Rythme nécessaire par mois": st.column_config.Column(
+        "Rythme / mois", width=95, help="Rythme nécessaire par mois pour tenir l'échéance"
+    ),
+    "Statut": st.column_config.Column("Statut", width=105),
+}
+TARGET_COLUMNS_FIRST = [
+    "Objectif annoncé",
+    "Territoire",
+    "Objectif",
+    "Réalisé",
+    "Unité",
+    "Avancement",
+]
+TARGET_COLUMNS_FIRST += ["Reste à faire", "Échéance", "Rythme nécessaire par mois", "Statut"]
+
+
+def targets_table_layout(table: pd.DataFrame) -> dict:
+    """st.dataframe arguments: the columns in reading order, with their on-screen widths."""
+    first = [c for c in TARGET_COLUMNS_FIRST if c in table.columns]
+    return {
+        "column_order": first + [c for c in table.columns if c not in first],
+        "column_config": {c: v for c, v in TARGET_COLUMNS.items() if c in table.columns},
+    }
+
+
+# The main column beside the open sidebar on a 1 440 px screen (layout="wide").
+WIDE_SCREEN_TABLE_PX = 980
+
+
 def table_with_downloads(
     frame: pd.DataFrame,
     name: str,
