@@ -125,6 +125,7 @@
       }
     }
     // Axis titles, to their axis's length.
+    let below = 0;
     for (const name of Object.keys(layout).filter(k => /^[xy]axis\d*$/.test(k))) {
       const axis = { ...layout[name] };
       const title = asTitle(axis.title);
@@ -134,6 +135,12 @@
       if (text === title.text) continue;
       axis.title = { ...title, text };
       layout[name] = axis;
+      if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text)) * sizeOf(title, font) * 1.3;
+    }
+    // A legend under the chart goes down by the lines added to the axis title above it.
+    if (below && layout.legend && typeof layout.legend.y === 'number' && 0 > layout.legend.y) {
+      const plot = Math.max(1, height - margin.t - margin.b);
+      layout.legend = { ...layout.legend, y: layout.legend.y - below / plot };
     }
     // Legend entries and the nodes of a flow diagram, to the width.
     const legend = sizeOf(layout.legend, font);
