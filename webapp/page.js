@@ -135,7 +135,7 @@
       if (text === title.text) continue;
       axis.title = { ...title, text };
       layout[name] = axis;
-      if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text)) * sizeOf(title, font) * 1.3;
+      if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text) + 0.8) * sizeOf(title, font) * 1.3;
     }
     // A legend under the chart goes down by the lines added to the axis title above it.
     if (below && layout.legend && typeof layout.legend.y === 'number' && 0 > layout.legend.y) {
