@@ -81,9 +81,9 @@
         margin.t = Math.max(margin.t + extra, 16 + (lineCount(text) + 0.5) * size * 1.3);
       }
     }
-    // Horizontal bars with long category labels: each label above its bar when the rows
-    // are tall enough, else wrapped narrower beside it. (The height stays the server's:
-    // Streamlit draws a figure again whenever its height differs from the one it sent.)
+    // Horizontal bars with long category labels: each label above its bar, which then gets
+    // the whole width. (The height stays the server's: Streamlit draws a figure again
+    // whenever its height differs from the one it sent.)
     const bars = data.filter(t => t.type === 'bar' && t.orientation === 'h' && Array.isArray(t.y));
     const categories = [...new Set(bars.flatMap(t => t.y.filter(y => typeof y === 'string')))];
     const yaxis = { ...(layout.yaxis || {}) };
@@ -92,7 +92,7 @@
     if (categories.length && longest * tick * CHAR > width * 0.5) {
       const row = Math.max(1, height - margin.t - margin.b) / categories.length;
       const oneLine = categories.map(c => c.split(BREAK).join(' '));
-      // The largest size (11 to 9 px) whose wrapped labels leave a bar of 8 px in each row;
+      // The largest size (11 to 9 px) whose wrapped labels leave a bar of 6 px in each row;
       // else one line, cut with « … » (the hover gives the whole label).
       let size = tick;
       let texts = [];
