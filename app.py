@@ -10,7 +10,7 @@ st.set_page_config(
     page_icon=":material/hub:",
     layout="wide",
 )
-ui.declare_french()
+ui.prepare_page()
 
 # (file, title, icon, url path): the first page is the home page.
 PAGES = [

@@ -12,7 +12,7 @@ STORE = "funding_choices"
 filters = ui.current_filters()
 url_state.restore(FundingChoices, STORE)
 st.title("Financements")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 
 summary = warehouse.funding_summary(filters)
 # For a lecteur, the costs' counts of people come from the protected tables.

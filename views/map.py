@@ -33,7 +33,7 @@ place_options = warehouse.place_options(filters)
 url_state.restore(MapChoices, "map_choices", catalogue)
 
 st.title("Carte")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 top = st.columns([1.1, 1.6, 2.0, 1.4])
 level = top[0].segmented_control(
     "Niveau",
@@ -47,6 +47,7 @@ indicator = top[1].selectbox(
     "Indicateur",
     indicators,
     format_func=map_choices.INDICATORS.get,
+    placeholder="Choisir",
     key="m_indicator",
 )
 target = None
@@ -54,6 +55,7 @@ if indicator == "quantite":
     top[2].selectbox(
         "Objet",
         [MapChoices.ALL, *fmt.ITEM_LABELS],
+        placeholder="Choisir",
         key="m_item",
         format_func=lambda i: "Tous les équipements" if i == MapChoices.ALL else fmt.item_label(i),
     )
@@ -64,6 +66,7 @@ elif indicator == "euros":
     top[2].selectbox(
         "Financeur",
         funders,
+        placeholder="Choisir",
         key="m_funder",
         format_func=lambda f: "Tous les financeurs" if f == MapChoices.ALL else f,
     )
@@ -75,7 +78,9 @@ elif indicator == "objectif":
         st.stop()
     if state.get("m_target") not in options:
         state["m_target"] = next(iter(options))
-    top[2].selectbox("Objectif", list(options), format_func=options.get, key="m_target")
+    top[2].selectbox(
+        "Objectif", list(options), format_func=options.get, placeholder="Choisir", key="m_target"
+    )
 elif indicator == "besoin":
     # Grouped: « Fragilité numérique » (the IFN and its sub-scores) first, then each group.
     needs = [k for ids in map_choices.need_groups(catalogue).values() for k in ids]
@@ -87,6 +92,7 @@ elif indicator == "besoin":
         "Indicateur publié",
         needs,
         format_func=lambda k: f"{catalogue[k].grp} — {catalogue[k].label}",
+        placeholder="Choisir",
         key="m_need",
     )
 provisional = MapChoices.from_widgets(state, catalogue)
@@ -121,7 +127,9 @@ def _method_label(method: str) -> str:
     return METHODS[method]
 
 
-method = low[0].selectbox("Classes", list(METHODS), format_func=_method_label, key="m_method")
+method = low[0].selectbox(
+    "Classes", list(METHODS), format_func=_method_label, placeholder="Choisir", key="m_method"
+)
 if method == "manuel":
     low[1].text_input(
         "Seuils (séparés par des points-virgules)",

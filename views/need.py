@@ -15,7 +15,7 @@ state = st.session_state
 
 filters = ui.current_filters()
 st.title("Aide et besoins")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 catalogue = warehouse.need_indicators(filters.include_demo)
 if catalogue.empty:
     st.info(
@@ -35,12 +35,17 @@ level = top[0].segmented_control(
     "Niveau", list(LEVELS), format_func=LEVELS.get, required=True, key="n_level"
 )
 measure = top[1].selectbox(
-    "Aide", list(need_view.HELP_MEASURES), format_func=need_view.HELP_MEASURES.get, key="n_measure"
+    "Aide",
+    list(need_view.HELP_MEASURES),
+    format_func=need_view.HELP_MEASURES.get,
+    placeholder="Choisir",
+    key="n_measure",
 )
 if measure == "quantite":
     top[2].selectbox(
         "Objet",
         [need_view.ALL, *fmt.ITEM_LABELS],
+        placeholder="Choisir",
         key="n_item",
         format_func=lambda i: "Tous les équipements" if i == need_view.ALL else fmt.item_label(i),
     )
@@ -51,6 +56,7 @@ elif measure == "euros":
     top[2].selectbox(
         "Financeur",
         funders,
+        placeholder="Choisir",
         key="n_funder",
         format_func=lambda f: "Tous les financeurs" if f == need_view.ALL else f,
     )
@@ -58,6 +64,7 @@ top[3].selectbox(
     "Besoin",
     ids,
     format_func=lambda i: f"{indicators.at[i, 'label']} ({indicators.at[i, 'grp']})",
+    placeholder="Choisir",
     key="n_indicator",
 )
 

@@ -8,7 +8,7 @@ from webapp import ui
 
 filters = ui.current_filters()
 st.title("Vue d'ensemble")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 
 # For a lecteur the counts of people come from the protected tables (observatoire/protected.py).
 figures, people = protected.key_figures(filters)

@@ -7,6 +7,7 @@ from webapp import ui
 
 filters = ui.current_filters()
 st.title("Programmes et sources")
+st.caption(ui.selection_caption(filters))
 st.markdown(
     "Chaque objectif affiché dans l'Observatoire provient d'un communiqué de presse "
     "(transcrit dans le référentiel) ou d'un fichier chargé par un gestionnaire de programme."

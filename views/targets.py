@@ -19,7 +19,7 @@ filters = ui.current_filters()
 choices = url_state.restore(TargetChoices, STORE)
 today = date.today()
 st.title("Objectifs")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)
 
 progress = protected.target_rows(filters, today=today)
 ui.demo_notice(bool(progress["has_demo"].any()))
@@ -49,12 +49,16 @@ figure, exported, reading = masked_charts.masked_progress_chart(
 )
 table, formats = charts.progress_table(exported, filters.has_territory)
 ui.chart(figure, key="targets_bars", title="Avancement des objectifs", data=table, reading=reading)
-ui.table_with_downloads(table, "objectifs", key="targets_table", formats=formats)
+ui.table_with_downloads(
+    table, "objectifs", key="targets_table", formats=formats, **ui.targets_table_layout(table)
+)
 
 st.subheader("Progression dans le temps")
 labels = {row.target_row: charts.target_title(row) for row in progress.itertuples()}
 url_state.keep_labelled("objectif", labels, choices.target)
-chosen = st.selectbox("Objectif", list(labels), format_func=labels.get, key="objectif")
+chosen = st.selectbox(
+    "Objectif", list(labels), format_func=labels.get, placeholder="Choisir", key="objectif"
+)
 row = protected.target_trajectory(
     filters, next(progress[progress["target_row"] == chosen].itertuples())
 )
@@ -82,7 +86,11 @@ families = breakdown.drop_duplicates("target_row")
 family_labels = {row.target_row: charts.target_title(row) for row in families.itertuples()}
 url_state.keep_labelled("reparti", family_labels, choices.family)
 family = right.selectbox(
-    "Objectif réparti", list(family_labels), format_func=family_labels.get, key="reparti"
+    "Objectif réparti",
+    list(family_labels),
+    format_func=family_labels.get,
+    placeholder="Choisir",
+    key="reparti",
 )
 url_state.publish(
     replace(
@@ -102,7 +110,11 @@ figure, exported, reading = masked_charts.masked_territory_chart(
 table, formats = charts.territory_table(exported)
 ui.chart(figure, key="targets_territories", title=title, data=table, reading=reading)
 ui.table_with_downloads(
-    table, f"objectif-par-{level}", key="targets_territory_table", formats=formats
+    table,
+    f"objectif-par-{level}",
+    key="targets_territory_table",
+    formats=formats,
+    **ui.targets_table_layout(table),
 )
 
 ui.source_line(filters)

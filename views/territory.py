@@ -41,7 +41,7 @@ place = territory.scope(code, filters, communes)
 is_ept, scoped = place.is_ept, place.scoped
 ept_name = place.ept_name
 st.title(place.name)
-st.caption(place.kind_text + place.population_text)
+ui.page_caption(filters, place.kind_text + place.population_text)
 links, download = st.columns([3, 1])
 links.page_link("views/map.py", label="Retour à la carte", icon=":material/map:")
 # One A4 page to print, built only when clicked (the page itself stays as fast).
@@ -189,6 +189,15 @@ if places["places"]:
         all_rows=lambda: sheet.places_table(warehouse.territory_places(scoped), today),
     )
 
+
+def _labelled(records):
+    """The records with the items' French names (« Cartes SIM », not « carte_sim »)."""
+    records = records.copy()
+    distributions = records["Type"] == "Distribution"
+    records.loc[distributions, "Objet"] = records.loc[distributions, "Objet"].map(fmt.item_label)
+    return records
+
+
 st.subheader("Les enregistrements")
 if note := territory.records_note():
     # A lecteur gets no record with its quantities: the protected monthly figures instead.
@@ -216,13 +225,13 @@ else:  # an interne: the records themselves, exact
     st.caption(f"{fmt.plural(total, 'enregistrement')} sur {every}.")
     narrowed = (scoped, tuple(kinds), tuple(programmes))
     ui.table_with_downloads(
-        warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN),
+        _labelled(warehouse.territory_records(*narrowed, limit=sheet.RECORDS_SHOWN)),
         f"enregistrements-{code}",
         key="sheet_records",
         formats=sheet.RECORDS_FORMATS,
         max_rows=sheet.RECORDS_SHOWN,
         total_rows=total,
-        all_rows=lambda: warehouse.territory_records(*narrowed),
+        all_rows=lambda: _labelled(warehouse.territory_records(*narrowed)),
     )
 ui.source_line(scoped)
 ui.press_kit_button("fiche territoire")

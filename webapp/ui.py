@@ -4,10 +4,12 @@ URL), the demonstration-data notice, source lines and downloadable tables."""
 from __future__ import annotations
 
 import contextvars
+import json
 import math
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -56,6 +58,7 @@ def sidebar_filters() -> Filters:
         st.selectbox(
             "Territoire (EPT)",
             [WHOLE_DEPARTEMENT, *ept_names],
+            placeholder="Choisir",
             key="f_ept",
             format_func=lambda c: ept_names.get(c, "Toute la Seine-Saint-Denis"),
         )
@@ -137,6 +140,39 @@ def scope_caption(filters: Filters) -> str:
     return f"{name} · {count} · {fmt.number(communes['population'].sum())} habitants (2023)"
 
 
+def selection_caption(filters: Filters) -> str:
+    """'Tous les programmes · du 16/03/2020 au 15/12/2021': the programmes and the period
+    shown (the dates chosen in the sidebar, else those the records cover)."""
+    names = warehouse.programme_list().set_index("id")["name"].to_dict()
+    chosen = [names.get(p, p) for p in filters.programmes]
+    if not chosen:
+        programmes = "Tous les programmes"
+    else:
+        programmes = ("Programme : " if len(chosen) == 1 else "Programmes : ") + ", ".join(chosen)
+    extent = warehouse.data_extent()
+    first = filters.date_from or _as_date(extent.get("first_date"))
+    last = filters.date_to or _as_date(extent.get("last_date"))
+    if first and last:
+        period = f"du {fmt.french_date(first)} au {fmt.french_date(last)}"
+    elif first:
+        period = f"depuis le {fmt.french_date(first)}"
+    elif last:
+        period = f"jusqu'au {fmt.french_date(last)}"
+    else:
+        period = "aucune donnée datée"
+    return f"{programmes} · {period}"
+
+
+def page_caption(filters: Filters, scope: str | None = None) -> None:
+    """Under a page's title: the territory (SCOPE, else scope_caption), then the programmes
+    and the period shown, so that a screenshot or a printed page says what it covers."""
+    st.caption(
+        mdsafe.as_text(scope or scope_caption(filters))
+        + "  \n"
+        + mdsafe.as_text(selection_caption(filters))
+    )
+
+
 def demo_notice(has_demo: bool) -> None:
     """Say on screen that demonstration records are included (and remember it for exports)."""
     st.session_state["_page_has_demo"] = bool(has_demo)
@@ -148,10 +184,69 @@ def source_line(filters: Filters) -> None:
     st.caption(mdsafe.as_text(source_text(filters)))  # file labels: text, not Markdown
 
 
-def declare_french() -> None:
-    """Declare the page language (lang="fr") for screen readers and translation tools:
-    Streamlit has no setting for it, so a one-line script sets it on the document."""
-    st.html("<script>document.documentElement.lang = 'fr';</script>", unsafe_allow_javascript=True)
+# Streamlit's own English labels, which no argument sets, and their French (webapp/page.js
+# puts it in their place); the README lists those it cannot reach.
+STREAMLIT_FRENCH = {
+    "App pages": "Pages de l'application",
+    "Sidebar": "Panneau latéral",
+    "Collapse sidebar": "Fermer le panneau latéral",
+    "Expand sidebar": "Ouvrir le panneau latéral",
+    "Open": "Ouvrir",
+    "Close": "Fermer",
+    "Clear": "Effacer",
+    "Clear all": "Tout effacer",
+    "Select all": "Tout sélectionner",
+    "No results": "Aucun résultat",
+    "Choose an option": "Choisir",
+    "Choose options": "Choisir",
+    "Choose date": "Choisir une date",
+    "Choose date range": "Choisir une période",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.": (
+        "Flèches pour changer de jour, Entrée pour choisir, Échap pour fermer."
+    ),
+    "Previous": "Précédent",
+    "Next": "Suivant",
+    "Empty": "Vide",
+    "Link to heading": "Lien vers ce titre",
+    "Download as CSV": "Télécharger en CSV",
+    "Search": "Rechercher",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran",
+    "Copy to clipboard": "Copier",
+}
+STREAMLIT_FRENCH_PREFIXES = [
+    ("Help for ", "Aide : "),
+    ("day, ", "jour, "),
+    ("month, ", "mois, "),
+    ("year, ", "année, "),
+    ("Select ", "Sélectionner "),  # « Select 3 matches »
+]
+# Streamlit's own breakpoint: under it the sidebar covers the page.
+NARROW_SCREEN_PX = 768
+# Under this width the map is smaller than the scale its names are placed for
+# (observatoire/map/labels.py): they would pile up. A tap on a commune gives its name.
+_NARROW_CSS = """<style>
+@media (max-width: 760px) {
+  .st-key-map_chart .infolayer .annotation { display: none; }
+}
+</style>"""
+_PAGE_JS = Path(__file__).with_name("page.js").read_text(encoding="utf-8")
+# st.html drops a script that holds a « < » (taken for a tag): page.js writes it \x3c.
+assert "<" not in _PAGE_JS, "webapp/page.js: write « < » as \\x3c"
+
+
+def prepare_page() -> None:
+    """What Streamlit has no setting for, set once in the browser tab (webapp/page.js): the
+    page language (lang="fr") for screen readers and translation tools, Streamlit's own
+    labels in French, Enter applying a typed date, the sidebar closing once a page is chosen
+    on a narrow screen; and the narrow-screen style."""
+    script = (
+        _PAGE_JS.replace("__WORDS__", json.dumps(STREAMLIT_FRENCH, ensure_ascii=False))
+        .replace("__PREFIXES__", json.dumps(STREAMLIT_FRENCH_PREFIXES, ensure_ascii=False))
+        .replace("__NARROW__", str(NARROW_SCREEN_PX))
+    )
+    st.html(f"{_NARROW_CSS}<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def metric_row(figures: list[tuple[str, str, str | None]]) -> None:
@@ -161,6 +256,79 @@ def metric_row(figures: list[tuple[str, str, str | None]]) -> None:
 
 
 # Charts with their exports -------------------------------------------------------------------
+
+# Plotly's toolbar and hover words in French (plotly.js's own « fr » locale, given with each
+# chart: Streamlit registers none, so the toolbar asked for « fr » and spoke English).
+PLOTLY_FRENCH = {
+    "dictionary": {
+        "Autoscale": "Échelle automatique",
+        "Box Select": "Sélection rectangulaire",
+        "Double-click to zoom back out": "Double-cliquez pour revenir à la vue d'origine",
+        "Download plot": "Télécharger le graphique",
+        "Download plot as a PNG": "Télécharger le graphique en PNG",
+        "Download plot as a png": "Télécharger le graphique en PNG",
+        "Lasso Select": "Sélection au lasso",
+        "Pan": "Déplacer",
+        "Produced with Plotly.js": "Produit avec Plotly.js",
+        "Reset": "Réinitialiser",
+        "Reset axes": "Réinitialiser les axes",
+        "Reset view": "Réinitialiser la vue",
+        "Snapshot succeeded": "Image enregistrée",
+        "Sorry, there was a problem downloading your snapshot!": (
+            "Désolé, le téléchargement de l'image a échoué."
+        ),
+        "Taking snapshot - this may take a few seconds": (
+            "Création de l'image, quelques secondes…"
+        ),
+        "Toggle Spike Lines": "Lignes de repère",
+        "Toggle show closest data on hover": "Valeur la plus proche au survol",
+        "Show closest data on hover": "Valeur la plus proche au survol",
+        "Compare data on hover": "Comparer les valeurs au survol",
+        "Zoom": "Zoom",
+        "Zoom in": "Zoom avant",
+        "Zoom out": "Zoom arrière",
+        "incoming flow count:": "flux entrants :",
+        "outgoing flow count:": "flux sortants :",
+        "source:": "source :",
+        "target:": "cible :",
+        "trace": "série",
+        "new text": "nouveau texte",
+    },
+    "format": {
+        "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+        "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+        "months": [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+        "shortMonths": [
+            "janv.",
+            "févr.",
+            "mars",
+            "avr.",
+            "mai",
+            "juin",
+            "juil.",
+            "août",
+            "sept.",
+            "oct.",
+            "nov.",
+            "déc.",
+        ],
+        "date": "%d/%m/%Y",
+    },
+}
+
 
 _KIT = "_press_kit_figures"
 
@@ -206,7 +374,8 @@ def chart(
     subtitle = subtitle if subtitle is not None else scope_caption(filters)
     name = exports.slug(title)
     fig = charts.safe_text(fig)
-    state = st.plotly_chart(fig, key=key, config=exports.toolbar_config(name), **plotly_kwargs)
+    config = exports.toolbar_config(name) | {"locale": "fr", "locales": {"fr": PLOTLY_FRENCH}}
+    state = st.plotly_chart(fig, key=key, config=config, **plotly_kwargs)
     demo = bool(st.session_state.get("_page_has_demo"))
     if source:
         st.session_state["_page_source"] = source  # the press kit's caption says it too
@@ -219,6 +388,7 @@ def chart(
             "Format",
             list(exports.PRESETS),
             format_func=lambda p: exports.PRESETS[p].label,
+            placeholder="Choisir",
             key=f"{key}_preset",
         )
         # Built only when a download is clicked: reruns stay cheap.
@@ -336,6 +506,48 @@ def switch_page(page: str, query: dict[str, str] | None = None) -> None:
 # Large tables and tables with masked small counts -------------------------------------------
 
 
+# The targets tables on screen: what answers « where do we stand » comes first, in widths
+# that fit a 1 440 px screen beside the sidebar: Objectif, Reste à faire, Échéance, Rythme
+# and Statut without scrolling; the programme, unit rules and source after them. The
+# downloads keep every column, in full words.
+TARGET_COLUMNS = {
+    "Objectif annoncé": st.column_config.TextColumn("Objectif annoncé", width=220),
+    "Territoire": st.column_config.TextColumn("Territoire", width=170),
+    "Objectif": st.column_config.Column("Objectif", width=80),
+    "Réalisé": st.column_config.Column("Réalisé", width=80),
+    "Unité": st.column_config.Column("Unité", width=95),
+    "Avancement": st.column_config.Column("Avancement", width=95),
+    "Reste à faire": st.column_config.Column("Reste à faire", width=95),
+    "Échéance": st.column_config.Column("Échéance", width=95),
+    "Rythme nécessaire par mois": st.column_config.Column(
+        "Rythme / mois", width=95, help="Rythme nécessaire par mois pour tenir l'échéance"
+    ),
+    "Statut": st.column_config.Column("Statut", width=105),
+}
+TARGET_COLUMNS_FIRST = [
+    "Objectif annoncé",
+    "Territoire",
+    "Objectif",
+    "Réalisé",
+    "Unité",
+    "Avancement",
+]
+TARGET_COLUMNS_FIRST += ["Reste à faire", "Échéance", "Rythme nécessaire par mois", "Statut"]
+
+
+def targets_table_layout(table: pd.DataFrame) -> dict:
+    """st.dataframe arguments: the columns in reading order, with their on-screen widths."""
+    first = [c for c in TARGET_COLUMNS_FIRST if c in table.columns]
+    return {
+        "column_order": first + [c for c in table.columns if c not in first],
+        "column_config": {c: v for c, v in TARGET_COLUMNS.items() if c in table.columns},
+    }
+
+
+# The main column beside the open sidebar on a 1 440 px screen (layout="wide").
+WIDE_SCREEN_TABLE_PX = 980
+
+
 def table_with_downloads(
     frame: pd.DataFrame,
     name: str,
@@ -356,8 +568,9 @@ def table_with_downloads(
     holds only the first rows of `total_rows`)."""
     shown = frame if max_rows is None else frame.head(max_rows)
     total = len(frame) if total_rows is None else total_rows
+    formats = _date_formats(shown) | (formats or {})
     st.dataframe(
-        _text_aware_view(shown, _date_formats(shown) | (formats or {})),
+        _text_aware_view(_dashed(shown, formats), formats),
         hide_index=True,
         width="stretch",
         **dataframe_kwargs,
@@ -393,6 +606,24 @@ def table_with_downloads(
             if no_xlsx
             else None,
         )
+
+
+def _dashed(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
+    """Empty cells of the text columns shown as « – » (st.dataframe writes « None »)."""
+    text = [
+        c
+        for c in frame.columns
+        if c not in formats and _is_text(frame[c]) and frame[c].isna().any()
+    ]
+    if not text:
+        return frame
+    shown = frame.copy()
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), "–")
+    return shown
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)
 
 
 def _date_formats(frame: pd.DataFrame) -> dict:

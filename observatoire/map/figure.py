@@ -173,11 +173,13 @@ def territory_map(
         export_meta = {"names": dict(names or {}), "dark": sorted(dark)}
         fig.update_layout(meta={"attribution": CONTOURS_ATTRIBUTION, "map": export_meta})
     fig.update_layout(
+        # Below the map, in rows that wrap to the width: beside it, on a phone (390 px), the
+        # legend took the whole width and left the map none.
         legend={
-            "orientation": "v",
-            "x": 1.0,
+            "orientation": "h",
+            "x": 0.0,
             "xanchor": "left",
-            "y": 1.0,
+            "y": -0.01,
             "yanchor": "top",
             "title": {"text": legend_title(view), "side": "top"},
             "itemclick": False,

@@ -1,0 +1,149 @@
+"""Every page on a phone (390 × 844, mobile) and on a laptop (1 440 × 900), in a real Chromium:
+the map draws its 39 communes with a visible area, no chart text runs past its image, the page
+never scrolls sideways, the header names the programmes and the period; on a phone the sidebar
+closes once a page is chosen; a date typed in the sidebar applies on Enter; Streamlit's and
+Plotly's own labels are in French. Screenshots of every page at both sizes are kept in
+tests/e2e/screenshots/ (phone-*.png, laptop-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import TIMEOUT_MS, full_screenshot, wait_for_app, wait_for_figures
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1440, "height": 900}}
+SIZES = {"phone": PHONE, "laptop": LAPTOP}
+# Page path → the number of charts it draws at least (the home page is at the root).
+PAGES = {
+    "": 3,
+    "carte": 1,
+    "aide-et-besoins": 1,
+    "territoire?code=93066": 3,
+    "objectifs": 3,
+    "financements": 3,
+    "programmes": 0,
+    "donnees": 0,
+}
+
+# Every visible SVG text of every chart that runs past its chart's image (2 px of tolerance
+# for antialiasing), as « chart title: text (box) ».
+_CUT_TEXT = """() => {
+  const cut = [];
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const svg = gd.querySelector('svg.main-svg');
+    if (!svg) continue;
+    const box = svg.getBoundingClientRect();
+    const title = (gd.querySelector('.gtitle') || {}).textContent || '?';
+    for (const text of gd.querySelectorAll('svg.main-svg text')) {
+      const r = text.getBoundingClientRect();
+      const style = getComputedStyle(text);
+      if (!r.width || !r.height || !text.textContent.trim()) continue;
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      if (r.left < box.left - 2 || r.right > box.right + 2
+          || r.top < box.top - 2 || r.bottom > box.bottom + 2) {
+        cut.push(`${title}: ${text.textContent} (${Math.round(r.left - box.left)}..`
+          + `${Math.round(r.right - box.left)} of ${Math.round(box.width)} px, `
+          + `${Math.round(r.top - box.top)}..${Math.round(r.bottom - box.top)} of `
+          + `${Math.round(box.height)} px)`);
+      }
+    }
+  }
+  return cut;
+}"""
+
+# The map's filled territories whose drawn area is visible (at least 2 × 2 px, inside the
+# chart's image).
+_VISIBLE_SHAPES = """() => {
+  const gd = document.querySelector('.st-key-map_chart .js-plotly-plot');
+  const box = gd.querySelector('svg.main-svg').getBoundingClientRect();
+  return [...gd.querySelectorAll('path.js-fill')].filter(path => {
+    const r = path.getBoundingClientRect();
+    return r.width >= 2 && r.height >= 2 && r.left >= box.left - 1 && r.right <= box.right + 1
+      && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+  }).length;
+}"""
+
+_SIDEWAYS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return [document.documentElement.scrollWidth - window.innerWidth,
+          main ? main.scrollWidth - main.clientWidth : 0];
+}"""
+
+ENGLISH = ["Choose an option", "Choose date", "Download plot", "Autoscale", "Fullscreen"]
+_ENGLISH_LABELS = """words => [...document.querySelectorAll(
+    '[aria-label], [title], [data-title], [placeholder]')].flatMap(e =>
+  ['aria-label', 'title', 'data-title', 'placeholder'].map(a => e.getAttribute(a)))
+  .filter(v => v && words.some(w => v.startsWith(w)))"""
+
+
+@pytest.fixture(params=list(SIZES))
+def sized_page(request, browser):
+    context = browser.new_context(locale="fr-FR", **SIZES[request.param])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield request.param, page
+    context.close()
+
+
+def _open(page, base_url: str, path: str, charts: int) -> None:
+    page.goto(base_url)  # the first visit lets Streamlit register the pages
+    wait_for_app(page)
+    if path:
+        page.goto(f"{base_url}/{path}")
+        wait_for_app(page)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS
+    )
+    wait_for_figures(page, charts)
+
+
+@pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p or "vue-d-ensemble")
+def test_page_fits_the_screen(streamlit_server, sized_page, path):
+    size, page = sized_page
+    _open(page, streamlit_server, path, PAGES[path])
+    name = path.replace("?code=", "-") or "vue-d-ensemble"
+    full_screenshot(page, f"{size}-{name}.png", height=5200 if size == "phone" else 3200)
+    assert page.evaluate(_SIDEWAYS) == [0, 0], "the page scrolls sideways"
+    cut = page.evaluate(_CUT_TEXT)
+    assert not cut, f"{size} {path}: chart text cut at the edge:\n" + "\n".join(cut[:20])
+    if path == "carte":
+        assert page.evaluate(_VISIBLE_SHAPES) == 39, "the map does not draw its 39 communes"
+    if path not in ("donnees", "programmes"):
+        page.get_by_text("Tous les programmes · du ").first.wait_for()
+    assert page.evaluate(_ENGLISH_LABELS, ENGLISH) == []
+
+
+def test_sidebar_closes_after_choosing_a_page_on_a_phone(streamlit_server, browser):
+    context = browser.new_context(locale="fr-FR", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(streamlit_server)
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+        ".getAttribute('data-collapsed') === 'false'"
+    )
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Objectifs").click()
+    page.wait_for_url("**/objectifs")
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+        ".getAttribute('data-collapsed') === 'true'"
+    )
+    assert sidebar.get_attribute("data-collapsed") == "true"
+    context.close()
+
+
+def test_a_typed_date_applies_on_enter(streamlit_server, browser_page):
+    page = browser_page
+    page.goto(streamlit_server)
+    wait_for_app(page)
+    field = page.locator("[data-testid='stDateInput']").first
+    field.locator("[data-type='day']").click()
+    page.keyboard.type("01022021")
+    page.keyboard.press("Enter")  # no click elsewhere
+    page.wait_for_url("**du=2021-02-01**")
+    page.get_by_text("du 01/02/2021 au").first.wait_for()  # the header follows

@@ -1,0 +1,55 @@
+"""Layout choices for narrow and wide screens that need no browser: the targets tables' on-screen
+columns fit a 1 440 px screen, the map's legend sits under the map, and the page script that
+webapp/ui.py injects is whole (tests/e2e/test_phone_browser.py checks them in Chromium)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from webapp import ui
+
+PROGRESS = ["Programme", "Objectif annoncé", "Réalisé", "Objectif", "Unité", "Avancement"]
+PROGRESS += ["Reste à faire", "Échéance", "Rythme nécessaire par mois", "Statut"]
+TERRITORIAL = [*PROGRESS, "Part de l'objectif", "Financements départementaux non ventilés (€)"]
+BY_TERRITORY = ["Territoire", "Code", "EPT", "Population", "Objectif", "Règle de répartition"]
+BY_TERRITORY += ["Réalisé", "Avancement", "Reste à faire", "Rythme nécessaire par mois", "Statut"]
+
+
+@pytest.mark.parametrize("columns", [PROGRESS, TERRITORIAL, BY_TERRITORY])
+def test_targets_tables_show_their_status_without_scrolling(columns):
+    table = pd.DataFrame(columns=[*columns, "Source"])
+    layout = ui.targets_table_layout(table)
+    order, config = layout["column_order"], layout["column_config"]
+    assert sorted(order) == sorted(table.columns)  # nothing dropped
+    through_status = order[: order.index("Statut") + 1]
+    for wanted in ("Objectif", "Reste à faire", "Rythme nécessaire par mois", "Statut"):
+        assert wanted in through_status
+    if "Échéance" in columns:
+        assert "Échéance" in through_status
+    assert all(column in config for column in through_status)
+    width = sum(config[column]["width"] for column in through_status)
+    assert width <= ui.WIDE_SCREEN_TABLE_PX
+    assert config["Rythme nécessaire par mois"]["label"] == "Rythme / mois"
+
+
+def test_page_script_is_whole():
+    assert "<" not in ui._PAGE_JS  # st.html would drop the script
+    captured = {}
+    original = ui.st.html
+    ui.st.html = lambda body, **kwargs: captured.update(body=body, **kwargs)
+    try:
+        ui.prepare_page()
+    finally:
+        ui.st.html = original
+    assert captured["unsafe_allow_javascript"] is True
+    script = captured["body"]
+    assert "__WORDS__" not in script and "__PREFIXES__" not in script
+    assert '"Select all": "Tout sélectionner"' in script
+    assert "document.documentElement.lang = 'fr'" in script
+
+
+def test_plotly_speaks_french():
+    words = ui.PLOTLY_FRENCH["dictionary"]
+    assert words["Download plot as a PNG"].startswith("Télécharger")
+    assert len(ui.PLOTLY_FRENCH["format"]["months"]) == 12

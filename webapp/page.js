@@ -1,0 +1,230 @@
+// Run once per browser tab by webapp/ui.py (prepare_page): what Streamlit offers no setting for.
+(() => {
+  // The page language, for screen readers and translation tools.
+  document.documentElement.lang = 'fr';
+  if (window.__observatoirePage) return;
+  window.__observatoirePage = true;
+
+  // Streamlit's own labels that no argument sets (screen-reader labels, tooltips, menu
+  // entries), in French. Whole values only, so that no page text is ever touched.
+  const WORDS = __WORDS__;
+  const PREFIXES = __PREFIXES__;
+  const ATTRIBUTES = ['aria-label', 'title', 'data-title', 'placeholder', 'aria-valuetext'];
+  const french = text => {
+    if (Object.prototype.hasOwnProperty.call(WORDS, text)) return WORDS[text];
+    for (const [english, translated] of PREFIXES) {
+      if (text.startsWith(english)) return translated + text.slice(english.length);
+    }
+    return null;
+  };
+  const translateElement = element => {
+    for (const name of ATTRIBUTES) {
+      const value = element.getAttribute(name);
+      const translated = value && french(value);
+      if (translated && translated !== value) element.setAttribute(name, translated);
+    }
+    const only = element.childNodes.length === 1 ? element.firstChild : null;
+    if (only && only.nodeType === Node.TEXT_NODE) {
+      const text = only.nodeValue.trim();
+      if (Object.prototype.hasOwnProperty.call(WORDS, text)) only.nodeValue = WORDS[text];
+    }
+  };
+  const translateTree = root => {
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    translateElement(root);
+    root.querySelectorAll('*').forEach(translateElement);
+  };
+
+  // Narrow screens (a phone): Plotly writes titles, axis titles, legend entries and category
+  // labels on one line at a fixed size, and the edge of the chart cuts what passes it. Under
+  // FIT_PX of chart width, each figure Streamlit hands to Plotly is fitted first (a copy:
+  // Streamlit's own stays as the server drew it): those texts wrapped to the width, and the
+  // long category labels of horizontal bars written above their bar, which then gets the
+  // whole width. Wider charts are drawn as they are.
+  const FIT_PX = 600;
+  const CHAR = 0.6; // average width of a character, in font sizes
+  // No « less than » sign in this script: Streamlit's st.html would take it for a tag.
+  const BREAK = /\x3cbr\s*\/?>/i;
+  const plain = text => String(text).replace(/\x3c[^>]*>/g, '');
+  const wrap = (text, chars) => String(text).split(BREAK).map(line => {
+    const lines = [];
+    let current = '';
+    for (const word of line.split(' ')) {
+      const candidate = current ? `${current} ${word}` : word;
+      if (current && plain(candidate).length > chars) {
+        lines.push(current);
+        current = word;
+      } else current = candidate;
+    }
+    lines.push(current);
+    return lines.join('\x3cbr>');
+  }).join('\x3cbr>');
+  const lineCount = text => String(text).split(BREAK).length;
+  const asTitle = title => (title && typeof title === 'object' ? { ...title } : { text: title || '' });
+  const sizeOf = (part, fallback) => (part && part.font && part.font.size) || fallback;
+
+  const fitFigure = (figure, width) => {
+    const layout = { ...(figure.layout || {}) };
+    const data = (figure.data || []).map(trace => ({ ...trace }));
+    const font = sizeOf(layout, 12);
+    const margin = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin || {}) };
+    const height = layout.height || 450;
+    const title = asTitle(layout.title);
+    if (title.text) {
+      const size = sizeOf(title, font * 1.4);
+      const text = wrap(title.text, Math.floor((width - 16) / (size * CHAR)));
+      if (text !== title.text) {
+        const extra = (lineCount(text) - lineCount(title.text)) * size * 1.3;
+        // Plotly anchors a title of several lines one line too high: one line lower.
+        Object.assign(title, { text, yref: 'container', y: 1 - (8 + size) / height, yanchor: 'top' });
+        layout.title = title;
+        margin.t = Math.max(margin.t + extra, 16 + (lineCount(text) + 0.5) * size * 1.3);
+      }
+    }
+    // Horizontal bars with long category labels: each label above its bar, which then gets
+    // the whole width. (The height stays the server's: Streamlit draws a figure again
+    // whenever its height differs from the one it sent.)
+    const bars = data.filter(t => t.type === 'bar' && t.orientation === 'h' && Array.isArray(t.y));
+    const categories = [...new Set(bars.flatMap(t => t.y.filter(y => typeof y === 'string')))];
+    const yaxis = { ...(layout.yaxis || {}) };
+    const tick = Math.min(sizeOf({ font: yaxis.tickfont }, font), 11);
+    const longest = Math.max(0, ...categories.flatMap(c => c.split(BREAK).map(l => plain(l).length)));
+    if (categories.length && longest * tick * CHAR > width * 0.5) {
+      const row = Math.max(1, height - margin.t - margin.b) / categories.length;
+      const oneLine = categories.map(c => c.split(BREAK).join(' '));
+      // The largest size (11 to 9 px) whose wrapped labels leave a bar of 6 px in each row;
+      // else one line, cut with « … » (the hover gives the whole label).
+      let size = tick;
+      let texts = [];
+      let label = 0;
+      for (size = tick; size >= 9; size -= 1) {
+        const chars = Math.floor((width - 24) / (size * CHAR));
+        texts = oneLine.map(c => wrap(c, chars));
+        label = Math.max(...texts.map(lineCount)) * size * 1.25 + 2;
+        if (row >= label + 6) break;
+      }
+      if (label + 6 > row) {
+        size = 9;
+        const chars = Math.floor((width - 24) / (size * CHAR));
+        texts = oneLine.map(c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c));
+        label = size * 1.25 + 2;
+      }
+      if (row >= label + 6) {
+        const bar = row - label - 2;
+        layout.bargap = Math.min(0.9, Math.max(0, 1 - bar / row));
+        yaxis.showticklabels = false;
+        layout.yaxis = yaxis;
+        margin.l = 10;
+        layout.annotations = [...(layout.annotations || []), ...categories.map((c, i) => ({
+          text: texts[i],
+          xref: 'paper', x: 0, xanchor: 'left',
+          yref: bars[0].yaxis || 'y', y: c, yanchor: 'bottom', yshift: bar / 2,
+          align: 'left', showarrow: false,
+          font: { size, color: (yaxis.tickfont || {}).color },
+        }))];
+      }
+    }
+    // Axis titles, to their axis's length.
+    let below = 0;
+    for (const name of Object.keys(layout).filter(k => /^[xy]axis\d*$/.test(k))) {
+      const axis = { ...layout[name] };
+      const title = asTitle(axis.title);
+      if (!title.text) continue;
+      const length = name[0] === 'x' ? width - margin.l - margin.r : height - margin.t - margin.b;
+      const text = wrap(title.text, Math.floor(length / (sizeOf(title, font) * CHAR)));
+      if (text === title.text) continue;
+      axis.title = { ...title, text };
+      layout[name] = axis;
+      if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text) + 0.8) * sizeOf(title, font) * 1.3;
+    }
+    // A legend under the chart goes down by the lines added to the axis title above it.
+    if (below && layout.legend && typeof layout.legend.y === 'number' && 0 > layout.legend.y) {
+      const plot = Math.max(1, height - margin.t - margin.b);
+      layout.legend = { ...layout.legend, y: layout.legend.y - below / plot };
+    }
+    // Legend entries and the nodes of a flow diagram, to the width.
+    const legend = sizeOf(layout.legend, font);
+    for (const trace of data) {
+      if (trace.name && trace.showlegend !== false) {
+        trace.name = wrap(trace.name, Math.floor((width - 60) / (legend * CHAR)));
+      }
+      if (trace.type === 'sankey' && trace.node && Array.isArray(trace.node.label)) {
+        const chars = Math.floor((width * 0.3) / (sizeOf(trace.textfont ? { font: trace.textfont } : null, font) * CHAR));
+        trace.node = { ...trace.node, label: trace.node.label.map(l => wrap(l, chars)) };
+      }
+    }
+    layout.margin = margin;
+    layout.observatoireFitted = width;
+    return { ...figure, data, layout };
+  };
+  const patchPlotly = Plotly => {
+    if (!Plotly || Plotly.__observatoireFitted) return;
+    Plotly.__observatoireFitted = true;
+    for (const name of ['react', 'newPlot']) {
+      const draw = Plotly[name];
+      Plotly[name] = function (gd, figure, ...rest) {
+        const width = (figure && figure.layout && figure.layout.width) || (gd && gd.clientWidth) || 0;
+        const whole = figure && !Array.isArray(figure) && figure.data && figure.layout;
+        // Streamlit hands back the figure last drawn (Plotly's own, already fitted).
+        const done = whole && figure.layout.observatoireFitted === width;
+        if (!whole || done || !width || width >= FIT_PX) return draw.call(this, gd, figure, ...rest);
+        return draw.call(this, gd, fitFigure(figure, width), ...rest);
+      };
+    }
+  };
+  // Streamlit loads Plotly with the first chart and sets window.Plotly: patched as it arrives.
+  if (window.Plotly) patchPlotly(window.Plotly);
+  else {
+    let plotly;
+    Object.defineProperty(window, 'Plotly', {
+      configurable: true,
+      get: () => plotly,
+      set: value => {
+        plotly = value;
+        patchPlotly(value);
+      },
+    });
+  }
+  translateTree(document.body);
+  new MutationObserver(mutations => {
+    for (const mutation of mutations) {
+      if (mutation.type === 'attributes') translateElement(mutation.target);
+      else mutation.addedNodes.forEach(translateTree);
+    }
+  }).observe(document.body, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ATTRIBUTES,
+  });
+
+  // Enter in a date field applies the date: Streamlit applies a typed date only when the
+  // focus moves to another element (a bare blur() is not enough), so the focus goes to the
+  // widget itself, from where Tab carries on.
+  document.addEventListener(
+    'keydown',
+    event => {
+      const field = event.key === 'Enter' && event.target.closest
+        && event.target.closest('[data-testid="stDateInputField"]');
+      const widget = field && field.closest('[data-testid="stDateInput"]');
+      if (!widget) return;
+      widget.tabIndex = -1;
+      widget.focus();
+    },
+    true,
+  );
+
+  // On a narrow screen the sidebar covers the page: close it once a page is chosen.
+  // (Streamlit does it only for browsers that call themselves mobile.)
+  const NARROW = __NARROW__;
+  document.addEventListener('click', event => {
+    const link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!link || window.innerWidth >= NARROW) return;
+    const close = () => {
+      const sidebar = document.querySelector('[data-testid="stSidebar"]');
+      const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (sidebar && button && sidebar.getAttribute('data-collapsed') === 'false') button.click();
+    };
+    requestAnimationFrame(() => requestAnimationFrame(close));
+  });
+})();
