@@ -188,6 +188,7 @@ def render_pdf(fiche: Fiche, created: datetime | None = None) -> bytes:
 
     y = _header(pdf, fiche)
     y = _figures_and_map(pdf, fiche, y)
+    y = _proposed_share(pdf, fiche, y)
 
     footer_top = _footer(pdf, fiche, measure_only=True)
     block_h = _bottom_block_height(pdf, fiche)
@@ -594,6 +595,24 @@ def _needs(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None:
             pdf.at(x, y + 4 + n * 3, width, 3, line)
 
 
+def _proposed_share(pdf: _Page, fiche: Fiche, y: float) -> float:
+    """« Part proposée »: a scenario of « Répartir une enveloppe », when the fiche holds one
+    (its share, the rule, the rule's method); returns the y below it."""
+    proposed = fiche.proposed
+    if proposed is None:
+        return y
+    y = pdf.heading(LEFT, y, WIDTH, "Part proposée (scénario de répartition)")
+    pdf.style(9, bold=True)
+    for line in pdf.lines(proposed.sentence(), WIDTH, 2):
+        pdf.at(LEFT, y, WIDTH, 4.4, line)
+        y += 4.4
+    pdf.style(7.3, colour=MUTED)
+    for line in pdf.lines(f"Méthode : {proposed.method} Scénario : {proposed.link}", WIDTH, 3):
+        pdf.at(LEFT, y, WIDTH, 3.4, line)
+        y += 3.4
+    return y + 2
+
+
 def _rate(value: float | None) -> str:
     """« 0,55 », « 1,2 »: two decimals below one, so that a small rate never reads « 0,0 »."""
     return fmt.number(value, 2 if value is not None and value < 1 else 1)
@@ -648,6 +667,8 @@ def build(
     *,
     base_url: str | None = None,
     today: date | None = None,
+    proposed=None,
 ) -> bytes:
-    """The fiche of commune or EPT CODE under FILTERS, as PDF bytes."""
-    return render_pdf(gather(code, filters, base_url=base_url, today=today))
+    """The fiche of commune or EPT CODE under FILTERS, as PDF bytes (with the « part
+    proposée » PROPOSED, a content.ProposedShare, when given)."""
+    return render_pdf(gather(code, filters, base_url=base_url, today=today, proposed=proposed))
