@@ -21,8 +21,9 @@ How a share is computed, for every rule:
    then the code), so that shares add up exactly to the envelope (euros: to the euro).
 
 Small counts: a lecteur's current help comes from the protected tables; a hidden figure
-(« < 5 », « secret ») is used in its protected form — counted as 0 by catching up, left out
-of the median — and the page says so; the help after the share is « masqué » there.
+(« < 5 », « secret ») is used in its protected form (`protected_estimates`: what the
+published totals of its EPT or of the département leave for it, by population), left out of
+the median, and the page says so; its help per 1 000 before and after stays « masqué ».
 """
 
 from __future__ import annotations
@@ -253,19 +254,59 @@ def oriented_need(values: pd.Series, direction: str, scale_max: float | None) ->
     return values.clip(lower=0)
 
 
-def inputs_table(help_values: pd.DataFrame, need: pd.DataFrame) -> pd.DataFrame:
+def protected_estimates(
+    communes: pd.DataFrame, epts: pd.DataFrame, departement: float | None
+) -> dict[str, float]:
+    """The protected form of each hidden figure: what the published figures say of it. For
+    COMMUNES (protected.map_values over the whole département: code, ept_code, population,
+    value, mask_text), a hidden commune gets the published total of its EPT (EPTS, the same at
+    EPT level) minus its published communes, shared among its hidden communes by population;
+    where the EPT's total is hidden too, what the DEPARTEMENT's published total leaves, the
+    same way (0 when nothing is published). Only published figures enter: nothing hidden can
+    be read back from the result."""
+    hidden = communes["mask_text"].notna()
+    shown = communes.loc[~hidden].assign(value=lambda f: f["value"].fillna(0.0))
+    by_ept = shown.groupby("ept_code")["value"].sum()
+    ept_rows = epts.set_index("code")
+    left = None if departement is None else float(departement) - float(shown["value"].sum())
+    estimates: dict[str, float] = {}
+
+    def spread(rows: pd.DataFrame, total: float) -> None:
+        weights = rows["population"].astype(float)
+        for code, weight in zip(rows["code"], weights, strict=True):
+            estimates[code] = max(total, 0.0) * weight / weights.sum() if weights.sum() else 0.0
+
+    pending = []
+    for ept, rows in communes.loc[hidden].groupby("ept_code"):
+        row = ept_rows.loc[ept] if ept in ept_rows.index else None
+        if row is not None and pd.isna(row.get("mask_text")):
+            residual = float(0.0 if pd.isna(row["value"]) else row["value"]) - by_ept.get(ept, 0.0)
+            spread(rows, residual)
+            left = None if left is None else left - max(residual, 0.0)
+        else:
+            pending.append(rows)
+    if pending:
+        spread(pd.concat(pending), left or 0.0)
+    return estimates
+
+
+def inputs_table(
+    help_values: pd.DataFrame, need: pd.DataFrame, estimates: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """One row per commune of HELP_VALUES (protected.map_values at commune level: code, name,
     ept_code, ept_name, population, value, has_demo, and for a lecteur mask_text) with NEED
     (code, need: the oriented indicator): columns code, name, ept_code, ept_name, population,
-    help (NaN where masked; 0 where there is no record), masked, mask_text, need, has_demo.
-    Marked, for the exports, with where its counts come from."""
+    help (0 where there is no record; where masked, its protected form from ESTIMATES, else
+    0), masked, mask_text, need, has_demo. Marked, for the exports, with where its counts come
+    from."""
     protected = "mask_text" in help_values
     table = help_values.copy().reset_index(drop=True)
     if not protected:
         table["mask_text"] = None
     table["masked"] = table["mask_text"].notna()
     table["help"] = table["value"].astype(float).fillna(0.0)
-    table.loc[table["masked"], "help"] = np.nan
+    forms = table["code"].map(estimates or {}).fillna(0.0)
+    table.loc[table["masked"], "help"] = forms[table["masked"]]
     needs = dict(zip(need["code"], need["need"], strict=True)) if not need.empty else {}
     table["need"] = table["code"].map(needs).astype(float)
     columns = ["code", "name", "ept_code", "ept_name", "population", "help", "masked"]
@@ -275,14 +316,14 @@ def inputs_table(help_values: pd.DataFrame, need: pd.DataFrame) -> pd.DataFrame:
 
 
 def help_rates(table: pd.DataFrame) -> pd.Series:
-    """Current help per 1 000 inhabitants (NaN where masked)."""
+    """Current help per 1 000 inhabitants (of the protected form where masked)."""
     return table["help"] * 1000 / table["population"].where(table["population"] > 0)
 
 
 def median_level(table: pd.DataFrame) -> float:
     """The median help per 1 000 inhabitants of the communes whose help is published
     (masked ones left out), the default level of catching up."""
-    rates = help_rates(table).dropna()
+    rates = help_rates(table[~table["masked"]]).dropna()
     return float(rates.median()) if not rates.empty else 0.0
 
 
@@ -345,7 +386,7 @@ def _ideal(rule: str, table: pd.DataFrame, scenario: Scenario, level: float):
     if rule == "besoin":
         return _proportional(population * np.nan_to_num(need, nan=0.0))
     if rule == "rattrapage":
-        rates = np.nan_to_num(help_rates(table).to_numpy(dtype=float), nan=0.0)  # masked: 0
+        rates = np.nan_to_num(help_rates(table).to_numpy(dtype=float), nan=0.0)
         return _catching_up(population, rates, _relative_need(need), level)
     if rule == "melange":
         first, second = (_ideal(r, table, scenario, level) for r in scenario.mix)

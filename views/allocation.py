@@ -5,6 +5,7 @@ sidebar's; every choice lives in the URL (observatoire/allocation.py: AllotChoic
 
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from observatoire import allocation, exports, fmt, mdsafe, protected, warehouse
@@ -96,7 +97,18 @@ url_state.publish(choices, "allot_choices")
 need = warehouse.allocation_need(filters, choices.indicator)
 item = choices.item if choices.measure == "quantite" else None
 help_values = protected.map_values(filters, "commune", choices.measure, item)
-table = allocation.inputs_table(help_values, need)
+estimates = None
+if "mask_text" in help_values and help_values["mask_text"].notna().any():
+    # The protected form of a hidden figure: what the published totals leave for it.
+    whole = filters.with_(ept=None, communes=())
+    cube = protected.cube_measure(choices.measure, item)
+    departement = protected.protected_counts(whole, cube, "departement").table["value"].iloc[0]
+    estimates = allocation.protected_estimates(
+        protected.map_values(whole, "commune", choices.measure, item),
+        protected.map_values(whole, "ept", choices.measure, item),
+        None if pd.isna(departement) else float(departement),
+    )
+table = allocation.inputs_table(help_values, need, estimates)
 comparison = allocation.compare(table, choices)
 units = comparison.units
 ui.demo_notice(bool(table["has_demo"].any() or need["need_is_demo"].any()))
@@ -110,8 +122,10 @@ masked = table[table["masked"]]
 if not masked.empty:
     st.caption(
         f"Aide actuelle masquée (petit effectif) pour {fmt.plural(len(masked), 'commune')} "
-        f"({', '.join(masked['name'])}) : le calcul utilise sa forme protégée — comptée comme "
-        "0 par le rattrapage et laissée hors de la médiane — et l'aide après répartition y est "
+        f"({', '.join(masked['name'])}) : le rattrapage utilise sa forme protégée — ce que le "
+        "total publié de son EPT (ou du département) laisse une fois ses communes publiées "
+        "retirées, réparti entre les communes masquées au prorata de la population — et la "
+        "laisse hors de la médiane ; son aide pour 1 000 habitants, avant et après, reste "
         f"« {secrecy.DERIVED_LABEL} »."
     )
 if choices.measure == "euros":
