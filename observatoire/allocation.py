@@ -571,9 +571,11 @@ def reading(comparison: Comparison) -> str:
     diff = gain[row.name]
     share = c.units.count(row[f"share_{c.choices.rule}"])
     if diff == 0:
+        row = t.loc[chosen.idxmax()]
         return (
             f"Avec la règle « {rule} », chaque commune recevrait la même part qu'au prorata "
-            f"de la population ; {row['name']} recevrait {share}."
+            f"de la population ; la plus grande part va à {row['name']} : "
+            f"{c.units.count(row[f'share_{c.choices.rule}'])}."
         )
     more = "de plus" if diff > 0 else "de moins"
     amount = fmt.money(abs(diff)) if c.units.money else fmt.number(abs(diff))
