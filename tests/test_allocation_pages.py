@@ -51,7 +51,8 @@ def test_the_page_compares_the_rules(app):
     comparison, share_map = _figures(at)
     names = {trace.get("name") for trace in comparison["data"]}
     assert "Prorata du besoin (règle choisie)" in names and "Rattrapage" in names
-    assert share_map["layout"]["title"]["text"].startswith("400 tablettes : part proposée")
+    assert share_map["layout"]["title"]["text"] == "Part proposée : 400 tablettes"
+    assert share_map["layout"]["legend"]["orientation"] == "h"  # below the map: phone width
     assert any("Données de démonstration" in w.value for w in at.warning)
     # The « part proposée » of a commune goes into its fiche PDF (bytes: test_allocation.py).
     assert len(at.selectbox(key="a_fiche").options) == 39

@@ -164,7 +164,7 @@ figures = allocation.display_table(comparison, need_label)
 method = f"Méthode ({choices.rule_label()}) : {allocation.METHODS[choices.rule]}"
 source = f"{ui.source_text(filters)} {method}"
 envelope = units.count(choices.amount)
-title = f"{envelope} : part de chaque commune selon la règle"
+title = "Part de chaque commune, par règle"
 ui.chart(
     allot_charts.rules_chart(comparison, title),
     key="allot_rules",
@@ -175,9 +175,7 @@ ui.chart(
     theme=None,
 )
 
-view = allot_charts.share_map_view(
-    comparison, f"{envelope} : part proposée ({choices.rule_label()})"
-)
+view = allot_charts.share_map_view(comparison, f"Part proposée : {envelope}")
 shapes, outlines, labels, schematic = map_shapes.shapes_for(
     warehouse.map_boundaries("commune"),
     warehouse.map_boundaries("ept"),
@@ -185,14 +183,7 @@ shapes, outlines, labels, schematic = map_shapes.shapes_for(
     "commune",
     warehouse.territories(),
 )
-share_map = map_figure.territory_map(
-    view,
-    shapes,
-    outlines,
-    labels=labels,
-    schematic=schematic,
-    names=dict(zip(view.table["code"], view.table["name"], strict=True)),
-)
+share_map = allot_charts.share_map(view, shapes, outlines, labels, schematic)
 ui.chart(
     share_map,
     key="allot_map",

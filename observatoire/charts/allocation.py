@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from observatoire.allocation import RULES, Comparison, rule_name
 from observatoire.charts import PALETTE, base_layout
 from observatoire.map import choices as map_choices
+from observatoire.map import figure as map_figure
 from observatoire.map.choices import MapChoices, MapView
 
 RULE_SYMBOLS = {
@@ -63,13 +64,14 @@ def rules_chart(c: Comparison, title: str) -> go.Figure:
             },
             hovertemplate=f"<b>%{{y}}</b><br>{RULES[rule]} : %{{x:,.0f}} {unit}<extra></extra>",
         )
-    height = max(360, 120 + 22 * len(t))
+    height = max(400, 190 + 22 * len(t))
     fig = base_layout(fig, title, height=height)
-    fig.update_xaxes(title=f"Part de l'enveloppe ({unit})", tickformat=",.0f", rangemode="tozero")
+    fig.update_xaxes(title=f"Part ({unit})", tickformat=",.0f", rangemode="tozero")
     fig.update_yaxes(automargin=True, type="category")
+    # The legend between the title and the plot, room for it on three lines (a phone).
     fig.update_layout(
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "title": None},
-        margin={"l": 10, "r": 20, "t": 90, "b": 50},
+        margin={"l": 10, "r": 20, "t": 150, "b": 50},
         hovermode="closest",
     )
     return fig
@@ -105,6 +107,26 @@ def share_map_view(c: Comparison, title: str) -> MapView:
         }
     )
     key = c.choices.item if c.choices.measure == "quantite" else None
-    choices = MapChoices(level="commune", indicator=c.choices.measure, key=key, norm="brut")
+    # Natural breaks: shares are often 0 for many communes (catching up), which quantiles
+    # would fold into a single class.
+    choices = MapChoices(
+        level="commune", indicator=c.choices.measure, key=key, norm="brut", method="jenks"
+    )
     view = map_choices.prepare(values, choices.checked())
     return replace(view, title=title)
+
+
+def share_map(view: MapView, shapes, outlines, labels, schematic: bool) -> go.Figure:
+    """The map of the Carte page (observatoire/map/figure.py) for SHARE_MAP_VIEW, its legend
+    below the map in a row: beside it, on a phone, it would leave the map no width."""
+    fig = map_figure.territory_map(
+        view,
+        shapes,
+        outlines,
+        labels=labels,
+        schematic=schematic,
+        names=dict(zip(view.table["code"], view.table["name"], strict=True)),
+    )
+    legend = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "top"}
+    fig.update_layout(legend=legend, margin={"l": 10, "r": 10, "t": 60, "b": 120})
+    return fig
