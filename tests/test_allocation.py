@@ -310,3 +310,14 @@ def test_every_choice_round_trips_through_the_url():
     assert odd == AllotChoices(amount=1, weight=100).checked(["ifn"], [A])
     assert AllotChoices.from_query({"enveloppe": "1e99"}).amount == 400  # unreadable: default
     assert AllotChoices.from_query({"enveloppe": "999999999999"}).amount == allocation.MAX_AMOUNT
+
+
+def test_every_rule_method_is_in_the_readme():
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "## Répartir une enveloppe" in readme
+    for sentence in (*allocation.METHODS.values(), allocation.ROUNDING):
+        assert " ".join(sentence.split()) in readme, sentence
+    for key in AllotChoices.url_keys():
+        assert f"`{key}`" in readme, key
