@@ -112,3 +112,15 @@ def test_a_lecteur_sees_masked_help_and_the_page_says_so(small_db, use_db):
     assert table.at["Coubron", allocation.AFTER_COLUMN] < -1e300
     assert any("forme protégée" in c.value for c in at.caption)
     assert not any(str(COUBRON) in e.value for e in at.error)
+
+
+def test_changing_the_territory_keeps_the_page_alive(app):
+    """An excluded commune that leaves the sidebar's territory is dropped, not refused."""
+    at = _page(app, exclure=MONTREUIL, regle="melange")
+    at.selectbox(key="a_mix_second").set_value("population").run()  # the same rule twice
+    assert not at.exception, at.exception
+    assert any("deux règles différentes" in w.value for w in at.warning)
+    at.selectbox(key="f_ept").set_value("200057867").run()  # Plaine Commune
+    assert not at.exception, at.exception
+    assert at.multiselect(key="a_excluded").value == []
+    assert len(_table(at)) == 8

@@ -31,6 +31,9 @@ names = dict(zip(communes["code"], communes["name"], strict=True))
 
 # Choices: from the URL on arrival, else as last left on this page; then the widgets.
 url_state.restore(AllotChoices, "allot_choices", ids, list(names))
+# Values the warehouse or the sidebar's territory no longer hold (a widget would refuse them).
+url_state.keep_known("a_indicator", ids, AllotChoices().checked(ids).indicator)
+state["a_excluded"] = [code for code in state.get("a_excluded") or [] if code in names]
 
 top = st.columns([2.2, 1.6, 1.4])
 measure = top[0].selectbox(
@@ -70,6 +73,11 @@ if rule == "melange":
     mix[0].selectbox("Première règle", list(labels), format_func=labels.get, key="a_mix_first")
     mix[1].selectbox("Seconde règle", list(labels), format_func=labels.get, key="a_mix_second")
     mix[2].slider("Poids de la première règle (%)", 0, 100, step=5, key="a_weight")
+    if state["a_mix_first"] == state["a_mix_second"]:
+        st.warning(
+            "Choisissez deux règles différentes : en attendant, le mélange reprend les "
+            "règles par défaut (prorata de la population et rattrapage)."
+        )
 with st.expander("Plancher, plafond et communes exclues"):
     bounds = st.columns(2)
     bounds[0].number_input(
@@ -212,6 +220,7 @@ kept = comparison.table.loc[~comparison.table["excluded"], "code"]
 if not kept.empty:
     st.subheader("Part proposée dans une fiche PDF")
     pick, download = st.columns([2, 1], vertical_alignment="bottom")
+    url_state.keep_known("a_fiche", list(kept))
     code = pick.selectbox("Commune", list(kept), format_func=names.get, key="a_fiche")
     proposed = fiche_content.ProposedShare(
         **allocation.proposed_share(comparison, code), link=ui.view_link()
