@@ -374,6 +374,10 @@ def gather(
         notes.append(note)
     if note := protected.dates_note(filters):
         notes.append(note)
+    if proposed is not None:
+        notes.append(
+            f"Part proposée : le scénario de répartition se reproduit à l'adresse {proposed.link}"
+        )
     if figures.get("euros_departement_wide"):
         wide = territory.DEPARTEMENT_WIDE_NOTE
         notes.append(f"Euros engagés : {wide[:1].lower()}{wide[1:]}")

@@ -596,21 +596,31 @@ def _needs(pdf: _Page, fiche: Fiche, x: float, y: float, width: float) -> None:
 
 
 def _proposed_share(pdf: _Page, fiche: Fiche, y: float) -> float:
-    """« Part proposée »: a scenario of « Répartir une enveloppe », when the fiche holds one
-    (its share, the rule, the rule's method); returns the y below it."""
+    """« Part proposée »: a scenario of « Répartir une enveloppe », when the fiche holds one,
+    in a compact band (its share, the rule and the rule's method) so that the targets keep
+    their room; returns the y below it."""
     proposed = fiche.proposed
     if proposed is None:
         return y
-    y = pdf.heading(LEFT, y, WIDTH, "Part proposée (scénario de répartition)")
-    pdf.style(9, bold=True)
-    for line in pdf.lines(proposed.sentence(), WIDTH, 2):
-        pdf.at(LEFT, y, WIDTH, 4.4, line)
-        y += 4.4
-    pdf.style(7.3, colour=MUTED)
-    for line in pdf.lines(f"Méthode : {proposed.method} Scénario : {proposed.link}", WIDTH, 3):
-        pdf.at(LEFT, y, WIDTH, 3.4, line)
-        y += 3.4
-    return y + 2
+    pdf.style(8, bold=True)
+    sentence = pdf.lines(f"Part proposée : {proposed.sentence()}", WIDTH - 4, 2)
+    pdf.style(6.2)
+    method = pdf.lines(f"Méthode : {proposed.method}", WIDTH - 4, 3)
+    height = 1.6 + 3.9 * len(sentence) + 2.9 * len(method)
+    pdf.fill(TILE_FILL)
+    pdf.rect(LEFT, y, WIDTH, height, style="F")
+    pdf.fill(ACCENT)
+    pdf.rect(LEFT, y, 1.2, height, style="F")
+    top = y + 0.8
+    pdf.style(8, bold=True)
+    for line in sentence:
+        pdf.at(LEFT + 2.5, top, WIDTH - 4, 3.9, line)
+        top += 3.9
+    pdf.style(6.2, colour=MUTED)
+    for line in method:
+        pdf.at(LEFT + 2.5, top, WIDTH - 4, 2.9, line)
+        top += 2.9
+    return y + height + 2
 
 
 def _rate(value: float | None) -> str:
