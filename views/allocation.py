@@ -42,7 +42,7 @@ measure = top[0].selectbox(
 if measure == "quantite":
     top[1].selectbox("Type d'aide", list(fmt.ITEM_LABELS), format_func=fmt.item_label, key="a_item")
 top[2].number_input(
-    "Euros" if measure == "euros" else "Quantité",
+    {"euros": "Euros", "postes": "Postes"}.get(measure, "Quantité"),
     min_value=1,
     max_value=allocation.MAX_AMOUNT,
     step=1,
