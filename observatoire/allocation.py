@@ -351,20 +351,25 @@ def _catching_up(population: np.ndarray, rates: np.ndarray, need: np.ndarray, le
     deficit = need * gap_rate
     extra = _proportional(np.where(below, population * need, 0.0))
 
-    def given(theta: float) -> np.ndarray:
-        return population / 1000 * np.clip(deficit - theta, 0, None) / need
+    # The water level θ for an amount below the total gap, exactly: the shortfalls sorted
+    # from the largest, the amount given while θ falls past the k largest is piecewise
+    # linear, S_k − A_k·θ with A_k = Σ a and S_k = Σ a·deficit over them (a = population /
+    # 1 000 / need); θ is the first θ_k = (S_k − amount) / A_k not below the next shortfall.
+    order = np.argsort(-deficit, kind="stable")
+    rate = (population / 1000 / need)[order]
+    sorted_deficit = deficit[order]
+    slope = np.cumsum(rate)
+    reach = np.cumsum(rate * sorted_deficit)
+    following = np.append(sorted_deficit[1:], 0.0)
 
     def share(amount: float) -> np.ndarray:
         if amount >= total_gap:
             return gaps + extra(amount - total_gap)
-        low, high = 0.0, float(deficit.max())
-        for _ in range(100):
-            mid = (low + high) / 2
-            if given(mid).sum() > amount:
-                low = mid
-            else:
-                high = mid
-        return given(high)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            levels = (reach - amount) / slope
+        k = int(np.argmax(levels >= following - 1e-12))
+        theta = max(float(levels[k]), 0.0)
+        return population / 1000 * np.clip(deficit - theta, 0, None) / need
 
     return share
 
@@ -416,7 +421,7 @@ def _constrained(ideal, amount: int, floors: np.ndarray, ceilings: np.ndarray) -
             "(plafonds atteints, ou aucune commune ne peut recevoir)."
         )
     low = 0.0
-    for _ in range(200):
+    for _ in range(100):
         mid = (low + high) / 2
         if total(mid) < amount:
             low = mid

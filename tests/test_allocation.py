@@ -321,3 +321,39 @@ def test_every_rule_method_is_in_the_readme():
         assert " ".join(sentence.split()) in readme, sentence
     for key in AllotChoices.url_keys():
         assert f"`{key}`" in readme, key
+
+
+def test_invariants_on_random_scenarios():
+    """Whatever the rule: shares add up to the envelope, within floor and ceiling, nothing for
+    an excluded commune, nothing under catching up for a commune at or above the level."""
+    rng = np.random.default_rng(23)
+    for _ in range(60):
+        n = int(rng.integers(3, 40))
+        table = pd.DataFrame(
+            {
+                "code": [f"c{i}" for i in range(n)],
+                "population": rng.integers(1_000, 400_000, n).astype(float),
+                "help": rng.integers(0, 3_000, n).astype(float),
+                "masked": False,
+                "need": rng.uniform(0, 10, n),
+            }
+        )
+        amount = int(rng.integers(n, 100_000))
+        floor = int(rng.integers(0, amount // n + 1)) if rng.random() < 0.5 else 0
+        ceiling = None if rng.random() < 0.5 else int(amount // n * rng.uniform(1.2, 5)) + 1
+        excluded = frozenset(rng.choice(table["code"], int(rng.integers(0, n // 3 + 1))))
+        for rule in ("population", "besoin", "rattrapage", "melange"):
+            scenario = Scenario(amount, rule, floor=floor, ceiling=ceiling, excluded=excluded)
+            try:
+                shares = allocation.allocate(table, scenario)
+            except AllocationError:
+                continue
+            kept = ~table["code"].isin(excluded)
+            assert shares.sum() == amount, (rule, scenario)
+            assert (shares[~kept] == 0).all()
+            assert (shares[kept] >= floor).all()
+            assert ceiling is None or (shares <= ceiling).all()
+            if rule == "rattrapage" and floor == 0:
+                level = allocation.median_level(table[kept])
+                above = kept & (allocation.help_rates(table) >= level)
+                assert (shares[above] == 0).all(), scenario
