@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from observatoire import disclosure, fmt
+from observatoire import disclosure, fmt, protected
 from observatoire.url_state import INTEGER, TEXT_LIST, Kind, UrlState, clamped, param
 
 # What the envelope holds (the help measure of the map it adds to) ---------------------------
@@ -290,6 +290,24 @@ def protected_estimates(
     return estimates
 
 
+def protected_forms(
+    filters, help_values: pd.DataFrame, measure: str, item: str | None
+) -> dict[str, float] | None:
+    """protected_estimates for the hidden figures of HELP_VALUES (protected.map_values of the
+    page: None when nothing is hidden), read from the protected tables over the whole
+    département under the same programmes and dates."""
+    if "mask_text" not in help_values or help_values["mask_text"].isna().all():
+        return None
+    whole = filters.with_(ept=None, communes=())
+    cube = protected.cube_measure(measure, item)
+    total = protected.protected_counts(whole, cube, "departement").table["value"].iloc[0]
+    return protected_estimates(
+        protected.map_values(whole, "commune", measure, item),
+        protected.map_values(whole, "ept", measure, item),
+        None if pd.isna(total) else float(total),
+    )
+
+
 def inputs_table(
     help_values: pd.DataFrame, need: pd.DataFrame, estimates: Mapping[str, float] | None = None
 ) -> pd.DataFrame:
@@ -299,9 +317,8 @@ def inputs_table(
     help (0 where there is no record; where masked, its protected form from ESTIMATES, else
     0), masked, mask_text, need, has_demo. Marked, for the exports, with where its counts come
     from."""
-    protected = "mask_text" in help_values
     table = help_values.copy().reset_index(drop=True)
-    if not protected:
+    if "mask_text" not in help_values:  # exact figures: an interne's, or not people
         table["mask_text"] = None
     table["masked"] = table["mask_text"].notna()
     table["help"] = table["value"].astype(float).fillna(0.0)

@@ -239,6 +239,7 @@ def test_a_masked_figure_is_used_in_its_protected_form(small_db):
             for _, row in rows.iterrows():
                 share = residual * row["population"] / rows["population"].sum()
                 assert estimates[row["code"]] == pytest.approx(share)
+    assert allocation.protected_forms(filters, help_values, "quantite", "ordinateur") == estimates
     table = allocation.inputs_table(
         help_values, warehouse.allocation_need(filters, "ifn"), estimates
     )

@@ -5,7 +5,6 @@ sidebar's; every choice lives in the URL (observatoire/allocation.py: AllotChoic
 
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from observatoire import allocation, exports, fmt, mdsafe, protected, warehouse
@@ -105,18 +104,9 @@ url_state.publish(choices, "allot_choices")
 need = warehouse.allocation_need(filters, choices.indicator)
 item = choices.item if choices.measure == "quantite" else None
 help_values = protected.map_values(filters, "commune", choices.measure, item)
-estimates = None
-if "mask_text" in help_values and help_values["mask_text"].notna().any():
-    # The protected form of a hidden figure: what the published totals leave for it.
-    whole = filters.with_(ept=None, communes=())
-    cube = protected.cube_measure(choices.measure, item)
-    departement = protected.protected_counts(whole, cube, "departement").table["value"].iloc[0]
-    estimates = allocation.protected_estimates(
-        protected.map_values(whole, "commune", choices.measure, item),
-        protected.map_values(whole, "ept", choices.measure, item),
-        None if pd.isna(departement) else float(departement),
-    )
-table = allocation.inputs_table(help_values, need, estimates)
+table = allocation.inputs_table(
+    help_values, need, allocation.protected_forms(filters, help_values, choices.measure, item)
+)
 comparison = allocation.compare(table, choices)
 units = comparison.units
 ui.demo_notice(bool(table["has_demo"].any() or need["need_is_demo"].any()))
