@@ -17,6 +17,7 @@ PAGES = [
     ("views/overview.py", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
     ("views/map.py", "Carte", "map", "carte"),
     ("views/need.py", "Aide et besoins", "compare_arrows", "aide-et-besoins"),
+    ("views/allocation.py", "Répartir une enveloppe", "call_split", "repartir"),
     ("views/territory.py", "Fiche territoire", "location_city", "territoire"),
     ("views/targets.py", "Objectifs", "flag", "objectifs"),
     ("views/funding.py", "Financements", "paid", "financements"),

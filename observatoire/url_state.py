@@ -10,7 +10,8 @@ A malformed or unknown value in a link is ignored: the field keeps its default.
 
 Streamlit-free: webapp/url_state.py is the one glue that reads st.query_params on arrival and
 writes them back. The declarations: Filters (observatoire/filters.py), MapChoices
-(observatoire/map/choices.py), NeedChoices (observatoire/need.py), and below those of the
+(observatoire/map/choices.py), NeedChoices (observatoire/need.py), AllotChoices
+(observatoire/allocation.py), and below those of the
 pages without a module of their own (Objectifs, Financements, Fiche territoire).
 """
 

@@ -683,3 +683,17 @@ def place_options(filters: Filters) -> pd.DataFrame:
 def place_sources(filters: Filters) -> pd.DataFrame:
     """source_label, last_update of the loaded places."""
     return query("place_sources", filters.with_(programmes=()))
+
+
+# Répartir une enveloppe (issue #23) --------------------------------------------------------
+
+
+def allocation_need(filters: Filters, indicator: str) -> pd.DataFrame:
+    """The communes of the filters' territory: code, name, ept_code, ept_name, population,
+    need (the indicator turned so that more need weighs more; NULL without a value),
+    indicator_value, need_is_demo (sql/allocation_need.sql)."""
+    return query(
+        "allocation_need",
+        Filters(ept=filters.ept, communes=filters.communes, include_demo=filters.include_demo),
+        indicator=indicator,
+    )

@@ -25,6 +25,7 @@ PAGES = [
     "views/overview.py",
     "views/map.py",
     "views/need.py",
+    "views/allocation.py",
     "views/territory.py",
     "views/targets.py",
     "views/funding.py",
@@ -115,6 +116,7 @@ CASES = [(page, {}) for page in PAGES] + [
     ("views/map.py", {"indicateur": "euros"}),
     ("views/map.py", {"indicateur": "objectif"}),
     ("views/need.py", {"besoin": "EVIL", "aide": "euros"}),
+    ("views/allocation.py", {"besoin": "EVIL", "aide": "euros", "regle": "rattrapage"}),
 ]
 
 

@@ -382,6 +382,19 @@ def _collect(c: Collector, at: AppTest, page: str, query: dict) -> None:
                                 [mask & p for p in periods],
                                 demo,
                             )
+        allotted = next((k for k in frame.columns if str(k).startswith("Aide actuelle (")), None)
+        if page == "views/allocation.py" and allotted and "Commune" in columns:
+            item = query.get("detail", "tablette")  # the envelope's type of aid
+            for _, row in frame.iterrows():
+                code = c.names.get(row["Commune"])
+                if code:
+                    mask = c.territory(query, code) & programme & c.base.where(item=item)
+                    c.add(
+                        f"{where} {row['Commune']} {item}",
+                        row[allotted],
+                        [mask & p for p in periods],
+                        demo,
+                    )
         label = next((k for k in ("Objectif annoncé", "Objectif") if k in columns), None)
         if label and "Réalisé" in columns:
             everywhere = c.base.where()
@@ -482,6 +495,12 @@ TURNS = {
     "views/targets.py": [{"niveau": "commune"}, {}],
     "views/funding.py": [{}],
 }
+# « Répartir une enveloppe » joins every third link: its current help per commune, one item.
+ALLOCATIONS = [
+    {},
+    {"detail": "ordinateur", "regle": "rattrapage", "cible": "1"},
+    {"detail": "ordinateur", "regle": "population", "exclure": MONTREUIL},
+]
 
 
 @pytest.mark.slow  # about 70 s of CPU: some hundred page runs
@@ -501,6 +520,8 @@ def test_no_figure_of_any_page_narrows_a_small_count(
         ]
         if k % 4 == 0:
             pages.append(("views/programmes.py", {}))
+        if k % 3 == 1:
+            pages.append(("views/allocation.py", ALLOCATIONS[(k // 3) % len(ALLOCATIONS)]))
         _visit(c, query, pages)
     for code in (a, d, ept):
         for window in (WINDOWS[0], WINDOWS[3]):

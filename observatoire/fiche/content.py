@@ -65,6 +65,28 @@ class Places:
     has_demo: bool = False
 
 
+@dataclass(frozen=True)
+class ProposedShare:
+    """« Part proposée »: the share of an envelope a scenario of « Répartir une enveloppe »
+    (observatoire/allocation.py) gives this commune, already written in French."""
+
+    share: str  # « 38 tablettes »
+    envelope: str  # « 400 tablettes »
+    rule: str  # « prorata du besoin »
+    method: str  # the rule's method, one sentence
+    population_share: str | None  # the same envelope under the population prorata
+    link: str  # the page's address, which reproduces the scenario
+    excluded: bool = False
+
+    def sentence(self) -> str:
+        if self.excluded:
+            return f"Exclue du scénario : 0 sur une enveloppe de {self.envelope}."
+        sentence = f"{self.share} sur une enveloppe de {self.envelope}, règle « {self.rule} »"
+        if self.population_share is not None and self.rule != "prorata de la population":
+            sentence += f" (au prorata de la population : {self.population_share})"
+        return sentence + "."
+
+
 @dataclass
 class Fiche:
     code: str
@@ -90,6 +112,7 @@ class Fiche:
     has_demo: bool = False
     link: str = ""
     generated: str = ""
+    proposed: ProposedShare | None = None  # « part proposée » of an envelope, when asked
 
     def file_name(self) -> str:
         return file_name(self.code, self.name)
@@ -333,8 +356,10 @@ def gather(
     base_url: str | None = None,
     today: date | None = None,
     funder_limit: int = 5,
+    proposed: ProposedShare | None = None,
 ) -> Fiche:
-    """The fiche of commune or EPT CODE under FILTERS (the sheet's global filters)."""
+    """The fiche of commune or EPT CODE under FILTERS (the sheet's global filters), with the
+    « part proposée » PROPOSED of a scenario of « Répartir une enveloppe » when given."""
     filters = filters or Filters()
     today = today or date.today()
     communes = warehouse.territories()
@@ -380,6 +405,10 @@ def gather(
         notes.append(note)
     if note := protected.dates_note(filters):
         notes.append(note)
+    if proposed is not None:
+        notes.append(
+            f"Part proposée : le scénario de répartition se reproduit à l'adresse {proposed.link}"
+        )
     if figures.get("euros_departement_wide"):
         wide = territory.DEPARTEMENT_WIDE_NOTE
         notes.append(f"Euros engagés : {wide[:1].lower()}{wide[1:]}")
@@ -408,4 +437,5 @@ def gather(
         has_demo=has_demo,
         link=view_link(code, filters, base_url),
         generated=fmt.french_date(today),
+        proposed=proposed,
     )

@@ -265,6 +265,11 @@ ul.map-legend li {{ display: block; width: {MAP_W / 2 - 2 * PAD:.2f}mm; white-sp
 .swatch.line {{ height: 0; border: none; border-top: 0.55mm solid #222;
                 vertical-align: 0.6mm; }}
 .map-note {{ font-size: 5.8pt; line-height: 2.8mm; color: {MUTED}; margin-top: 0.4mm; }}
+section.proposed {{ background: {TILE_FILL}; border-left: 1.2mm solid {ACCENT};
+                  padding-top: 0.8mm; }}
+.proposed-share {{ font-size: 8pt; font-weight: bold; line-height: 3.9mm; white-space: nowrap; }}
+.proposed-method {{ font-size: 6.2pt; line-height: 2.9mm; color: {MUTED};
+                    white-space: nowrap; }}
 footer.box {{ border-top: 0.3mm solid {RULE}; padding-top: 1.2mm; }}
 footer p {{ font-size: 6.3pt; line-height: 2.9mm; color: {MUTED}; }}
 footer p.source {{ color: {INK}; font-weight: bold; }}
@@ -314,6 +319,7 @@ def render_html(fiche: Fiche, created: datetime | None = None, style: bool = Tru
     sheet inline, a document that stands alone)."""
     header, y = _header(fiche)
     figures, y = _figures_and_map(fiche, y)
+    proposed, y = _proposed_share(fiche, y)
     footer, footer_top = _footer(fiche)
     block_h = _bottom_block_height(fiche)
     block_top = footer_top - block_h - 3
@@ -321,6 +327,7 @@ def render_html(fiche: Fiche, created: datetime | None = None, style: bool = Tru
         [
             header,
             figures,
+            proposed,
             _targets(fiche, y + 1, block_top - 2),
             _bottom_block(fiche, block_top),
             footer,
@@ -740,6 +747,23 @@ def _needs(fiche: Fiche, width_: float) -> str:
     return out
 
 
+def _proposed_share(fiche: Fiche, y: float) -> tuple[str, float]:
+    """« Part proposée »: a scenario of « Répartir une enveloppe », when the fiche holds one,
+    in a compact band (its share, the rule and the rule's method) so that the targets keep
+    their room; returns the band and the y below it."""
+    proposed = fiche.proposed
+    if proposed is None:
+        return "", y
+    sentence = lines(f"Part proposée : {proposed.sentence()}", WIDTH - 4, 8, bold=True)[:2]
+    method = lines(f"Méthode : {proposed.method}", WIDTH - 4, 6.2, max_lines=3)
+    height = 1.6 + 3.9 * len(sentence) + 2.9 * len(method)
+    body = (
+        f'<p class="proposed-share">{_br(sentence)}</p><p class="proposed-method">{_br(method)}</p>'
+    )
+    band = f'<div style="height:{_mm(height)}">{body}</div>'
+    return _box(LEFT, y, WIDTH, band, cls="proposed"), y + height + 2
+
+
 def _rate(value: float | None) -> str:
     """« 0,55 », « 1,2 »: two decimals below one, so that a small rate never reads « 0,0 »."""
     return fmt.number(value, 2 if value is not None and value < 1 else 1)
@@ -782,6 +806,8 @@ def build(
     *,
     base_url: str | None = None,
     today: date | None = None,
+    proposed=None,
 ) -> bytes:
-    """The fiche of commune or EPT CODE under FILTERS, as PDF bytes."""
-    return render_pdf(gather(code, filters, base_url=base_url, today=today))
+    """The fiche of commune or EPT CODE under FILTERS, as PDF bytes (with the « part
+    proposée » PROPOSED, a content.ProposedShare, when given)."""
+    return render_pdf(gather(code, filters, base_url=base_url, today=today, proposed=proposed))

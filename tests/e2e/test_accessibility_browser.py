@@ -9,12 +9,13 @@ import pytest
 from tests.e2e.conftest import TIMEOUT_MS, full_screenshot, wait_for_app, wait_for_figures
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-# The 7 pages of app.py (the home page, Vue d'ensemble, is at the root: Streamlit ignores the
+# The 8 pages of app.py (the home page, Vue d'ensemble, is at the root: Streamlit ignores the
 # default page's url_path and answers « Page not found » to /vue-d-ensemble), and the sheet of
 # one commune.
 PAGES = [
     "",
     "carte",
+    "repartir",
     "territoire",
     "territoire?code=93066",
     "objectifs",
