@@ -6,7 +6,8 @@ observatoire/  imports core/ only (never etl/, webapp/, views/, app), and no Str
 webapp/        the Streamlit glue: imports core/ and observatoire/ (never etl/ nor views/)
 views/, app    reach etl/ only through its public door, etl.api
 bench/         may import core/, etl/, observatoire/, webapp/, never views/; of Streamlit only
-               its test harness (streamlit.testing), to drive the app as the tests do
+               its test harness (streamlit.testing), to drive the app as the tests do, and
+               its wire format (streamlit.proto), to be a reader through the load balancer
 Streamlit is imported only by app, views/ and webapp/. No import cycle among the project's
 modules, where importing a.b.c counts as importing a.b and a (their __init__ runs).
 """
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "etl", "observatoire", "webapp", "views", "bench")
 PUBLIC_ETL = "etl.api"
 STREAMLIT_EDGE = ("app", "views", "webapp")
-BENCH_STREAMLIT = "streamlit.testing"
+BENCH_STREAMLIT = ("streamlit.testing", "streamlit.proto")
 
 
 def _module_name(path: Path) -> str:

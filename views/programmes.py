@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from observatoire import fmt, protected, warehouse
+from observatoire import fmt, mdsafe, protected, warehouse
 from webapp import ui
 
 filters = ui.current_filters()
 st.title("Programmes et sources")
-st.caption(ui.selection_caption(filters))
+st.caption(mdsafe.as_text(ui.selection_caption(filters)))  # programme names: text
 st.markdown(
     "Chaque objectif affiché dans l'Observatoire provient d'un communiqué de presse "
     "(transcrit dans le référentiel) ou d'un fichier chargé par un gestionnaire de programme."
