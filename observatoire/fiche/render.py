@@ -606,6 +606,9 @@ def _targets(fiche: Fiche, y: float, bottom: float) -> str:
             if target.progress is None
             else f"{target.progress_text} · {target.status}"
         )
+        figures = target.figures
+        if target.departemental:  # two short lines that fit: never « 0 % · non commencé »
+            status, figures = "action départementale", f"non répartie · {target.progress_text}"
         body.append(
             f'<tr class="{"shade" if i % 2 == 0 else ""}">'
             f'<th scope="row" style="text-align:left"><p class="line1">'
@@ -613,7 +616,7 @@ def _targets(fiche: Fiche, y: float, bottom: float) -> str:
             f'<p class="line2">{escape(fit(target.programme, label_w - 2, 5.8))}</p></th>'
             f'<td style="padding-left:0;padding-right:2.5mm">{bar}</td>'
             f'<td><p class="line1">{escape(fit(status, text_w, 7, bold=True))}</p>'
-            f'<p class="figures">{escape(fit(target.figures, text_w, 6.3))}</p></td></tr>'
+            f'<p class="figures">{escape(fit(figures, text_w, 6.3))}</p></td></tr>'
         )
     cols = "".join(f'<col style="width:{_mm(w)}">' for w in (label_w, bar_w, text_w))
     more = ""
