@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from observatoire import disclosure, fmt, protected
+from observatoire.need import known_indicator
 from observatoire.url_state import INTEGER, TEXT_LIST, Kind, UrlState, clamped, param
 
 # What the envelope holds (the help measure of the map it adds to) ---------------------------
@@ -136,13 +137,7 @@ class AllotChoices(UrlState):
         measure = self.measure if self.measure in MEASURES else default.measure
         item = self.item if measure == "quantite" and self.item in fmt.ITEM_LABELS else None
         rule = self.rule if self.rule in RULES else default.rule
-        indicator = self.indicator
-        if indicators is not None and indicator not in indicators:
-            indicator = (
-                DEFAULT_INDICATOR
-                if DEFAULT_INDICATOR in indicators or not indicators
-                else indicators[0]
-            )
+        indicator = known_indicator(self.indicator, indicators)
         mix = tuple(r for r in self.mix if r in BASE_RULES)[:2]
         if len(mix) < 2 or mix[0] == mix[1]:
             mix = default.mix

@@ -39,6 +39,16 @@ HELP_NOUNS = {
     "postes": "postes",
 }
 DEFAULT_INDICATOR = "ifn"
+
+
+def known_indicator(indicator: str, indicators) -> str:
+    """INDICATOR if the catalogue INDICATORS holds it (or is not known), else the IFN, else
+    the catalogue's first: a link naming a missing indicator still shows one."""
+    if indicators is None or indicator in indicators:
+        return indicator
+    return DEFAULT_INDICATOR if DEFAULT_INDICATOR in indicators or not indicators else indicators[0]
+
+
 ALL = "tous"  # the « all items / all funders » option
 
 # Why a territory is not on the chart.
@@ -70,13 +80,7 @@ class NeedChoices(UrlState):
         level = self.level if self.level in LEVELS else default.level
         measure = self.measure if self.measure in HELP_MEASURES else default.measure
         key = self.key if measure in self.KEY_WIDGETS and self.key not in ("", ALL) else None
-        indicator = self.indicator
-        if indicators is not None and indicator not in indicators:
-            indicator = (
-                DEFAULT_INDICATOR
-                if DEFAULT_INDICATOR in indicators or not indicators
-                else indicators[0]
-            )
+        indicator = known_indicator(self.indicator, indicators)
         return replace(self, level=level, measure=measure, key=key, indicator=indicator)
 
     def widget_state(self) -> dict:
