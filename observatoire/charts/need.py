@@ -155,7 +155,10 @@ def label_size(text: str) -> tuple[float, float]:
 _OFFSETS = [
     (0, -16), (0, 16), (1, 0), (-1, 0), (1, -14), (-1, -14), (1, 14), (-1, 14),
     (0, -34), (0, 34), (1, -30), (-1, -30), (1, 30), (-1, 30), (0, -52), (0, 52),
+    (1, -48), (-1, -48), (1, 48), (-1, 48), (0, -70), (0, 70), (1, -66), (-1, -66),
+    (1, 66), (-1, 66), (0, -88), (0, 88),
 ]  # fmt: skip
+NAME_OVER_NAME = 1000  # weight of a name over another name against a name over a marker
 
 
 def place_names(
@@ -174,7 +177,8 @@ def place_names(
             dx = ox * (w / 2 + 9) if ox in (1, -1) else 0
             dy = oy
             box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
-            cost = sum(_overlap(box, b) for b in placed) + sum(
+            # Covering a marker is tolerable (it shows on hover); covering a name is not.
+            cost = NAME_OVER_NAME * sum(_overlap(box, b) for b in placed) + sum(
                 _overlap(box, (mx - 6, my - 6, mx + 6, my + 6)) for mx, my in markers
             )
             outside = box[0] < 0 or box[2] > PLOT_WIDTH or box[1] < 0 or box[3] > PLOT_HEIGHT

@@ -35,17 +35,36 @@ def wait_for_points(page, count: int) -> None:
     page.wait_for_function(f"() => ({POINTS_JS})() >= {count}", timeout=SLOW_MS)
 
 
+def assert_names_apart(page) -> None:
+    """The written names (annotations other than the medians, the quadrant and the scale
+    note) never overlap, as drawn at this width."""
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot g.annotation')]
+            .filter(g => !/Médiane|Besoin élevé|Échelle/.test(g.textContent))
+            .map(g => g.querySelector('.annotation-text'))
+            .filter(t => t)
+            .map(t => { const r = t.getBoundingClientRect();
+                        return [r.left, r.top, r.right, r.bottom, t.textContent]; })"""
+    )
+    assert boxes  # the priority communes are named
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, f"{a[4]} overlaps {b[4]}"
+
+
 def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     page = browser_page
     _open(page, streamlit_server, "aide-et-besoins")
     # Every commune is a point; only the priority and chosen ones are written (others on
-    # hover).
+    # hover), and no two written names overlap.
     wait_for_points(page, 39)
     wait_for_figures(page, timeout=SLOW_MS)  # the medians' annotations too
     annotations = " ".join(page.locator(".js-plotly-plot .annotation-text").all_text_contents())
     assert "Médiane du besoin" in annotations and "Médiane de l'aide" in annotations
     assert page.get_by_text("Communes prioritaires").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
+    assert_names_apart(page)
     full_screenshot(page, "need-page.png", height=2000)
     page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
     wait_for_app(page)
