@@ -53,7 +53,7 @@ def test_a_departement_scale_action_reads_as_such_on_a_territory(demo, code):
     # The chart: the département's progress, never « 0 % · non commencé ».
     figure, exported, reading = masked_charts.masked_progress_chart(headline)
     texts = [t for trace in figure.data if trace.text is not None for t in trace.text]
-    assert "action départementale, non répartie · département : 100\u00a0%" in texts
+    assert "action départementale, non répartie · dép. 100\u00a0%" in texts
     assert "masqué" not in texts  # nothing of it is masked
     assert "action" in reading and "départementale" in reading
     # Its export says so too.

@@ -69,6 +69,12 @@
     const font = sizeOf(layout, 12);
     const margin = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin || {}) };
     const height = layout.height || 450;
+    // Names placed for a laptop's chart (annotations named « nom », on « Aide et besoins »)
+    // would run past a phone's edge or onto each other: there they are read on hover, as the
+    // map's names are.
+    if (Array.isArray(layout.annotations)) {
+      layout.annotations = layout.annotations.filter(a => a.name !== 'nom');
+    }
     const title = asTitle(layout.title);
     if (title.text) {
       const size = sizeOf(title, font * 1.4);

@@ -128,8 +128,8 @@ def departement_text(row) -> str:
 def bar_text(row) -> str:
     """The text beside a target's bar: « 45 % · en retard », « masqué », or the
     département's progress for an action at its scale."""
-    if row.status == DEPARTEMENT_STATUS:
-        return departement_text(row)
+    if row.status == DEPARTEMENT_STATUS:  # « dép. »: short enough for a phone's width
+        return departement_text(row).replace(" · département : ", " · dép. ")
     if pd.isna(row.progress):
         return HIDDEN_STATUS
     return f"{progress_text(row.progress)} · {row.status}"

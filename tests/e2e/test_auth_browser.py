@@ -148,7 +148,7 @@ def test_reader_reaches_neither_upload_nor_exact_counts(signed_in_server, contex
     assert "Non connecté — rôle : lecteur" in _sidebar(page)
     page.get_by_text("réservés aux gestionnaires").wait_for()
     assert page.locator("input[type=file]").count() == 0
-    assert page.get_by_role("button", name="Charger").count() == 0
+    assert page.get_by_role("button", name="Charger", exact=True).count() == 0
     assert page.get_by_role("button", name="Retirer").count() == 0
     # Nothing in the address opens them: query parameters are not read for rights.
     for query in ("?role=gestionnaire", "?upload=1&interne=1", "?is_logged_in=true"):
@@ -188,7 +188,7 @@ def test_gestionnaire_loads_sees_their_name_and_removes(signed_in_server, contex
     _ready(page)
     page.locator("input[type=file]").set_input_files(str(DATA / "distributions_rules.csv"))
     page.get_by_text("_rules.csv").first.wait_for()  # shown shortened: « distrib..._rules.csv »
-    page.get_by_role("button", name="Charger").click()
+    page.get_by_role("button", name="Charger", exact=True).click()
     success = page.locator("[data-testid='stAlertContentSuccess']").first
     success.wait_for(timeout=180_000)
     assert "Chargement n°" in success.inner_text()

@@ -145,5 +145,6 @@ def test_a_typed_date_applies_on_enter(streamlit_server, browser_page):
     field.locator("[data-type='day']").click()
     page.keyboard.type("01022021")
     page.keyboard.press("Enter")  # no click elsewhere
-    page.wait_for_url("**du=2021-02-01**")
-    page.get_by_text("du 01/02/2021 au").first.wait_for()  # the header follows
+    # A shared machine under load may take a while to rerun: wait for it, not a fixed delay.
+    page.wait_for_url("**du=2021-02-01**", timeout=90_000)
+    page.get_by_text("du 01/02/2021 au").first.wait_for(timeout=90_000)  # the header follows
