@@ -98,6 +98,14 @@
     if (categories.length && longest * tick * CHAR > width * 0.5) {
       const row = Math.max(1, height - margin.t - margin.b) / categories.length;
       const oneLine = categories.map(c => c.split(BREAK).join(' '));
+      // A narrow bar's text, written beside it by the server (the text trace named
+      // « Libellés », charts/targets.py BESIDE_LABELS), joins its label above the bar: beside
+      // the bar it would run into that label.
+      const beside = data.findIndex(t => t.mode === 'text' && t.name === 'Libellés' && Array.isArray(t.y));
+      const status = new Map();
+      if (beside !== -1) data[beside].y.forEach((y, i) => status.set(y, data[beside].text[i]));
+      const withStatus = (texts) => texts.map((t, i) => (
+        status.has(categories[i]) ? `${t}\x3cbr>${status.get(categories[i])}` : t));
       // The largest size (11 to 9 px) whose wrapped labels leave a bar of 6 px in each row;
       // else one line, cut with « … » (the hover gives the whole label).
       let size = tick;
@@ -105,17 +113,18 @@
       let label = 0;
       for (size = tick; size >= 9; size -= 1) {
         const chars = Math.floor((width - 24) / (size * CHAR));
-        texts = oneLine.map(c => wrap(c, chars));
+        texts = withStatus(oneLine.map(c => wrap(c, chars)));
         label = Math.max(...texts.map(lineCount)) * size * 1.25 + 2;
         if (row >= label + 6) break;
       }
       if (label + 6 > row) {
         size = 9;
         const chars = Math.floor((width - 24) / (size * CHAR));
-        texts = oneLine.map(c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c));
-        label = size * 1.25 + 2;
+        texts = withStatus(oneLine.map(c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c)));
+        label = Math.max(...texts.map(lineCount)) * size * 1.25 + 2;
       }
       if (row >= label + 6) {
+        if (beside !== -1) data.splice(beside, 1);
         const bar = row - label - 2;
         layout.bargap = Math.min(0.9, Math.max(0, 1 - bar / row));
         yaxis.showticklabels = false;
