@@ -121,6 +121,8 @@ def test_sidebar_closes_after_choosing_a_page_on_a_phone(streamlit_server, brows
     page.goto(streamlit_server)
     wait_for_app(page)
     sidebar = page.locator("[data-testid='stSidebar']")
+    # The page's script (webapp/page.js) arrives with the first run: wait for it to listen.
+    page.wait_for_function("() => window.__observatoirePage === true")
     page.locator("[data-testid='stExpandSidebarButton']").click()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=\"stSidebar\"]')"
