@@ -112,6 +112,23 @@ def chromium() -> str:
     pytest.skip(message)
 
 
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """Debian's Chromium driven by Playwright, one for the whole run: the browser tests and
+    the export geometry test share it (a second sync Playwright in one process refuses to
+    start inside the first one's event loop)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
 @pytest.fixture
 def small_db(empty_db, use_db, monkeypatch):
     """A tiny warehouse of small counts of people, in public mode: see tests/small_counts.py."""

@@ -28,7 +28,6 @@ PAGES = [
     ("views/targets.py", {}),
     ("views/funding.py", {}),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 TOLERANCE = 1.5  # px: anti-aliasing and rounding of the boxes
 
 # Every visible <text> with a box: its text, its box, and whether it is a point's label on a
@@ -85,15 +84,10 @@ def page_figures(_demo_template, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def svg_page(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser.new_page()
-        browser.close()
+def svg_page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
 
 
 def _dressed(dress, preset):

@@ -56,18 +56,6 @@ def streamlit_server(e2e_db, chromium) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def browser_page(browser):
     """A fresh page (1400×1000, French locale); screenshots go to tests/e2e/screenshots/."""
