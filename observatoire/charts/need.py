@@ -102,25 +102,17 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
     _write_names(fig, view, drawn_y, x_range, y_range, outliers)
     if not placed.empty and not math.isnan(view.need_median):
         _medians_and_quadrant(fig, view)
+    # A cut scale is said in the axis's own title: a note above the plot would meet the
+    # legend that exported images set there.
+    help_title = view.help_label
     if top is not None:
-        fig.add_annotation(
-            x=0,
-            xref="paper",
-            xanchor="left",
-            y=1,
-            yref="paper",
-            yanchor="bottom",
-            yshift=18,
-            text=f"Échelle coupée à {fmt.number(top, 1)} : ↑ au-delà, valeur écrite",
-            showarrow=False,
-            font={"size": 11, "color": "#A03F00"},
-        )
+        help_title += f"<br>(échelle coupée à {fmt.number(top, 1)} ↑)"
     fig.update_xaxes(
         title=view.need_label + _direction_hint(view.direction),
         tickformat=need_fmt,
         range=x_range,
     )
-    fig.update_yaxes(title=view.help_label, tickformat=",.0f", range=y_range, automargin=True)
+    fig.update_yaxes(title=help_title, tickformat=",.0f", range=y_range, automargin=True)
     fig.update_xaxes(automargin=True)
     fig = base_layout(fig, title, height=680)
     fig.update_layout(

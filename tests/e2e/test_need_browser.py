@@ -40,7 +40,7 @@ def assert_names_apart(page) -> None:
     note) never overlap, as drawn at this width."""
     boxes = page.evaluate(
         """() => [...document.querySelectorAll('.js-plotly-plot g.annotation')]
-            .filter(g => !/Médiane|Besoin élevé|Échelle/.test(g.textContent))
+            .filter(g => !/Médiane|Besoin élevé/.test(g.textContent))
             .map(g => g.querySelector('.annotation-text'))
             .filter(t => t)
             .map(t => { const r = t.getBoundingClientRect();
