@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import browser  # noqa: F401  (the browser fixture, shared)
-
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
 REPLICAS = 3
