@@ -172,6 +172,18 @@
     layout.observatoireFitted = width;
     return { ...figure, data, layout };
   };
+  // A map's names are placed (map/labels.py) for the scale its height gives it on a laptop;
+  // drawn narrower (a narrow window, a phone) they would run into each other: hidden there,
+  // read on hover. 0.85: the share of the plot's width the territory fills (autorange).
+  const hideCrowdedNames = (figure, width) => {
+    const map = figure.layout.meta && figure.layout.meta.map;
+    const annotations = figure.layout.annotations;
+    if (!map || !map.names_scale || !Array.isArray(annotations)) return figure;
+    const margin = { l: 80, r: 80, ...(figure.layout.margin || {}) };
+    if ((0.85 * (width - margin.l - margin.r)) / map.x_span >= map.names_scale) return figure;
+    const hidden = annotations.map(a => (a.name === 'nom de territoire' ? { ...a, visible: false } : a));
+    return { ...figure, layout: { ...figure.layout, annotations: hidden } };
+  };
   const patchPlotly = Plotly => {
     if (!Plotly || Plotly.__observatoireFitted) return;
     Plotly.__observatoireFitted = true;
@@ -182,8 +194,10 @@
         const whole = figure && !Array.isArray(figure) && figure.data && figure.layout;
         // Streamlit hands back the figure last drawn (Plotly's own, already fitted).
         const done = whole && figure.layout.observatoireFitted === width;
-        if (!whole || done || !width || width >= FIT_PX) return draw.call(this, gd, figure, ...rest);
-        return draw.call(this, gd, fitFigure(figure, width), ...rest);
+        if (!whole || done || !width) return draw.call(this, gd, figure, ...rest);
+        const named = hideCrowdedNames(figure, width);
+        if (width >= FIT_PX) return draw.call(this, gd, named, ...rest);
+        return draw.call(this, gd, fitFigure(named, width), ...rest);
       };
     }
   };

@@ -70,7 +70,7 @@ def territory_map(
     *,
     labels: Mapping[str, str] | None = None,
     schematic: bool = False,
-    height: int = 640,
+    height: int = 760,
     names: Mapping[str, str] | None = None,
     show_names: bool = True,
     places: pd.DataFrame | None = None,
@@ -164,13 +164,17 @@ def territory_map(
     if places is not None and not schematic:
         map_places.add_places(fig, places, today or date.today())
     base_layout(fig, title, height=height)
+    screen: dict[str, float] = {}
     if names and not schematic:
-        placed = map_labels.place_labels(shapes, names)
+        scale = map_labels.screen_px_per_degree(shapes, height)
+        placed = map_labels.place_labels(shapes, names, px_per_degree=scale)
         fig.update_layout(annotations=map_labels.annotations(placed, dark, visible=show_names))
+        # For webapp/page.js: a map drawn narrower than that scale hides its names.
+        screen = {"names_scale": scale, "x_span": map_labels.x_span(shapes)}
     if not schematic:
         # For exports (exports.press_figure): the attribution for the footer, and the names
         # to place again at the image's scale (labels.fit_map).
-        export_meta = {"names": dict(names or {}), "dark": sorted(dark)}
+        export_meta = {"names": dict(names or {}), "dark": sorted(dark)} | screen
         fig.update_layout(meta={"attribution": CONTOURS_ATTRIBUTION, "map": export_meta})
     fig.update_layout(
         # Below the map, in rows that wrap to the width: beside it, on a phone (390 px), the

@@ -28,6 +28,12 @@ CHAR_WIDTH = 0.58  # average width of a DejaVu Sans character, in font sizes
 LINE_HEIGHT = 1.25
 LEADER_PX = 42  # length of a leader line, in pixels
 WRAP_AT = 13  # names longer than this are written on two lines
+# On screen the figure's height is fixed and the map fills it less the title (60 px), the
+# legend below (up to 3 rows, ~120 px on a narrow laptop) and Plotly's ~10 % autorange
+# padding: names are placed at that smaller scale (measured: ~2 000 px per degree at 640 px
+# high), else neighbours' names ran into each other (« VillemombleGagny »).
+SCREEN_CHROME_PX = 190
+SCREEN_FILL = 0.9
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,18 @@ def _main_part(shape: shapely.Geometry) -> shapely.Geometry:
 
 def _box(x: float, y: float, width: float, height: float) -> shapely.Geometry:
     return shapely.box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+
+
+def screen_px_per_degree(shapes: Mapping[str, shapely.Geometry], figure_height: int) -> float:
+    """The scale at which a map of FIGURE_HEIGHT pixels is drawn on screen (height-bound from
+    a narrow laptop up: the territory is taller than wide once projected)."""
+    _, miny, _, maxy = shapely.union_all(list(shapes.values())).bounds
+    return SCREEN_FILL * (figure_height - SCREEN_CHROME_PX) / (maxy - miny)
+
+
+def x_span(shapes: Mapping[str, shapely.Geometry]) -> float:
+    minx, _, maxx, _ = shapely.union_all(list(shapes.values())).bounds
+    return maxx - minx
 
 
 # Directions tried for a name written beside its territory (unit vectors, y up).

@@ -268,3 +268,41 @@ def test_sheet_offers_a_lecteur_protected_monthly_quantities_not_records(
     lines = Path(download.path()).read_bytes().decode("utf-8-sig").strip().splitlines()
     assert lines[0] == "Mois;Programme;Quantité distribuée"
     assert len(lines) > 10
+
+
+# Every territory name written on the map, as drawn: [left, top, right, bottom, text].
+_NAME_BOXES = """() => [...document.querySelectorAll('.st-key-map_chart g.annotation')]
+    .map(g => g.querySelector('.annotation-text'))
+    .filter(t => t && t.textContent.trim() && getComputedStyle(t).visibility !== 'hidden')
+    .map(t => { const r = t.getBoundingClientRect();
+                return [r.left, r.top, r.right, r.bottom, t.textContent]; })
+    .filter(b => b[2] > b[0])"""
+
+
+@pytest.mark.parametrize("width, named", [(1440, True), (1280, True), (1024, False)])
+def test_map_names_never_overlap_on_screen(streamlit_server, browser, width, named):
+    """On a laptop the map writes its 39 names, none over another (Sevran was under
+    Les Pavillons-sous-Bois, « VillemombleGagny » ran together); in a window too narrow for
+    them, it writes none (read on hover) rather than a pile of names."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        _open_map(page, streamlit_server)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.st-key-map_chart path.js-fill').length >= 39"
+        )
+        if named:
+            page.wait_for_function(f"() => ({_NAME_BOXES})().length >= 39")
+        boxes = page.evaluate(_NAME_BOXES)
+        chart = page.locator(".st-key-map_chart")
+        chart.screenshot(path=str(SCREENSHOTS / f"carte-noms-{width}.png"))
+        assert len(boxes) == (39 if named else 0)
+        overlaps = [
+            f"{a[4]} / {b[4]}"
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+        ]
+        assert not overlaps, overlaps
+    finally:
+        context.close()
