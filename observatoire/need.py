@@ -409,22 +409,31 @@ def _marked(frame: pd.DataFrame, view: NeedView) -> pd.DataFrame:
 
 
 def priority_table(view: NeedView) -> pd.DataFrame:
-    """The « communes prioritaires », the neediest first."""
+    """The « communes prioritaires », the neediest first (the medians, the same on every row,
+    are said once above the table: priority_rule)."""
     rows = view.priority.sort_values("need", ascending=view.high_need_below)
     frame = pd.DataFrame(
         {
             "Territoire": rows["name"],
             "EPT": rows["ept_name"],
             view.need_label: rows["need"].round(2),
-            "Médiane du besoin": round(view.need_median, 2),
             HELP_RATE_COLUMN: rows["help_rate"].round(2),
-            "Médiane de l'aide": round(view.help_median, 2),
             "Population": rows["population"],
         }
     )
     if view.level == "ept":
         frame = frame.drop(columns="EPT")
     return _marked(frame.reset_index(drop=True), view)
+
+
+def priority_rule(view: NeedView) -> str:
+    """What makes a territory a priority, with the medians' values."""
+    side = "inférieur" if view.high_need_below else "supérieur"
+    need = fmt.number(view.need_median, view.need_decimals)
+    return (
+        f"Besoin {side} à la médiane ({need}) et aide inférieure à la médiane "
+        f"({fmt.number(view.help_median, 1)} pour 1 000 habitants)."
+    )
 
 
 def table_formats(view: NeedView) -> dict:

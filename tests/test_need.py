@@ -173,7 +173,14 @@ def test_medians_and_priority_communes_by_hand():
     assert view.need_median == 5.5
     # need > 5,5: Alpha (6), Charlie (7), Echo (8); help < 15: Alpha 10, Charlie 5, Echo 2
     assert set(view.priority["name"]) == {"Alpha", "Charlie", "Echo"}
-    assert list(need.priority_table(view)["Territoire"]) == ["Echo", "Charlie", "Alpha"]
+    priority = need.priority_table(view)
+    assert list(priority["Territoire"]) == ["Echo", "Charlie", "Alpha"]
+    # The medians, the same on every row, are said once above the table, not in columns.
+    assert not any("Médiane" in column for column in priority.columns)
+    assert need.priority_rule(view) == (
+        "Besoin supérieur à la médiane (5,5) et aide inférieure à la médiane "
+        "(15,0 pour 1 000 habitants)."
+    )
     assert need.main_reading(view) == (
         "3 communes sur 6 ont un besoin supérieur à la médiane et une aide inférieure à la "
         "médiane : Alpha, Charlie et Echo."

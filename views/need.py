@@ -139,8 +139,7 @@ st.caption(
 
 word = "Communes prioritaires" if choices.level == "commune" else "EPT prioritaires"
 st.subheader(word)
-side = "inférieur" if view.high_need_below else "supérieur"
-st.caption(f"Besoin {side} à la médiane et aide inférieure à la médiane.")
+st.caption(need_view.priority_rule(view))
 priority = need_view.priority_table(view)
 if priority.empty:
     st.info("Aucun territoire ne combine un besoin au-delà de la médiane et une aide en deçà.")

@@ -124,7 +124,7 @@ def funder_table(by_funder: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         table,
         {
             "Montant (€)": fmt.money,
-            "Part du total": fmt.percent,
+            "Part du total": lambda v: fmt.percent(v, 1),  # 15 000 € of 5,4 M€ is not « 0 % »
             "Par habitant (€)": lambda v: fmt.money(v, 2),
             "Dont échelle départementale (€)": fmt.money,
             "Programmes": fmt.number,
