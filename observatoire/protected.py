@@ -478,9 +478,10 @@ def target_progress(
     return disclosure.mark(progress.drop(columns="measure"), "protected"), figures
 
 
-def achieved_texts(progress: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def achieved_texts(progress: pd.DataFrame, with_unit: bool = False) -> tuple[pd.Series, pd.Series]:
     """(achieved, progress) of target_progress rows in French: « < 5 » / « secret » and
-    « masqué » where the achievement is hidden."""
+    « masqué » where the achievement is hidden; WITH_UNIT: « 20 000 € » beside a target
+    written « 20 000 € »."""
     statuses = progress.get("achieved_status", pd.Series(PUBLISHED, index=progress.index))
     labels = pd.Series(
         [
@@ -490,8 +491,10 @@ def achieved_texts(progress: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         index=progress.index,
         dtype=object,
     )
+    units = progress["unit"] if with_unit else pd.Series("", index=progress.index)
     achieved = [
-        label or fmt.number(v) for v, label in zip(progress["achieved"], labels, strict=True)
+        label or f"{fmt.number(v)} {u}".strip()
+        for v, u, label in zip(progress["achieved"], units.fillna(""), labels, strict=True)
     ]
     percent = [
         disclosure.DERIVED_LABEL if label else fmt.percent(p)

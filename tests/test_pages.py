@@ -71,6 +71,11 @@ def test_programmes_page_cites_sources(app):
     assert "communiqué du 17/11/2020" in text
     assert "communiqué du 15/01/2021" in text
     assert len(at.dataframe) == 11
+    # The achievement is written in the target's unit: « 20 000 € » beside « 20 000 € ».
+    for frame in (d.value for d in at.dataframe):
+        for target, achieved in zip(frame["Cible"], frame["Réalisé"], strict=True):
+            if target.endswith(" €") and achieved[:1].isdigit():
+                assert achieved.endswith(" €"), (target, achieved)
 
 
 @pytest.mark.parametrize("programme", ["la-courneuve-dsil", "conseillers-numeriques"])

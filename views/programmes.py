@@ -43,7 +43,7 @@ for programme in programmes.itertuples():
             )
         rows = targets[targets["programme_id"] == programme.id]
         if not rows.empty:
-            achieved, progress = protected.achieved_texts(rows)
+            achieved, progress = protected.achieved_texts(rows, with_unit=True)
             table = rows.assign(
                 Objectif=rows["label"],
                 Cible=[
