@@ -170,7 +170,7 @@ def test_an_interne_sees_exact_counts(small_app, monkeypatch):
     at = _open(small_app, "views/programmes.py", ATTACKS["one day"])
     tables = pd.concat([d.value for d in at.dataframe])
     row = tables[tables["Objectif"].str.startswith(SSD_TARGET)].iloc[0]
-    assert row["Réalisé"] == "3"
+    assert row["Réalisé"] == f"3 {row['Cible'].split(' ', 1)[1]}"  # in the target's unit
 
 
 def test_a_programme_without_distributions_shows_none(small_app):
