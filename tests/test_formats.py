@@ -293,6 +293,14 @@ def test_upload_form_offers_the_mapping_then_remembers_it(app, monkeypatch, demo
         ("programme=Dispositif,item=Matériel remis,quantite=Unités", False),
         ("programme=Dispositif,item=Matériel remis,quantite=Unités", True),
     ]
+    # The loads table says how each file's columns were matched.
+    at.switch_page("views/data.py").run()
+    loads = at.dataframe[0].value
+    assert list(loads["Colonnes associées"].head(2)) == [
+        "programme=Dispositif,item=Matériel remis,quantite=Unités (reprise)",
+        "programme=Dispositif,item=Matériel remis,quantite=Unités",
+    ]
+    assert set(loads["Colonnes associées"].iloc[2:]) == {"–"}  # files read as they were
 
 
 # --- on screen ------------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ table = loads.assign(
         "rows_read",
         "rows_loaded",
         "rows_rejected",
+        "mapping",
         "État",
     ]
 ].rename(
@@ -93,6 +94,9 @@ table = loads.assign(
         "rows_read": "Lignes lues",
         "rows_loaded": "Chargées",
         "rows_rejected": "Rejetées",
+        # expected=column as given: how a file's own headers were matched (« reprise »: the
+        # mapping remembered from an earlier file with the same header).
+        "mapping": "Colonnes associées",
     }
 )
 st.subheader("Chargements")
