@@ -100,3 +100,32 @@ def test_target_queries_read_the_stored_shares(demo_db, use_db):
     con.close()
     after = warehouse.run("target_territory_progress", params)
     assert (after["target_share"] == before["target_share"] * 2).all()
+
+
+def test_a_family_reads_the_same_whatever_the_order_of_its_targets():
+    """Two EPT targets of one family with different labels: the family's label, unit and
+    source are those of the larger one, in whichever order the rows were stored."""
+    families = (target_shares.SQL / "target_families.sql").read_text(encoding="utf-8")
+    rows = [
+        ("ept", "T1", 300.0, "Tablettes (EPT Plaine Commune)", "tablettes", "communiqué A"),
+        ("ept", "T2", 500.0, "Tablettes (EPT Est Ensemble)", "unités", "communiqué B"),
+    ]
+    seen = set()
+    for order in (rows, rows[::-1]):
+        con = duckdb.connect()
+        con.execute(
+            "CREATE TABLE targets (programme_id VARCHAR, indicator VARCHAR, item VARCHAR, "
+            "public VARCHAR, operator VARCHAR, funder VARCHAR, scope VARCHAR, "
+            "scope_code VARCHAR, target_value DOUBLE, label VARCHAR, unit VARCHAR, "
+            "deadline DATE, source VARCHAR)"
+        )
+        for scope, code, value, label, unit, source in order:
+            con.execute(
+                "INSERT INTO targets VALUES ('p', 'quantite', 'tablette', NULL, NULL, NULL, "
+                "?, ?, ?, ?, ?, DATE '2021-06-30', ?)",
+                [scope, code, value, label, unit, source],
+            )
+        seen.add(
+            con.execute(f"SELECT label, unit, source, target_value FROM ({families})").fetchone()
+        )
+    assert seen == {("Tablettes (EPT Est Ensemble)", "unités", "communiqué B", 800.0)}
