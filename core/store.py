@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import re
 import tempfile
@@ -153,6 +154,49 @@ def _catalog_value(lake: Lake, sql: str):
                 if attempt == 2:
                     raise
     raise AssertionError("unreachable")
+
+
+# The dashboard's small shared states (the shared password's lockout, the sign-outs) on a
+# lake: a row each in the catalog database, so that replicas on several machines share them
+# (observatoire/state_file.py keeps them in a file beside a warehouse file).
+_STATE_TABLE = """CREATE TABLE IF NOT EXISTS observatoire_etat (
+    nom text PRIMARY KEY, etat jsonb NOT NULL DEFAULT '{}'::jsonb)"""
+
+
+def update_catalog_state(lake: Lake, name: str, change: Callable[[dict], object]):
+    """Run CHANGE on the state NAME kept in LAKE's catalog, the row locked (FOR UPDATE) so
+    that two servers never interleave, and save it if CHANGE changed it. Raises OSError when
+    the catalog cannot be reached (the callers' fallback, as for a file)."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    key = lake.catalog + "#etat"
+    with _catalog_lock:
+        try:
+            session = _catalog_sessions.get(key)
+            if session is None or session.closed:
+                session = _catalog_sessions[key] = _pg_connect(lake, "observatoire-etat")
+                session.execute(_STATE_TABLE)
+            with session.transaction():
+                session.execute(
+                    "INSERT INTO observatoire_etat (nom) VALUES (%s) ON CONFLICT DO NOTHING",
+                    [name],
+                )
+                stored = session.execute(
+                    "SELECT etat FROM observatoire_etat WHERE nom = %s FOR UPDATE", [name]
+                ).fetchone()[0]
+                state = stored if isinstance(stored, dict) else {}
+                before = json.dumps(state, sort_keys=True)
+                result = change(state)
+                if json.dumps(state, sort_keys=True) != before:
+                    session.execute(
+                        "UPDATE observatoire_etat SET etat = %s WHERE nom = %s",
+                        [Jsonb(state), name],
+                    )
+            return result
+        except (psycopg.Error, UserError) as exc:
+            _catalog_sessions.pop(key, None)
+            raise OSError(f"état « {name} » du catalogue : {_first_line(exc)}") from exc
 
 
 @cache

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.settings import get_settings
 from observatoire import state_file
 
 MAX_FAILURES = 5
@@ -30,9 +29,12 @@ _LOGGER = logging.getLogger(__name__)
 _THREAD_LOCK = threading.Lock()
 
 
+STATE_NAME = "mot-de-passe"
+
+
 def guard_path(db: Path) -> Path:
     """The lockout file of the warehouse DB: `observatoire.duckdb.mot-de-passe.json`."""
-    return db.with_name(db.name + ".mot-de-passe.json")
+    return db.with_name(f"{db.name}.{STATE_NAME}.json")
 
 
 class PasswordGuard:
@@ -41,7 +43,7 @@ class PasswordGuard:
 
     def __init__(
         self,
-        path: Path | None = None,
+        path: state_file.Place | None = None,
         max_failures: int = MAX_FAILURES,
         lock_s: float = LOCK_MINUTES * 60,
         clock: Callable[[], float] | None = None,
@@ -113,14 +115,15 @@ class PasswordGuard:
 
 
 def password_guard() -> PasswordGuard:
-    """The guard of the configured warehouse, shared by every session, tab and process."""
-    return PasswordGuard(guard_path(get_settings().db))
+    """The guard of the configured warehouse, shared by every session, tab, process and (on a
+    DuckLake) server."""
+    return PasswordGuard(state_file.for_warehouse(STATE_NAME))
 
 
 def reset() -> None:
     """Forget the count and any lock (tests; an administrator may also delete the file)."""
     with _THREAD_LOCK:
-        guard_path(get_settings().db).unlink(missing_ok=True)
+        state_file.clear(state_file.for_warehouse(STATE_NAME))
 
 
 # The name the tests used when the guard was an st.cache_resource function.

@@ -25,16 +25,18 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from core.settings import get_settings
 from observatoire import state_file
 
 MAX_SESSION_HOURS = 12
 COOKIE_LIFETIME_S = 30 * 24 * 3600  # Streamlit's AUTH_COOKIE_MAX_AGE_SECONDS
 
 
+STATE_NAME = "deconnexions"
+
+
 def revocation_path(db: Path) -> Path:
     """The sign-out file of the warehouse DB: `observatoire.duckdb.deconnexions.json`."""
-    return db.with_name(db.name + ".deconnexions.json")
+    return db.with_name(f"{db.name}.{STATE_NAME}.json")
 
 
 def person_key(claims: Mapping) -> str | None:
@@ -56,15 +58,18 @@ def _issued_at(claims: Mapping) -> float | None:
     return float(value)
 
 
-def _read(path: Path) -> dict[str, float]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+def _read(path: state_file.Place) -> dict[str, float]:
+    if isinstance(path, Path):  # read without creating the file nor taking its lock
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+    else:
+        data = state_file.read(path)
     return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def record_sign_out(claims: Mapping, path: Path, now: float | None = None) -> None:
+def record_sign_out(claims: Mapping, path: state_file.Place, now: float | None = None) -> None:
     """Remember that the person of CLAIMS signed out at NOW (every copy of their cookie
     issued until then stops working)."""
     key = person_key(claims)
@@ -83,7 +88,7 @@ def record_sign_out(claims: Mapping, path: Path, now: float | None = None) -> No
 
 def is_revoked(
     claims: Mapping | None,
-    path: Path,
+    path: state_file.Place,
     now: float | None = None,
     max_session_s: float = MAX_SESSION_HOURS * 3600,
 ) -> bool:
@@ -104,9 +109,9 @@ def is_revoked(
 
 def sign_out(claims: Mapping) -> None:
     """Record the sign-out of the configured warehouse's dashboard (sidebar button)."""
-    record_sign_out(claims, revocation_path(get_settings().db))
+    record_sign_out(claims, state_file.for_warehouse(STATE_NAME))
 
 
 def signed_out(claims: Mapping | None) -> bool:
     """True if these st.user claims must be treated as signed out (see is_revoked)."""
-    return is_revoked(claims, revocation_path(get_settings().db))
+    return is_revoked(claims, state_file.for_warehouse(STATE_NAME))
