@@ -16,7 +16,9 @@ commune's `dernier` cell = its cell of that year (the same number published twic
 suppressed twice). Primary cells: 0 < real value < T; secondary suppression as in
 etl/protect.py. Datasets `reel` and `tout` as there too: the suppression is decided on the
 real values and `tout` cells take the status of their `reel` cell (demonstration-only
-values, public by construction, are published). Every cell with a value is stored, zeros
+values, public by construction, are published). A value is no record: a demonstration
+value never adds to a real one, it only stands for a commune's indicator without real values
+(the demonstration generator makes none today). Every cell with a value is stored, zeros
 included, so that a missing cell reads « pas de données » rather than 0.
 """
 
@@ -80,8 +82,17 @@ def build_cube(con: duckdb.DuckDBPyConnection) -> tuple[protect.Cube, np.ndarray
     shape = (len(territories), 1, len(measures), len(periods))
     reel, tout = np.zeros(shape), np.zeros(shape)
     has_reel, has_tout = np.zeros(shape, bool), np.zeros(shape, bool)
-    latest = _fill(reel, has_reel, rows[~rows["is_demo"]], t_index, m_index, p_index)
-    _fill(tout, has_tout, rows, t_index, m_index, p_index)
+    real = rows[~rows["is_demo"]]
+    latest = _fill(reel, has_reel, real, t_index, m_index, p_index)
+    # Values are not records: a demonstration value never adds to a real one. It only fills
+    # a commune's indicator without any real value, so that the real part of every `tout`
+    # cell is its `reel` cell (the same cells hide it).
+    known = set(zip(real["commune_code"], real["indicator"], strict=True))
+    demo_only = np.array(
+        [(c, i) not in known for c, i in zip(rows["commune_code"], rows["indicator"], strict=True)],
+        dtype=bool,
+    )
+    _fill(tout, has_tout, rows[~rows["is_demo"] | demo_only], t_index, m_index, p_index)
 
     relations = [protect.Relation(0, [t_index[protect.DEPARTEMENT]], [t_index[e] for e in epts])]
     members = {e: [t_index[c] for c in g["code"]] for e, g in communes.groupby("ept_code")}

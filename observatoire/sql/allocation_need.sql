@@ -44,7 +44,8 @@ top AS (
     FROM vals v CROSS JOIN meta m
 )
 SELECT c.code, c.name, c.ept_code, e.name AS ept_name, c.population,
-       CASE WHEN m.direction = 'fragile_bas' THEN greatest(t.top - v.value, 0)
+       CASE WHEN v.status <> 'publie' THEN NULL  -- a hidden count of people
+            WHEN m.direction = 'fragile_bas' THEN greatest(t.top - v.value, 0)
             ELSE greatest(v.value, 0) END AS need,
        v.value AS indicator_value,
        coalesce(v.is_demo, false) AS need_is_demo, v.status AS need_status
