@@ -335,3 +335,21 @@ def test_aide_et_besoins_masks_a_small_need_for_a_lecteur_only(ac_app, monkeypat
     at = _need_page(ac_app, aide="postes", besoin=USAGERS)
     reading = next(m.value for m in at.markdown if m.value.startswith("**Lecture**"))
     assert "besoin masqué" not in reading
+
+
+def test_the_sheet_reads_a_hidden_count_as_masked(ac_db):
+    from observatoire import sheet
+
+    def rows(level: str, code: str):
+        frame = warehouse.need_by_territory(level)
+        return frame[frame["code"] == code].reset_index(drop=True)
+
+    table = sheet.needs_table(
+        ("Bondy", rows("commune", BONDY)),
+        ("Est Ensemble", rows("ept", EST_ENSEMBLE)),
+        rows("departement", "93"),
+    ).set_index("Indicateur")
+    usagers = "Aidants Connect – usagers uniques accompagnés"
+    assert table.at[usagers, "Bondy"] == "masqué"
+    assert table.at[usagers, "Est Ensemble"] > 0  # a published EPT cell, per 1 000
+    assert sheet.needs_formats(table.reset_index())["Bondy"]("masqué") == "masqué"
