@@ -103,12 +103,13 @@ _BIG = 1e12  # "unbounded" slack, finite so that sums and differences stay exact
 @dataclass
 class Relation:
     """Σ totals = Σ parts along `axis` (indices on that axis), for every other coordinate,
-    or only where axis `fixed[0]` has index `fixed[1]`. Most relations have one total."""
+    or only where each axis of `fixed` has its index ((axis, index) pairs). Most relations
+    have one total."""
 
     axis: int
     totals: list[int]
     parts: list[int]
-    fixed: tuple[int, int] | None = None
+    fixed: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _measure_relations(m_index, items, families, p_index) -> list[Relation]:
     for row in families.itertuples():
         if pd.notna(row.public) or pd.notna(row.operator) or row.programme_id not in p_index:
             continue  # a sub-count of an item: its complement is never published
-        fixed = (1, p_index[row.programme_id])
+        fixed = ((1, p_index[row.programme_id]),)
         family = [m_index[row.measure]]
         if pd.notna(row.item):
             out.append(Relation(2, family, [item[row.item]] if row.item in item else [], fixed))
@@ -212,8 +213,8 @@ def _measure_relations(m_index, items, families, p_index) -> list[Relation]:
 def _instances(shape: tuple, rel: Relation) -> np.ndarray:
     """Flat indices of the relation's cells, one instance per row: (instances, cells)."""
     view = np.arange(int(np.prod(shape))).reshape(shape)
-    if rel.fixed is not None:
-        view = np.take(view, [rel.fixed[1]], axis=rel.fixed[0])
+    for axis, index in rel.fixed:
+        view = np.take(view, [index], axis=axis)
     cols = np.moveaxis(view, rel.axis, -1)[..., [*rel.totals, *rel.parts]]
     return np.ascontiguousarray(cols.reshape(-1, cols.shape[-1]))
 
@@ -325,8 +326,15 @@ def suppress(cube: Cube, threshold: int) -> np.ndarray:
     return suppressed.reshape(cube.reel.shape)
 
 
-def _table(cube: Cube, values: np.ndarray, dataset: str, status: np.ndarray) -> pd.DataFrame:
-    where = np.nonzero(values)
+def _table(
+    cube: Cube,
+    values: np.ndarray,
+    dataset: str,
+    status: np.ndarray,
+    stored: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The cells of one dataset as rows: the STORED ones (default: the non-zero ones)."""
+    where = np.nonzero(values if stored is None else stored)
     levels = np.array([level for level, _ in cube.territories], dtype=object)
     codes = np.array([code for _, code in cube.territories], dtype=object)
     return pd.DataFrame(
@@ -344,8 +352,18 @@ def _table(cube: Cube, values: np.ndarray, dataset: str, status: np.ndarray) -> 
 
 
 def refresh(con: duckdb.DuckDBPyConnection, threshold: int | None = None) -> None:
-    """Recompute public_counts and public_counts_meta from the monthly summary, inside the
-    caller's transaction (nothing to do on a warehouse not yet migrated to them)."""
+    """Recompute public_counts and public_counts_meta from the monthly summary, and the
+    protected cells of the counts of people loaded as indicators (etl/protect_need.py),
+    inside the caller's transaction: every new warehouse version gets both."""
+    from etl import protect_need  # it builds its cube with this module's engine
+
+    _refresh_counts(con, threshold)
+    protect_need.refresh(con, threshold)
+
+
+def _refresh_counts(con: duckdb.DuckDBPyConnection, threshold: int | None) -> None:
+    """public_counts and public_counts_meta (nothing to do on a warehouse not yet migrated
+    to them)."""
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'public_counts'"
     ).fetchone()[0]

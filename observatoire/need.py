@@ -56,6 +56,7 @@ PLACED = "placé"
 MASKED = "aide masquée"
 NO_HELP = "pas de données d'aide"
 NO_NEED = "pas de valeur de besoin"
+NEED_MASKED = "besoin masqué"  # a count of people on the need axis (Aidants Connect), hidden
 
 
 # The reader's choices ---------------------------------------------------------------------
@@ -152,7 +153,11 @@ def scatter_table(help_values: pd.DataFrame, need: pd.DataFrame, people: bool) -
     PEOPLE: the help counts people (disclosure.counts_people). Read from the protected
     tables (a lecteur's: HELP_VALUES has mask_text), hidden figures are masked by
     disclosure.mask_by_status, as on the map; their help and help_rate are NaN. The frame is
-    marked with where its counts come from (disclosure.mark)."""
+    marked with where its counts come from (disclosure.mark).
+
+    A need that counts people (Aidants Connect usagers, démarches) comes, for a lecteur, from
+    its protected cells (NEED has mask_text): a hidden one is NaN, `need_masked`, and the
+    territory is not placed (NEED_MASKED)."""
     protected = "mask_text" in help_values  # from protected.map_values: a lecteur's
     columns = ["code", "name", "ept_code", "ept_name", "population", "value", "has_demo"]
     table = help_values[columns + (["mask_text"] if protected else [])].copy()
@@ -164,15 +169,19 @@ def scatter_table(help_values: pd.DataFrame, need: pd.DataFrame, people: bool) -
     table = table.rename(columns={"value": "help", "shown": "help_rate"})
     needs = dict(zip(need["code"], need["value"], strict=True)) if not need.empty else {}
     table["need"] = table["code"].map(needs).astype(float)
+    need_protected = "mask_text" in need  # warehouse.need_by_territory: a lecteur's cells
+    hidden = set(need.loc[need["mask_text"].notna(), "code"]) if need_protected else set()
+    table["need_masked"] = table["code"].isin(hidden)
     table["status"] = np.select(
-        [table["masked"], table["help"].isna(), table["need"].isna()],
-        [MASKED, NO_HELP, NO_NEED],
+        [table["masked"], table["need_masked"], table["help"].isna(), table["need"].isna()],
+        [MASKED, NEED_MASKED, NO_HELP, NO_NEED],
         PLACED,
     )
     columns = ["code", "name", "ept_code", "ept_name", "population", "help", "help_rate"]
-    out = table[[*columns, "need", "masked", "mask_text", "status", "has_demo"]]
+    out = table[[*columns, "need", "need_masked", "masked", "mask_text", "status", "has_demo"]]
     exact = people and disclosure.masking_active()  # a lecteur's exact counts: not exported
-    return disclosure.mark(out, "protected" if protected else "exact" if exact else None)
+    origin = "protected" if protected or need_protected else "exact" if exact else None
+    return disclosure.mark(out, origin)
 
 
 @dataclass(frozen=True)
@@ -378,7 +387,8 @@ HELP_RATE_COLUMN = "Aide pour 1 000 habitants"
 
 def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame:
     """Every territory (the chart's data, for its export and the sortable table): masked
-    help reads « < 5 » (or « secret ») and its rate « masqué »."""
+    help reads « < 5 » (or « secret ») and its rate « masqué », as does a hidden need (a
+    count of people per 1 000 inhabitants, Aidants Connect)."""
     t = view.table
     if view.chosen:  # figures of the chosen territories only, as every page's tables hold
         t = t[t["code"].isin(view.chosen)]
@@ -388,7 +398,9 @@ def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame
             "Territoire": t["name"],
             "EPT": t["ept_name"],
             "Population": t["population"],
-            view.need_label: t["need"].round(2),
+            view.need_label: disclosure.labelled(
+                t["need"].round(2), _need_masked(t), disclosure.DERIVED_LABEL
+            ),
             "Aide (nombre)": disclosure.labelled(t["help"], t["masked"], label),
             HELP_RATE_COLUMN: disclosure.labelled(
                 t["help_rate"].round(2), t["masked"], disclosure.DERIVED_LABEL
@@ -400,6 +412,13 @@ def display_table(view: NeedView, mask_label: str | None = None) -> pd.DataFrame
     if view.level == "ept":
         frame = frame.drop(columns="EPT")
     return _marked(frame, view)
+
+
+def _need_masked(table: pd.DataFrame) -> pd.Series:
+    """Whether each need is a hidden count of people (False for tables built without it)."""
+    if "need_masked" in table:
+        return table["need_masked"].astype(bool)
+    return pd.Series(False, index=table.index)
 
 
 def _marked(frame: pd.DataFrame, view: NeedView) -> pd.DataFrame:

@@ -215,7 +215,8 @@ def needs_table(
     """Each need indicator of the territory beside its EPT (None on an EPT's sheet) and the
     département: (column name, warehouse.need_by_territory rows) each; with the unit, which end
     is fragile, the year (or vintage) and the source. Indicators the territory lacks are
-    shown « – » for it."""
+    shown « – » for it; a hidden count of people (Aidants Connect, a lecteur's protected
+    cells: rows with mask_text) « masqué »."""
     name, rows = territory
     catalogue = departement.set_index("indicator")
     own = rows.set_index("indicator")["value"]
@@ -234,12 +235,28 @@ def needs_table(
     frame = pd.DataFrame(out)
     compared = [name, *([ept[0]] if ept is not None else []), "Seine-Saint-Denis"]
     frame[compared] = frame[compared].astype(float).round(2)
+    sources = [
+        (name, rows),
+        *([ept] if ept is not None else []),
+        ("Seine-Saint-Denis", departement),
+    ]
+    for column, source in sources:
+        if "mask_text" not in source:
+            continue
+        hidden = set(source.loc[source["mask_text"].notna(), "label"])
+        masked = frame["Indicateur"].isin(hidden)
+        frame[column] = disclosure.labelled(frame[column], masked, disclosure.DERIVED_LABEL)
     return frame
 
 
 def needs_formats(table: pd.DataFrame) -> dict:
-    numbers = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
-    return {column: (lambda v: fmt.number(v, 1)) for column in numbers}
+    numbers = [
+        c
+        for c in table.columns
+        if pd.api.types.is_float_dtype(table[c])
+        or (table[c] == disclosure.DERIVED_LABEL).any()  # numbers beside « masqué »
+    ]
+    return {column: (lambda v: v if isinstance(v, str) else fmt.number(v, 1)) for column in numbers}
 
 
 def subscore_label(label: str) -> str:

@@ -27,7 +27,7 @@ import pandas as pd
 from core import store
 from core.settings import get_settings
 from core.store import Lake, Location, connect, writer_waiting
-from observatoire import disclosure
+from observatoire import audience, disclosure
 from observatoire.filters import Filters
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -555,6 +555,26 @@ def territory_records(
 NEED_LEVELS = ("commune", "ept", "departement")
 
 
+def _need_figures(frame: pd.DataFrame, status: str, text: str) -> pd.DataFrame:
+    """A need-side frame as this reader may see it: counts of people loaded as indicators
+    (Aidants Connect) come, for a reader who is not interne, from their protected cells, with
+    a STATUS per row (sql/_published_indicator.sql); TEXT gets what to show instead of a
+    hidden one (« < 5 », « secret ») and the frame is marked "protected". Without any such
+    row, the status column is dropped: the frame is as it always was."""
+    frame = frame.copy()
+    if frame[status].isna().all():
+        return frame.drop(columns=status)
+    statuses = frame[status].where(frame[status].notna(), None)
+    frame[text] = [
+        disclosure.status_text(s, not demo) if s is not None else None
+        for s, demo in zip(statuses, frame[_DEMO_COLUMN.get(status, "has_demo")], strict=True)
+    ]
+    return disclosure.mark(frame, "protected")
+
+
+_DEMO_COLUMN = {"need_status": "need_is_demo"}
+
+
 def need_indicators(include_demo: bool = True) -> pd.DataFrame:
     """The need indicators with values: id, label, unit, scale_min, scale_max, direction,
     measure, grp, source, vintage, year_min, year_max, year (the latest, used everywhere),
@@ -572,7 +592,14 @@ def need_by_territory(
     inhabitants). All indicators, or only `indicator`."""
     if level not in NEED_LEVELS:
         raise ValueError(f"level must be one of {NEED_LEVELS}, not {level!r}")
-    return query("need_by_territory", level=level, indicator=indicator, include_demo=include_demo)
+    frame = query(
+        "need_by_territory",
+        level=level,
+        indicator=indicator,
+        include_demo=include_demo,
+        exact=audience.exact_counts(),
+    )
+    return _need_figures(frame, "status", "mask_text")
 
 
 def territory_places(filters: Filters, limit: int | None = None) -> pd.DataFrame:
@@ -621,7 +648,10 @@ def need_values(filters: Filters, level: str, indicator: str) -> pd.DataFrame:
     a score or a rate."""
     if level not in ("commune", "ept"):
         raise ValueError(f"level must be 'commune' or 'ept', not {level!r}")
-    return query("need_values", filters, level=level, indicator=indicator)
+    frame = query(
+        "need_values", filters, level=level, indicator=indicator, exact=audience.exact_counts()
+    )
+    return _need_figures(frame, "status", "mask_text")
 
 
 def _place_params(programmes: tuple[str, ...], services: tuple[str, ...]) -> dict:
@@ -696,4 +726,5 @@ def allocation_need(filters: Filters, indicator: str) -> pd.DataFrame:
         "allocation_need",
         Filters(ept=filters.ept, communes=filters.communes, include_demo=filters.include_demo),
         indicator=indicator,
-    )
+        exact=audience.exact_counts(),
+    ).pipe(_need_figures, "need_status", "need_mask_text")

@@ -78,10 +78,9 @@ help_values = protected.map_values(
     need_view.whole(filters, choices.level), choices.level, choices.measure, choices.key
 )
 scope, chosen = need_view.scope_of(filters, choices.level, warehouse.territories())
+need_values = warehouse.need_by_territory(choices.level, choices.indicator, filters.include_demo)
 table = need_view.scatter_table(
-    help_values,
-    warehouse.need_by_territory(choices.level, choices.indicator, filters.include_demo),
-    people=disclosure.counts_people(choices.measure),
+    help_values, need_values, people=disclosure.counts_people(choices.measure)
 )
 view = need_view.analyse(
     table,
@@ -99,7 +98,9 @@ apart = (
     " ; un territoire dont l'aide est masquée n'est pas placé sur le graphique et ne compte "
     "pas dans les médianes"
 )
-if "mask_text" in help_values:  # a lecteur's counts of people, from the protected tables
+if "mask_text" in need_values:  # a count of people as need (Aidants Connect), protected
+    apart += " ; de même pour un besoin masqué"
+if "mask_text" in help_values or "mask_text" in need_values:  # from the protected tables
     for note in (
         protected.months_note(filters, help_values.attrs.get("months")),
         disclosure.protected_note(apart),

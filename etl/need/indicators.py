@@ -58,6 +58,15 @@ AC_COLUMNS = {
     "nombre_de_demarche_par_structure": "aidants_connect_demarches",
 }
 
+# The catalogue's counts of people under statistical secrecy (etl/protect_need.py protects
+# them like the help records): the usagers Aidants Connect helped, and their démarches (each
+# usager has at least one, so fewer than 5 démarches bound the people helped under 5). Not
+# the aidants habilités: professionals of the structures, not the people helped, and counts
+# the ANCT itself publishes structure by structure. Not the INSEE population counts (public).
+# An unknown column loaded as an indicator is not protected: nothing says it counts people
+# (README, « Secret statistique »).
+PEOPLE_COUNTS = frozenset({"aidants_connect_usagers", "aidants_connect_demarches"})
+
 
 def _entry(label, unit, direction, measure, grp, source, lo=None, hi=None):
     return {

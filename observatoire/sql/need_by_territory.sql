@@ -6,6 +6,9 @@
 -- a count (measure 'effectif') is shown per 1 000 inhabitants, which is the same weighted
 -- mean of the communes' rates per 1 000. Communes without a value are left out of both
 -- sums; `communes` says how many communes made the value.
+-- A count of people (cells of _published_indicator.sql, for a reader who is not interne) is
+-- read from its protected cell of the territory and year (NULL unless published; status
+-- says why, NULL for exact values): never from the values themselves.
 WITH latest AS (
     SELECT indicator, coalesce(max(year), -1) AS year
     FROM indicator_values
@@ -33,13 +36,23 @@ agg AS (
     FROM base
     GROUP BY code, indicator
 ),
+cells AS {{published_indicator}},
 names AS (
     SELECT code, name FROM communes WHERE $level = 'commune'
     UNION ALL SELECT code, name FROM epts WHERE $level = 'ept'
     UNION ALL SELECT '93', 'Seine-Saint-Denis' WHERE $level = 'departement'
 )
 SELECT a.code, n.name, a.indicator, i.label, i.unit, i.scale_min, i.scale_max, i.direction,
-       i.measure, i.grp, i.source, i.vintage, a.year, a.value, a.population, a.communes,
-       a.merged_from, a.has_demo
+       i.measure, i.grp, i.source, i.vintage, a.year,
+       CASE WHEN NOT p.protected THEN a.value
+            WHEN c.status = 'publie' THEN c.value * 1000 / a.population END AS value,
+       a.population, a.communes, a.merged_from, a.has_demo,
+       CASE WHEN p.protected THEN coalesce(c.status, 'publie') END AS status
 FROM agg a JOIN indicators i ON i.id = a.indicator JOIN names n ON n.code = a.code
+JOIN latest l ON l.indicator = a.indicator
+CROSS JOIN LATERAL (
+    SELECT count(*) > 0 AS protected FROM cells WHERE cells.indicator = a.indicator
+) p
+LEFT JOIN cells c ON c.indicator = a.indicator AND c.level = $level AND c.territory_code = a.code
+    AND c.period = CASE WHEN l.year = -1 THEN '-' ELSE CAST(l.year AS VARCHAR) END
 ORDER BY a.code, i.grp, a.indicator
