@@ -79,6 +79,18 @@ def test_the_inputs_come_from_the_small_warehouse(four_db):
     assert fibre.to_dict() == {code: 10 * value for code, value in NEED.items()}
 
 
+def test_a_commune_without_a_need_value_has_no_need_not_zero(four_db):
+    """Documented: no value → nothing at the prorata of need, an average need when catching
+    up. A need of 0 would weigh it as the least needy instead."""
+    con = duckdb.connect(str(four_db))
+    con.execute("DELETE FROM indicator_values WHERE commune_code = ?", [A])
+    con.close()
+    warehouse._cached.clear()
+    for indicator in ("besoin_test", "fibre_test"):
+        need = _table(indicator).set_index("code")["need"]
+        assert pd.isna(need[A]) and need[[B, C, D]].notna().all()
+
+
 def test_prorata_of_population(four_db):
     assert _shares(_table(), Scenario(100, "population")) == {A: 10, B: 20, C: 30, D: 40}
 

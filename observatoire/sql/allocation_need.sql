@@ -45,6 +45,7 @@ top AS (
 )
 SELECT c.code, c.name, c.ept_code, e.name AS ept_name, c.population,
        CASE WHEN v.status <> 'publie' THEN NULL  -- a hidden count of people
+            WHEN v.value IS NULL THEN NULL  -- no value: greatest() would make it 0
             WHEN m.direction = 'fragile_bas' THEN greatest(t.top - v.value, 0)
             ELSE greatest(v.value, 0) END AS need,
        v.value AS indicator_value,
