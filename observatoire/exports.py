@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatoire import disclosure, fmt
+from observatoire import disclosure, fmt, textsize
 from observatoire.map import labels as map_labels
+from observatoire.textsize import LINE, text_width
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -141,28 +141,9 @@ def source_text(source: str, data_date: date | str | None) -> str:
     return text
 
 
-# Text is measured with the font the images are drawn in (DejaVu Sans, data/fonts), so that
-# every line is wrapped to the image's width before Plotly draws it.
-FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
 SIDE = 24  # px of white on the left and right of every text line
 TITLE_SIZE, SUBTITLE_SIZE, FOOTER_SIZE, BODY_SIZE = 22, 15, 13, 14
-LINE = 1.3  # Plotly's line height, in font sizes
-_TAG = re.compile(r"<[^>]+>")
-
-
-@lru_cache(maxsize=4)
-def _font(bold: bool):
-    from PIL import ImageFont
-
-    return ImageFont.truetype(
-        str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), 100
-    )
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in pixels of one line of Plotly text (tags left out, entities read)."""
-    plain = html.unescape(_TAG.sub("", text))
-    return _font(bold).getlength(plain) * size / 100
+_TAG = textsize.TAG
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
@@ -561,7 +542,9 @@ def _plot_area_of(figure_json: str, preset: str) -> tuple[float, float, float, f
 def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
     """The footer of a dressed figure moved to the image's left edge and bottom: Plotly
     widens the left margin for long axis labels (automargin), which moves the paper
-    coordinates the footer is written in. One SVG rendering tells where the plot lies."""
+    coordinates the footer is written in. One SVG rendering tells where the plot lies; the
+    names of the « Aide et besoins » scatter are placed again at that plot's size
+    (charts/need.py), as a map's are (map/labels.py)."""
     press = _meta(fig).get("press")
     footer = [a for a in fig.layout.annotations if a.name == FOOTER_NAME]
     if not press or not footer:
@@ -579,6 +562,10 @@ def _place_footer(fig: go.Figure, preset: str) -> go.Figure:
         width = size.width - margin.l - margin.r
         height = size.height - margin.t - margin.b
     out = go.Figure(fig)
+    if found:
+        from observatoire.charts import need as need_charts  # it measures text with ours
+
+        need_charts.place_names_for_plot(out, [(width, height)])
     out.update_annotations(
         selector={"name": FOOTER_NAME},
         x=(SIDE - left) / width,

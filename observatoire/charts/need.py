@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from observatoire import fmt
+from observatoire import fmt, textsize
 from observatoire.charts import PALETTE, base_layout
 from observatoire.need import NeedView, help_axis
 
@@ -22,10 +22,14 @@ def ept_colours(ept_names: list[str]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(ept_names)))}
 
 
-# Label placement: the chart's plot area as exported (press preset) and on a laptop, in px.
-# Both on the small side: names placed apart there stay apart on a larger chart.
+# Label placement, in px of the plot area. On screen the names are placed once for the
+# plot sizes a laptop shows (the press preset's 800 × 460, Chromium at 1 400 and 1 440 px
+# with the sidebar, 1 440 px without it): a name placed clear at each stays clear between
+# them. An exported image places them again at its own plot size (place_names_for_plot).
 PLOT_WIDTH, PLOT_HEIGHT = 800, 460
+SCREEN_PLOTS = ((PLOT_WIDTH, PLOT_HEIGHT), (850, 480), (890, 480), (1150, 480))
 LABEL_FONT = 11
+MEDIAN_FONT = 11
 CHOSEN_COLOUR = "#000000"
 OUTLIER_SYMBOL = "arrow-bar-up"  # a help rate set apart at the top edge (need.help_axis)
 
@@ -99,9 +103,13 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
         )
     x_range = _x_range(view)
     y_range = [0, (top if top is not None else float(placed["help_rate"].max() or 1)) * 1.08]
-    _write_names(fig, view, drawn_y, x_range, y_range, outliers)
-    if not placed.empty and not math.isnan(view.need_median):
+    medians = not placed.empty and not math.isnan(view.need_median)
+    if medians:
         _medians_and_quadrant(fig, view)
+    fig.update_layout(
+        meta={NAMES_META: _names_meta(view, drawn_y, x_range, y_range, outliers, medians)}
+    )
+    place_names_for_plot(fig, SCREEN_PLOTS)
     # A cut scale is said in the axis's own title: a note above the plot would meet the
     # legend that exported images set there.
     help_title = view.help_label
@@ -136,10 +144,10 @@ def _x_range(view: NeedView) -> list[float]:
     return [float(values.min()) - span * 0.06, float(values.max()) + span * 0.06]
 
 
-def label_size(text: str) -> tuple[float, float]:
-    """(width, height) in px of a name written at LABEL_FONT (DejaVu Sans: ~0.62 em a
-    character)."""
-    return 0.62 * LABEL_FONT * len(text) + 6, LABEL_FONT + 5
+def label_size(text: str, bold: bool = False, size: float = LABEL_FONT) -> tuple[float, float]:
+    """(width, height) in px of a label's box: its text measured in DejaVu Sans (the
+    exports' font, wider than the screen's Arial), with the annotation's padding."""
+    return textsize.text_width(text, size, bold) + 8, size * textsize.LINE + 5
 
 
 # Where a name may go around its point (dx, dy in px, y downwards), nearest first; the far
@@ -148,40 +156,74 @@ _OFFSETS = [
     (0, -16), (0, 16), (1, 0), (-1, 0), (1, -14), (-1, -14), (1, 14), (-1, 14),
     (0, -34), (0, 34), (1, -30), (-1, -30), (1, 30), (-1, 30), (0, -52), (0, 52),
     (1, -48), (-1, -48), (1, 48), (-1, 48), (0, -70), (0, 70), (1, -66), (-1, -66),
-    (1, 66), (-1, 66), (0, -88), (0, 88),
+    (1, 66), (-1, 66), (0, -88), (0, 88), (1, -84), (-1, -84), (1, 84), (-1, 84),
+    (0, -106), (0, 106),
 ]  # fmt: skip
-NAME_OVER_NAME = 1000  # weight of a name over another name against a name over a marker
+# Weights of what a name may cover, per px² of overlap: another name or a label of the
+# chart (the medians', the quadrant's) never; a median line rather not; a marker if it must
+# (it shows on hover).
+NAME_OVER_NAME = 1000
+NAME_OVER_LINE = 10
+GAP = 1.5  # px kept between two labels: touching reads as one
+NAMES_META = "need_names"  # layout.meta key: what place_names_for_plot needs
 
 
 def place_names(
-    points: list[tuple[str, float, float]], others: list[tuple[float, float]]
+    points: list[tuple[str, float, float]],
+    others: list[tuple[float, float]],
+    *,
+    plot: tuple[float, float] = (PLOT_WIDTH, PLOT_HEIGHT),
+    obstacles: list[tuple[float, float, float, float]] = (),
+    lines: list[tuple[float, float, float, float]] = (),
+    bold: list[bool] | None = None,
 ) -> list[tuple[str, float, float, float, float]]:
-    """(name, px, py, dx, dy) for each (name, px, py) of POINTS (pixels of the plot area, y
-    downwards), in order: the first offset of _OFFSETS whose box overlaps no name already
-    placed nor any marker (OTHERS and POINTS), inside the plot; the least crowded one else."""
-    placed: list[tuple[float, float, float, float]] = []
-    markers = [(x, y) for _, x, y in points] + list(others)
+    """(name, px, py, dx, dy) for each (name, px, py) of POINTS (pixels of a PLOT (width,
+    height), y downwards), in order: the first offset of _OFFSETS whose box overlaps no
+    name already placed, no OBSTACLES box (the chart's own labels), no LINES box (the
+    medians) and no marker (OTHERS and POINTS), inside the plot; the least crowded one
+    else."""
+    places = place_names_at([(points, others, plot, obstacles, lines)], bold)
+    return [(name, px, py, dx, dy) for (name, px, py), (dx, dy) in zip(points, places, strict=True)]
+
+
+def place_names_at(layouts, bold: list[bool] | None = None) -> list[tuple[float, float]]:
+    """One (dx, dy) per name, chosen at once for several plot sizes: LAYOUTS holds, for each,
+    (points, others, plot, obstacles, lines) as place_names takes them (the same names, in
+    the same order); an offset's cost is the sum of its costs at every size."""
+    count = len(layouts[0][0])
+    bold = bold or [False] * count
+    placed: list[list[tuple[float, float, float, float]]] = [[] for _ in layouts]
     out = []
-    for name, px, py in points:
-        w, h = label_size(name)
+    for i in range(count):
+        w, h = label_size(layouts[0][0][i][0], bold[i])
         best, best_cost = None, None
         for ox, oy in _OFFSETS:
-            dx = ox * (w / 2 + 9) if ox in (1, -1) else 0
-            dy = oy
-            box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
-            # Covering a marker is tolerable (it shows on hover); covering a name is not.
-            cost = NAME_OVER_NAME * sum(_overlap(box, b) for b in placed) + sum(
-                _overlap(box, (mx - 6, my - 6, mx + 6, my + 6)) for mx, my in markers
-            )
-            outside = box[0] < 0 or box[2] > PLOT_WIDTH or box[1] < 0 or box[3] > PLOT_HEIGHT
-            cost += 1e6 if outside else 0
+            dx, dy = (ox * (w / 2 + 9) if ox in (1, -1) else 0), oy
+            cost, boxes = 0.0, []
+            for (points, others, (width, height), obstacles, lines), done in zip(
+                layouts, placed, strict=True
+            ):
+                _, px, py = points[i]
+                box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
+                boxes.append(box)
+                wide = (box[0] - GAP, box[1] - GAP, box[2] + GAP, box[3] + GAP)
+                # Covering a marker is tolerable (it shows on hover); a name or a label not.
+                cost += NAME_OVER_NAME * sum(_overlap(wide, b) for b in [*done, *obstacles])
+                cost += NAME_OVER_LINE * sum(_overlap(box, b) for b in lines)
+                cost += sum(
+                    _overlap(box, (mx - 6, my - 6, mx + 6, my + 6))
+                    for mx, my in [(x, y) for _, x, y in points] + list(others)
+                )
+                outside = box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height
+                cost += 1e6 if outside else 0
             if best_cost is None or cost < best_cost:
-                best, best_cost = (dx, dy, box), cost
+                best, best_cost = (dx, dy, boxes), cost
             if cost == 0:
                 break
-        dx, dy, box = best
-        placed.append(box)
-        out.append((name, px, py, dx, dy))
+        dx, dy, boxes = best
+        for done, box in zip(placed, boxes, strict=True):
+            done.append(box)
+        out.append((dx, dy))
     return out
 
 
@@ -191,9 +233,11 @@ def _overlap(a, b) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def _write_names(fig, view: NeedView, drawn_y, x_range, y_range, outliers) -> None:
-    """Name the chosen territories, then the priority ones, then the set-apart ones (with
-    their value), each where it overlaps nothing (place_names), as annotations."""
+def _names_meta(view: NeedView, drawn_y, x_range, y_range, outliers, medians: bool) -> dict:
+    """What placing the names needs, in the data's units (kept in layout.meta, so that an
+    exported image places them again at its size): the names to write (the chosen
+    territories, then the priority ones, then the set-apart ones with their value), every
+    marker, the axes' ranges, the medians and the texts of their labels."""
     placed = view.placed
     named = placed[
         placed["code"].isin(view.chosen)
@@ -203,27 +247,49 @@ def _write_names(fig, view: NeedView, drawn_y, x_range, y_range, outliers) -> No
     order = named.assign(_rank=[0 if c in view.chosen else 1 for c in named["code"]]).sort_values(
         ["_rank", "need"]
     )
-
-    def pixel(x, y):
-        px = (x - x_range[0]) / (x_range[1] - x_range[0]) * PLOT_WIDTH
-        py = (1 - (y - y_range[0]) / (y_range[1] - y_range[0])) * PLOT_HEIGHT
-        return px, py
-
-    texts = []
+    names = []
     for row in order.itertuples():
         text = row.name
         if row.code in set(outliers["code"]):
             text = f"{row.name} : {fmt.number(row.help_rate, 1)} ↑"
-        texts.append((text, *pixel(row.need, drawn_y[row.Index]), row))
-    others = [pixel(x, y) for x, y in zip(placed["need"], drawn_y, strict=True)]
-    spots = place_names([(t, px, py) for t, px, py, _ in texts], others)
-    for (text, _, _, row), (_, _, _, dx, dy) in zip(texts, spots, strict=True):
+        names.append([text, float(row.need), float(drawn_y[row.Index]), row.code in view.chosen])
+    meta = {
+        "names": names,
+        "markers": [[float(x), float(y)] for x, y in zip(placed["need"], drawn_y, strict=True)],
+        "x_range": list(x_range),
+        "y_range": list(y_range),
+    }
+    if medians:
+        meta["medians"] = {
+            "need": float(view.need_median),
+            "help": float(view.help_median),
+            "need_text": _need_median_text(view),
+            "help_text": _help_median_text(view),
+            "quadrant_x": _quadrant_x(view),
+            "quadrant_left": bool(view.high_need_below),
+        }
+    return meta
+
+
+def place_names_for_plot(fig: go.Figure, plots) -> None:
+    """Write the names of the « Aide et besoins » scatter FIG (its layout.meta[NAMES_META])
+    as annotations named « nom », placed so that none overlaps another, nor a label of the
+    medians or of the quadrant, at every plot size (width, height) of PLOTS (px)."""
+    meta = fig.layout.meta.get(NAMES_META) if isinstance(fig.layout.meta, dict) else None
+    if not meta:
+        return
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "nom"]
+    names = meta["names"]
+    if not names:
+        return
+    layouts = [_layout_at(meta, width, height) for width, height in plots]
+    places = place_names_at(layouts, [bold for *_, bold in names])
+    for (text, x, y, bold), (dx, dy) in zip(names, places, strict=True):
         far = abs(dy) > 20 or abs(dx) > 0 and abs(dy) > 0
-        chosen = row.code in view.chosen
         fig.add_annotation(
-            x=row.need,
-            y=drawn_y[row.Index],
-            text=f"<b>{text}</b>" if chosen else text,
+            x=x,
+            y=y,
+            text=fmt.chart_text(f"<b>{text}</b>" if bold else text),
             ax=dx,
             ay=dy,
             showarrow=True,
@@ -235,6 +301,31 @@ def _write_names(fig, view: NeedView, drawn_y, x_range, y_range, outliers) -> No
             bgcolor="rgba(255,255,255,0.75)",
             name="nom",
         )
+
+
+def _layout_at(meta: dict, width: float, height: float):
+    """(points, others, plot, obstacles, lines) of the names in META at a plot of WIDTH ×
+    HEIGHT px: the medians' labels and the quadrant's as obstacles, the median lines."""
+    (x0, x1), (y0, y1) = meta["x_range"], meta["y_range"]
+
+    def pixel(x, y):
+        return (x - x0) / (x1 - x0) * width, (1 - (y - y0) / (y1 - y0)) * height
+
+    points = [(text, *pixel(x, y)) for text, x, y, _ in meta["names"]]
+    others = [pixel(x, y) for x, y in meta["markers"]]
+    obstacles, lines = [], []
+    if medians := meta.get("medians"):
+        nx, hy = pixel(medians["need"], medians["help"])
+        w, h = label_size(medians["need_text"], size=MEDIAN_FONT)
+        obstacles.append((nx - w / 2, -h, nx + w / 2, 0))  # above the plot
+        w, h = label_size(medians["help_text"], size=MEDIAN_FONT)
+        obstacles.append((width - w, hy - h, width, hy))  # at the right edge, on its line
+        qx, _ = pixel(medians["quadrant_x"], 0)
+        w, h = label_size(QUADRANT_TEXT, size=MEDIAN_FONT)
+        left = qx if medians["quadrant_left"] else qx - w
+        obstacles.append((left, height - h, left + w, height))
+        lines = [(nx - 1, 0, nx + 1, height), (0, hy - 1, width, hy + 1)]
+    return points, others, (width, height), obstacles, lines
 
 
 def _direction_hint(direction: str) -> str:
@@ -254,9 +345,9 @@ def _medians_and_quadrant(fig: go.Figure, view: NeedView) -> None:
         y=1,
         yref="paper",
         yanchor="bottom",
-        text=f"Médiane du besoin : {fmt.number(nm, view.need_decimals)}",
+        text=_need_median_text(view),
         showarrow=False,
-        font={"size": 11, "color": "#333333"},
+        font={"size": MEDIAN_FONT, "color": "#333333"},
         bgcolor="rgba(255,255,255,0.85)",
     )
     fig.add_annotation(
@@ -265,9 +356,9 @@ def _medians_and_quadrant(fig: go.Figure, view: NeedView) -> None:
         xanchor="right",
         y=hm,
         yanchor="bottom",
-        text=f"Médiane de l'aide : {fmt.number(hm, 1)}",
+        text=_help_median_text(view),
         showarrow=False,
-        font={"size": 11, "color": "#333333"},
+        font={"size": MEDIAN_FONT, "color": "#333333"},
         bgcolor="rgba(255,255,255,0.85)",
     )
     # The priority quadrant: need beyond its median, help below its median.
@@ -285,14 +376,29 @@ def _medians_and_quadrant(fig: go.Figure, view: NeedView) -> None:
         layer="below",
     )
     fig.add_annotation(
-        x=_x_max(view) if not view.high_need_below else _x_min(view),
+        x=_quadrant_x(view),
         xanchor="right" if not view.high_need_below else "left",
         y=0,
         yanchor="bottom",
-        text="Besoin élevé, aide faible",
+        text=QUADRANT_TEXT,
         showarrow=False,
-        font={"size": 11, "color": "#A03F00"},
+        font={"size": MEDIAN_FONT, "color": "#A03F00"},
     )
+
+
+QUADRANT_TEXT = "Besoin élevé, aide faible"
+
+
+def _need_median_text(view: NeedView) -> str:
+    return f"Médiane du besoin : {fmt.number(view.need_median, view.need_decimals)}"
+
+
+def _help_median_text(view: NeedView) -> str:
+    return f"Médiane de l'aide : {fmt.number(view.help_median, 1)}"
+
+
+def _quadrant_x(view: NeedView) -> float:
+    return _x_max(view) if not view.high_need_below else _x_min(view)
 
 
 def _x_max(view: NeedView) -> float:

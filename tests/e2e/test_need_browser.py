@@ -35,20 +35,24 @@ def wait_for_points(page, count: int) -> None:
     page.wait_for_function(f"() => ({POINTS_JS})() >= {count}", timeout=SLOW_MS)
 
 
+NAMES_AND_LABELS_JS = """() => [...document.querySelectorAll('.js-plotly-plot g.annotation')]
+    .map(g => [g, g.querySelector('.annotation-text')])
+    .filter(([g, t]) => t)
+    .map(([g, t]) => { const r = t.getBoundingClientRect();
+                        return [r.left, r.top, r.right, r.bottom, t.textContent,
+                                /Médiane|Besoin élevé/.test(g.textContent)]; })"""
+
+
 def assert_names_apart(page) -> None:
-    """The written names (annotations other than the medians, the quadrant and the scale
-    note) never overlap, as drawn at this width."""
-    boxes = page.evaluate(
-        """() => [...document.querySelectorAll('.js-plotly-plot g.annotation')]
-            .filter(g => !/Médiane|Besoin élevé/.test(g.textContent))
-            .map(g => g.querySelector('.annotation-text'))
-            .filter(t => t)
-            .map(t => { const r = t.getBoundingClientRect();
-                        return [r.left, r.top, r.right, r.bottom, t.textContent]; })"""
-    )
-    assert boxes  # the priority communes are named
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
+    """The written names never overlap each other, nor the medians' and the quadrant's
+    labels, as drawn at this width."""
+    boxes = page.evaluate(NAMES_AND_LABELS_JS)
+    names = [b for b in boxes if not b[5]]
+    labels = [b for b in boxes if b[5]]
+    assert names  # the priority communes are named
+    assert len(labels) == 3  # the two medians and the priority quadrant
+    for i, a in enumerate(names):
+        for b in names[i + 1 :] + labels:
             apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
             assert apart, f"{a[4]} overlaps {b[4]}"
 
@@ -66,6 +70,11 @@ def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     assert page.locator("[data-testid='stException']").count() == 0
     assert_names_apart(page)
     full_screenshot(page, "need-page.png", height=2000)
+    # A laptop's screen: the names keep clear of the medians' labels there too.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    wait_for_figures(page, timeout=SLOW_MS)
+    assert_names_apart(page)
+    full_screenshot(page, "need-page-1440.png", height=2000)
     page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
     wait_for_app(page)
     wait_for_points(page, 4)
