@@ -7,6 +7,7 @@ import copy
 import html
 import io
 import json
+import math
 import re
 import shutil
 import threading
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -48,8 +50,32 @@ def to_csv(frame: pd.DataFrame, *, french: bool = True) -> bytes:
     """French-friendly CSV (UTF-8 with BOM, `;`, decimal comma) or standard CSV (UTF-8, `,`)."""
     safe = safe_frame(frame)
     if french:
-        return safe.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+        return french_numbers(safe).to_csv(index=False, sep=";").encode("utf-8-sig")
     return safe.to_csv(index=False).encode("utf-8")
+
+
+def french_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """FRAME with every decimal number written as French text (« 0,7 », « 1834 »), in
+    float columns and in columns of text and numbers alike (a masked « masqué » among
+    shares): pandas' decimal="," reaches float columns only."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if series.dtype == object or pd.api.types.is_float_dtype(series):
+            out[column] = series.map(_french_number).astype(object)
+    return out
+
+
+def _french_number(value):
+    """« 0,7 » for 0.7, « 1834 » for 1834.0 (a whole count), nothing for NaN; other values
+    as they are."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, float | np.floating):
+        return value
+    if math.isnan(value) or math.isinf(value):
+        return None
+    if float(value).is_integer():
+        return str(int(value))
+    return np.format_float_positional(value, trim="-").replace(".", ",")
 
 
 # Rows of data an XLSX sheet can hold: 1 048 576 rows, less the header and a title's rows.
