@@ -23,11 +23,11 @@ def ept_colours(ept_names: list[str]) -> dict[str, str]:
 
 
 # Label placement, in px of the plot area. On screen the names are placed once for the
-# plot sizes a laptop shows (the press preset's 800 × 460, Chromium at 1 400 and 1 440 px
-# with the sidebar, 1 440 px without it): a name placed clear at each stays clear between
-# them. An exported image places them again at its own plot size (place_names_for_plot).
-PLOT_WIDTH, PLOT_HEIGHT = 800, 460
-SCREEN_PLOTS = ((PLOT_WIDTH, PLOT_HEIGHT), (850, 480), (890, 480), (1150, 480))
+# plot sizes a laptop shows (800 px wide, Chromium at 1 400 and 1 440 px with the sidebar,
+# 1 440 px without it; 510 px high): a name placed clear at each stays clear between them.
+# An exported image places them again at its own plot size (place_names_for_plot).
+PLOT_WIDTH, PLOT_HEIGHT = 800, 510
+SCREEN_PLOTS = ((PLOT_WIDTH, PLOT_HEIGHT), (850, 510), (890, 510), (1150, 510))
 LABEL_FONT = 11
 MEDIAN_FONT = 11
 CHOSEN_COLOUR = "#000000"
@@ -124,7 +124,7 @@ def need_scatter(view: NeedView, title: str) -> go.Figure:
     fig.update_xaxes(automargin=True)
     fig = base_layout(fig, title, height=680)
     fig.update_layout(
-        legend={"y": -0.14, "title": {"text": "EPT "}},
+        legend={"yref": "container", "y": 0, "yanchor": "bottom", "title": {"text": "EPT "}},
         margin={"l": 70, "r": 20, "t": 90, "b": 60},
     )
     return fig
@@ -154,6 +154,8 @@ def label_size(text: str, bold: bool = False, size: float = LABEL_FONT) -> tuple
 # ones get a leader line.
 _OFFSETS = [
     (0, -16), (0, 16), (1, 0), (-1, 0), (1, -14), (-1, -14), (1, 14), (-1, 14),
+    (0.6, -16), (-0.6, -16), (0.6, 16), (-0.6, 16), (1.6, 0), (-1.6, 0),
+    (1.6, -24), (-1.6, -24), (1.6, 24), (-1.6, 24),
     (0, -34), (0, 34), (1, -30), (-1, -30), (1, 30), (-1, 30), (0, -52), (0, 52),
     (1, -48), (-1, -48), (1, 48), (-1, 48), (0, -70), (0, 70), (1, -66), (-1, -66),
     (1, 66), (-1, 66), (0, -88), (0, 88), (1, -84), (-1, -84), (1, 84), (-1, 84),
@@ -163,7 +165,7 @@ _OFFSETS = [
 # chart (the medians', the quadrant's) never; a median line rather not; a marker if it must
 # (it shows on hover).
 NAME_OVER_NAME = 1000
-NAME_OVER_LINE = 10
+NAME_OVER_LINE = 3
 GAP = 1.5  # px kept between two labels: touching reads as one
 NAMES_META = "need_names"  # layout.meta key: what place_names_for_plot needs
 
@@ -189,42 +191,139 @@ def place_names(
 def place_names_at(layouts, bold: list[bool] | None = None) -> list[tuple[float, float]]:
     """One (dx, dy) per name, chosen at once for several plot sizes: LAYOUTS holds, for each,
     (points, others, plot, obstacles, lines) as place_names takes them (the same names, in
-    the same order); an offset's cost is the sum of its costs at every size."""
+    the same order); an offset's cost is the sum of its costs at every size. Each name in
+    turn takes the first offset that costs nothing, else the cheapest; then each is placed
+    again among all the others (REFINE passes), which undoes an early name taking the room
+    a later one needed."""
     count = len(layouts[0][0])
     bold = bold or [False] * count
-    placed: list[list[tuple[float, float, float, float]]] = [[] for _ in layouts]
-    out = []
-    for i in range(count):
-        w, h = label_size(layouts[0][0][i][0], bold[i])
-        best, best_cost = None, None
-        for ox, oy in _OFFSETS:
-            dx, dy = (ox * (w / 2 + 9) if ox in (1, -1) else 0), oy
-            cost, boxes = 0.0, []
-            for (points, others, (width, height), obstacles, lines), done in zip(
-                layouts, placed, strict=True
-            ):
-                _, px, py = points[i]
-                box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
-                boxes.append(box)
-                wide = (box[0] - GAP, box[1] - GAP, box[2] + GAP, box[3] + GAP)
-                # Covering a marker is tolerable (it shows on hover); a name or a label not.
-                cost += NAME_OVER_NAME * sum(_overlap(wide, b) for b in [*done, *obstacles])
-                cost += NAME_OVER_LINE * sum(_overlap(box, b) for b in lines)
-                cost += sum(
-                    _overlap(box, (mx - 6, my - 6, mx + 6, my + 6))
-                    for mx, my in [(x, y) for _, x, y in points] + list(others)
-                )
-                outside = box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height
-                cost += 1e6 if outside else 0
-            if best_cost is None or cost < best_cost:
-                best, best_cost = (dx, dy, boxes), cost
-            if cost == 0:
+    sizes = [label_size(layouts[0][0][i][0], bold[i]) for i in range(count)]
+    chosen: list[int | None] = [None] * count
+
+    def offset(i: int, k: int) -> tuple[float, float]:
+        ox, oy = _OFFSETS[k]
+        return ox * (sizes[i][0] / 2 + 9), oy
+
+    def shapes(i: int, k: int, layout):
+        """Box and leader line (None when none is drawn) of name I at offset K."""
+        dx, dy = offset(i, k)
+        (w, h), (_, px, py) = sizes[i], layout[0][i]
+        box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
+        return box, ((px, py, px + dx, py + dy) if _has_leader(dx, dy, w) else None)
+
+    def cost(i: int, k: int) -> float:
+        total = 0.0
+        for layout in layouts:
+            points, others, (width, height), obstacles, lines = layout
+            box, leader = shapes(i, k, layout)
+            _, px, py = points[i]
+            placed = [
+                shapes(j, chosen[j], layout)
+                for j in range(count)
+                if j != i and chosen[j] is not None
+            ]
+            total += _cost(box, leader, (px, py), placed, layout, i)
+            outside = box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height
+            total += 1e6 if outside else 0
+        return total
+
+    def best(i: int) -> int:
+        found, found_cost = 0, None
+        for k in range(len(_OFFSETS)):
+            c = cost(i, k)
+            if found_cost is None or c < found_cost:
+                found, found_cost = k, c
+            if c == 0:
                 break
-        dx, dy, boxes = best
-        for done, box in zip(placed, boxes, strict=True):
-            done.append(box)
-        out.append((dx, dy))
-    return out
+        return found
+
+    for _ in range(1 + REFINE):
+        for i in range(count):
+            chosen[i] = best(i)
+    return [offset(i, k) for i, k in enumerate(chosen)]
+
+
+REFINE = 2
+
+
+def _cost(box, leader, point, placed, layout, i: int) -> float:
+    """What a name's BOX and LEADER cover at one plot size, PLACED holding the other names'
+    (box, leader)."""
+    points, others, _, obstacles, lines = layout
+    boxes = [b for b, _ in placed]
+    drawn = [s for _, s in placed if s is not None]
+    wide = (box[0] - GAP, box[1] - GAP, box[2] + GAP, box[3] + GAP)
+    # Covering a marker is tolerable (it shows on hover), a named one less so; a name or a
+    # label never.
+    cost = NAME_OVER_NAME * sum(_overlap(wide, b) for b in [*boxes, *obstacles])
+    cost += NAME_OVER_LINE * sum(_overlap(box, b) for b in lines)
+    named = [_marker(mx, my) for j, (_, mx, my) in enumerate(points) if j != i]
+    cost += NAMED_MARKER * sum(_overlap(box, m) for m in named)
+    cost += sum(_overlap(box, _marker(mx, my)) for mx, my in others)
+    # A name across a median from its point reads on the wrong side of it; a leader line
+    # across another leader, another name or a named point reads as a wrong pair.
+    cost += WRONG_SIDE * sum(_crosses((*point, *_centre(box)), line) for line in lines)
+    cost += CROSSING * sum(_crosses(s, box) for s in drawn)
+    if leader is not None:
+        cost += CROSSING * sum(_crosses(leader, b) for b in boxes)
+        cost += CROSSING * sum(_segments_cross(leader, s) for s in drawn)
+        cost += CROSSING * sum(_crosses(leader, m) for m in named)
+        cost += LEADER * max(0.0, math.hypot(leader[2] - leader[0], leader[3] - leader[1]) - 20)
+    return cost
+
+
+def _centre(box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+NAMED_MARKER = 20  # weight of a name over another named point's marker, per px²
+LEADER = 15  # cost of a leader line, per px of its length
+CROSSING = 5000  # cost of a leader line across another leader, a name, a named point
+WRONG_SIDE = 20_000  # cost of a name written across a median from its point: a misreading
+
+
+def _has_leader(dx: float, dy: float, width: float) -> bool:
+    """Whether a name of WIDTH px this far from its point gets a leader line: all but the
+    four nearest places (above, below, just beside)."""
+    return abs(dy) > 20 or (abs(dx) > 0 and abs(dy) > 0) or abs(dx) > width / 2 + 10
+
+
+def _marker(x: float, y: float) -> tuple[float, float, float, float]:
+    return x - 6, y - 6, x + 6, y + 6
+
+
+def _crosses(segment, box) -> bool:
+    """Whether SEGMENT (x0, y0, x1, y1) passes through BOX (Liang–Barsky clipping)."""
+    if segment is None:
+        return False
+    x0, y0, x1, y1 = segment
+    t0, t1 = 0.0, 1.0
+    for p, q in (
+        (x0 - x1, x0 - box[0]),
+        (x1 - x0, box[2] - x0),
+        (y0 - y1, y0 - box[1]),
+        (y1 - y0, box[3] - y0),
+    ):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+    return t0 < t1
+
+
+def _segments_cross(a, b) -> bool:
+    def turn(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    p1, p2, p3, p4 = a[:2], a[2:], b[:2], b[2:]
+    d1, d2 = turn(p3, p4, p1), turn(p3, p4, p2)
+    d3, d4 = turn(p1, p2, p3), turn(p1, p2, p4)
+    return d1 * d2 < 0 and d3 * d4 < 0
 
 
 def _overlap(a, b) -> float:
@@ -285,7 +384,7 @@ def place_names_for_plot(fig: go.Figure, plots) -> None:
     layouts = [_layout_at(meta, width, height) for width, height in plots]
     places = place_names_at(layouts, [bold for *_, bold in names])
     for (text, x, y, bold), (dx, dy) in zip(names, places, strict=True):
-        far = abs(dy) > 20 or abs(dx) > 0 and abs(dy) > 0
+        far = _has_leader(dx, dy, label_size(text, bold)[0])
         fig.add_annotation(
             x=x,
             y=y,

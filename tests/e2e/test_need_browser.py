@@ -43,16 +43,18 @@ NAMES_AND_LABELS_JS = """() => [...document.querySelectorAll('.js-plotly-plot g.
                                 /Médiane|Besoin élevé/.test(g.textContent)]; })"""
 
 
-def assert_names_apart(page) -> None:
+def assert_names_apart(page, named: bool = True) -> None:
     """The written names never overlap each other, nor the medians' and the quadrant's
-    labels, as drawn at this width."""
+    labels, as drawn at this width (NAMED: the priority communes are written; on a phone
+    they are read on hover)."""
     boxes = page.evaluate(NAMES_AND_LABELS_JS)
     names = [b for b in boxes if not b[5]]
     labels = [b for b in boxes if b[5]]
-    assert names  # the priority communes are named
+    assert bool(names) == named
     assert len(labels) == 3  # the two medians and the priority quadrant
-    for i, a in enumerate(names):
-        for b in names[i + 1 :] + labels:
+    everything = names + labels
+    for i, a in enumerate(everything):
+        for b in everything[i + 1 :]:
             apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
             assert apart, f"{a[4]} overlaps {b[4]}"
 
@@ -75,6 +77,10 @@ def test_need_scatter_in_browser(streamlit_server, browser_page, e2e_db):
     wait_for_figures(page, timeout=SLOW_MS)
     assert_names_apart(page)
     full_screenshot(page, "need-page-1440.png", height=2000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    wait_for_figures(page, timeout=SLOW_MS)
+    assert_names_apart(page, named=False)
+    full_screenshot(page, "need-page-390.png", height=2400)
     page.goto(f"{streamlit_server}/aide-et-besoins?niveau=ept")
     wait_for_app(page)
     wait_for_points(page, 4)
