@@ -352,13 +352,10 @@ def _table(
 
 
 def refresh(con: duckdb.DuckDBPyConnection, threshold: int | None = None) -> None:
-    """Recompute public_counts and public_counts_meta from the monthly summary, and the
-    protected cells of the counts of people loaded as indicators (etl/protect_need.py),
-    inside the caller's transaction: every new warehouse version gets both."""
-    from etl import protect_need  # it builds its cube with this module's engine
-
+    """Recompute public_counts and public_counts_meta from the monthly summary, inside the
+    caller's transaction (etl/summary.py also has the counts of people loaded as indicators
+    recomputed, by etl/protect_need.py, which builds its cube with this module's engine)."""
     _refresh_counts(con, threshold)
-    protect_need.refresh(con, threshold)
 
 
 def _refresh_counts(con: duckdb.DuckDBPyConnection, threshold: int | None) -> None:

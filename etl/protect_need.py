@@ -4,8 +4,8 @@ Indicators (table indicator_values, etl/need/indicators.py) are read straight fr
 warehouse by the need-side pages; those of etl/need/indicators.PEOPLE_COUNTS count people
 (usagers, démarches), so a public reader must see them as the help records: small counts
 hidden, also against subtraction. Their cells are decided here, at every warehouse version
-(called by etl/protect.refresh and after every indicator load), with the engine of
-etl/protect.py, and stored in `public_indicator_counts` (core/migrations/100_*.sql).
+(called by etl/summary.refresh after protect.refresh, and after every indicator load), with
+the engine of etl/protect.py, and stored in `public_indicator_counts` (migration 100).
 
 The cube: territory (commune, EPT, département) × indicator × period, in one programme
 '*'. Periods: each year of the values ('-' for values without one: need_by_territory.sql and

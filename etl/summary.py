@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from etl import protect
+from etl import protect, protect_need
 
 # Summary table → the date it sums the records by.
 SUMMARIES = {
@@ -53,7 +53,10 @@ def refresh(
             f"INSERT INTO {table} ({_COLUMNS}, quantity, records) "
             + _SUMMED.format(period=period, where=where)
         )
-    protect.refresh(con)  # the protected tables follow the summary in the same transaction
+    # The protected tables follow the summary in the same transaction: every new warehouse
+    # version gets both the help's and the need side's counts of people.
+    protect.refresh(con)
+    protect_need.refresh(con)
 
 
 def differences(con: duckdb.DuckDBPyConnection) -> int:

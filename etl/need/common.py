@@ -316,10 +316,6 @@ def insert_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, load_id: int) 
     for r in parsed.catalogue:
         r["load_id"] = load_id
     _insert(con, "indicators", parsed.catalogue)
-    if "indicator_values" in parsed.tables:  # counts of people among them: protected cells
-        from etl import protect_need  # it reads the catalogue of etl/need/indicators.py
-
-        protect_need.refresh(con)
     if parsed.rejects:
         con.executemany(
             'INSERT INTO rejected_rows (load_id, row_number, "column", value, reason) '

@@ -26,7 +26,17 @@ from functools import partial
 
 import duckdb
 
-from etl import formats, funders, mapping, readers, schemas, scrub, summary, target_shares
+from etl import (
+    formats,
+    funders,
+    mapping,
+    protect_need,
+    readers,
+    schemas,
+    scrub,
+    summary,
+    target_shares,
+)
 from etl.errors import ColumnsMissing, NoHeader
 from etl.need import common, conseillers, indicators, places
 from etl.pipeline.columns import match_columns
@@ -264,6 +274,8 @@ class NeedPlan(Mapped):
         )
         parsed = self.steps.parse(self.table, self.layout, ctx)
         common.insert_parsed(con, parsed, load_id)
+        if "indicator_values" in parsed.tables:  # counts of people among them: protected
+            protect_need.refresh(con)
         self.record_mapping(con, load_id, getattr(self.layout, "name", None))
         return Written(
             parsed.rows_read, parsed.loaded, len(parsed.rejected), parsed.skipped, parsed.messages
