@@ -54,4 +54,4 @@ for programme in programmes.itertuples():
                 Réalisé=achieved,
                 Avancement=progress,
             )[["Objectif", "Cible", "Échéance", "Réalisé", "Avancement"]]
-            st.dataframe(table, hide_index=True, width="stretch")
+            ui.dataframe(table)

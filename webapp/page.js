@@ -43,6 +43,12 @@
   // whole width. Wider charts are drawn as they are.
   const FIT_PX = 600;
   const CHAR = 0.6; // average width of a character, in font sizes
+  // Labels written above their bars: their size, line spacing, the bar under them and the
+  // gap to the bar above (charts/targets.py sizes its rows from the same numbers).
+  const LABEL_PX = 11;
+  const LINE = 1.3;
+  const BAR_PX = 10;
+  const GAP_PX = 8;
   // No « less than » sign in this script: Streamlit's st.html would take it for a tag.
   const BREAK = /\x3cbr\s*\/?>/i;
   const plain = text => String(text).replace(/\x3c[^>]*>/g, '');
@@ -88,53 +94,73 @@
       }
     }
     // Horizontal bars with long category labels: each label above its bar, which then gets
-    // the whole width. (The height stays the server's: Streamlit draws a figure again
-    // whenever its height differs from the one it sent.)
+    // the whole width, followed by the bar's own text (a status, a value: inside a thin bar
+    // Plotly would shrink it out of reading). The height stays the server's (Streamlit draws
+    // a figure again whenever its height differs from the one it sent): charts/targets.py
+    // makes its rows tall enough for this layout.
     const bars = data.filter(t => t.type === 'bar' && t.orientation === 'h' && Array.isArray(t.y));
     const categories = [...new Set(bars.flatMap(t => t.y.filter(y => typeof y === 'string')))];
     const yaxis = { ...(layout.yaxis || {}) };
-    const tick = Math.min(sizeOf({ font: yaxis.tickfont }, font), 11);
+    const tick = Math.min(sizeOf({ font: yaxis.tickfont }, font), LABEL_PX);
     const longest = Math.max(0, ...categories.flatMap(c => c.split(BREAK).map(l => plain(l).length)));
     if (categories.length && longest * tick * CHAR > width * 0.5) {
       const row = Math.max(1, height - margin.t - margin.b) / categories.length;
       const oneLine = categories.map(c => c.split(BREAK).join(' '));
-      // A narrow bar's text, written beside it by the server (the text trace named
-      // « Libellés », charts/targets.py BESIDE_LABELS), joins its label above the bar: beside
-      // the bar it would run into that label.
+      // Each category's texts: those of its bars, and a narrow bar's text written beside it
+      // by the server (the text trace named « Libellés », charts/targets.py BESIDE_LABELS).
       const beside = data.findIndex(t => t.mode === 'text' && t.name === 'Libellés' && Array.isArray(t.y));
       const status = new Map();
-      if (beside !== -1) data[beside].y.forEach((y, i) => status.set(y, data[beside].text[i]));
-      const withStatus = (texts) => texts.map((t, i) => (
-        status.has(categories[i]) ? `${t}\x3cbr>${status.get(categories[i])}` : t));
-      // The largest size (11 to 9 px) whose wrapped labels leave a bar of 6 px in each row;
-      // else one line, cut with « … » (the hover gives the whole label).
-      let size = tick;
-      let texts = [];
-      let label = 0;
-      for (size = tick; size >= 9; size -= 1) {
-        const chars = Math.floor((width - 24) / (size * CHAR));
-        texts = withStatus(oneLine.map(c => wrap(c, chars)));
-        label = Math.max(...texts.map(lineCount)) * size * 1.25 + 2;
-        if (row >= label + 6) break;
+      const add = (y, text) => {
+        if (typeof y !== 'string' || !text) return;
+        status.set(y, status.has(y) ? `${status.get(y)} · ${text}` : String(text));
+      };
+      for (const trace of bars) {
+        if (Array.isArray(trace.text)) trace.y.forEach((y, i) => add(y, trace.text[i]));
       }
-      if (label + 6 > row) {
-        size = 9;
-        const chars = Math.floor((width - 24) / (size * CHAR));
-        texts = withStatus(oneLine.map(c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c)));
-        label = Math.max(...texts.map(lineCount)) * size * 1.25 + 2;
+      if (beside !== -1) data[beside].y.forEach((y, i) => add(y, data[beside].text[i]));
+      // The text after the label's last line when it fits there, else on lines of its own.
+      const withStatus = (lines, i, chars) => {
+        const text = status.get(categories[i]);
+        if (!text) return lines;
+        const last = lines.split(BREAK).pop();
+        const joined = `${last} · ${text}`;
+        if (plain(joined).length > chars) return `${lines}\x3cbr>${wrap(text, chars)}`;
+        return lines.split(BREAK).slice(0, -1).concat([joined]).join('\x3cbr>');
+      };
+      const boxOf = texts => Math.max(...texts.map(lineCount)) * LABEL_PX * LINE + 4;
+      // The labels in LABEL_PX type, wrapped; if the rows are too short for them (a bar of
+      // BAR_PX and a gap of GAP_PX under each), one line cut with « … » (the hover gives
+      // the whole label).
+      const size = LABEL_PX;
+      const chars = Math.floor((width - 24) / (size * CHAR));
+      let texts = oneLine.map((c, i) => withStatus(wrap(c, chars), i, chars));
+      if (boxOf(texts) + BAR_PX + GAP_PX > row) {
+        const cut = c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c);
+        texts = oneLine.map((c, i) => withStatus(cut(c), i, chars));
       }
-      if (row >= label + 6) {
+      const label = boxOf(texts);
+      if (row >= label + BAR_PX + GAP_PX) {
         if (beside !== -1) data.splice(beside, 1);
-        const bar = row - label - 2;
+        for (const trace of bars) {
+          const index = data.indexOf(trace);
+          data[index] = { ...trace, text: undefined, texttemplate: undefined, textposition: 'none' };
+        }
+        const bar = Math.min(row - label - GAP_PX, 2 * BAR_PX);
         layout.bargap = Math.min(0.9, Math.max(0, 1 - bar / row));
+        // Marks on the bars (the expected progress, an average) no taller than the bar: a
+        // taller one would run into the label above.
+        data.forEach((trace, i) => {
+          if (trace.type === 'bar' || !trace.marker || !String(trace.mode || '').includes('markers')) return;
+          data[i] = { ...trace, marker: { ...trace.marker, size: Math.min(trace.marker.size || 6, bar) } };
+        });
         yaxis.showticklabels = false;
         layout.yaxis = yaxis;
         margin.l = 10;
         layout.annotations = [...(layout.annotations || []), ...categories.map((c, i) => ({
           text: texts[i],
           xref: 'paper', x: 0, xanchor: 'left',
-          yref: bars[0].yaxis || 'y', y: c, yanchor: 'bottom', yshift: bar / 2,
-          align: 'left', showarrow: false,
+          yref: bars[0].yaxis || 'y', y: c, yanchor: 'bottom', yshift: bar / 2 + 2,
+          align: 'left', showarrow: false, name: 'libelle',
           font: { size, color: (yaxis.tickfont || {}).color },
         }))];
       }

@@ -229,6 +229,9 @@ NARROW_SCREEN_PX = 768
 _NARROW_CSS = """<style>
 @media (max-width: 760px) {
   .st-key-map_chart .infolayer .annotation { display: none; }
+  /* Plotly's toolbar stays shown on a touch screen, over the chart's title: the « Exporter »
+     button under each chart gives its images and data. */
+  .js-plotly-plot .modebar-container { display: none; }
 }
 </style>"""
 _PAGE_JS = Path(__file__).with_name("page.js").read_text(encoding="utf-8")
@@ -546,6 +549,40 @@ def targets_table_layout(table: pd.DataFrame) -> dict:
 
 # The main column beside the open sidebar on a 1 440 px screen (layout="wide").
 WIDE_SCREEN_TABLE_PX = 980
+# On a phone a table wider than the screen scrolls sideways inside itself: its first column
+# (the territory, the target, the indicator) is pinned, so that each row keeps its name
+# beside whatever figure is scrolled to. Streamlit freezes pinned columns only while they
+# take at most 60 % of the table's width (a 390 px phone leaves a 358 px table; a 360 px one,
+# 328 px): the pinned column is at most PINNED_PX wide, narrower when its texts are short.
+PINNED_PX = 190
+_CHAR_PX = 7.5  # a character of the table's 14 px type, on average (headers are bolder)
+_CELL_PADDING_PX = 28
+
+
+def pinned_layout(frame: pd.DataFrame, column_order=None, column_config=None) -> dict:
+    """st.dataframe's column_order and column_config for FRAME with its first column (in
+    COLUMN_ORDER when given) pinned, at most PINNED_PX wide."""
+    order = list(column_order or frame.columns)
+    config = dict(column_config or {})
+    if not order:
+        return {"column_order": column_order, "column_config": config}
+    first = order[0]
+    current = config.get(first)
+    current = {"label": current} if isinstance(current, str) else dict(current or {})
+    texts = [str(first), *frame[first].head(500).astype(str)] if first in frame else [first]
+    natural = max(len(t) for t in texts) * _CHAR_PX + _CELL_PADDING_PX
+    width = current.get("width")
+    width = {"small": 75, "medium": 200, "large": 400}.get(width, width) or natural
+    config[first] = current | {"pinned": True, "width": int(min(width, natural, PINNED_PX))}
+    return {"column_order": column_order, "column_config": config}
+
+
+def dataframe(frame, **kwargs) -> None:
+    """st.dataframe of a frame (or its Styler) as every page shows a table: the whole width,
+    no index, the first column pinned (pinned_layout)."""
+    data = frame.data if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else frame
+    kwargs |= pinned_layout(data, kwargs.pop("column_order", None), kwargs.pop("column_config", None))
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
 def table_with_downloads(
@@ -569,12 +606,7 @@ def table_with_downloads(
     shown = frame if max_rows is None else frame.head(max_rows)
     total = len(frame) if total_rows is None else total_rows
     formats = _date_formats(shown) | (formats or {})
-    st.dataframe(
-        _text_aware_view(_dashed(shown, formats), formats),
-        hide_index=True,
-        width="stretch",
-        **dataframe_kwargs,
-    )
+    dataframe(_text_aware_view(_dashed(shown, formats), formats), **dataframe_kwargs)
     if max_rows is not None and total > max_rows:
         st.caption(
             f"Seules les {fmt.number(max_rows)} premières lignes sont affichées ; les "

@@ -320,13 +320,47 @@ def text_colour(background: str) -> str:
 # A bar at least this wide (in % of the axis) holds its text; a narrower one has it beside.
 _INSIDE_AT = 0.3
 _LINE_HEIGHT = 17  # px per line of a wrapped target title
+# On a phone, webapp/page.js writes each label above its bar, in 11 px type wrapped to the
+# chart's width, with the bar's text after it (never inside a thin bar, where Plotly would
+# shrink it): rows are made tall enough for that here, since the page keeps the server's
+# height. The geometry of page.js's fit: a 390 px phone leaves a 358 px chart, lines of
+# (358 - 24) / (11 × 0.6) characters, 1.3 line spacing, and under each label a bar of 10 px
+# and 8 px of gap.
+_PHONE_CHARS = 50
+_PHONE_LINE = 11 * 1.3
+_PHONE_BAR_AND_GAP = 4 + 10 + 8
+
+
+def _phone_lines(text: str) -> list[str]:
+    """TEXT (« <br> » breaks ignored) wrapped at _PHONE_CHARS as page.js wraps it: on
+    single spaces only (a no-break space holds its words together)."""
+    lines, current = [], ""
+    for word in text.replace("<br>", " ").split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and len(candidate) > _PHONE_CHARS:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    return [*lines, current]
+
+
+def phone_label_lines(label: str, text: str) -> int:
+    """The lines of a bar's label and, after it, its text on a phone (page.js: the text
+    goes on the label's last line when it fits there, else on lines of its own)."""
+    lines = _phone_lines(label)
+    if not text:
+        return len(lines)
+    if len(f"{lines[-1]} · {text}") <= _PHONE_CHARS:
+        return len(lines)
+    return len(lines) + len(_phone_lines(text))
 
 
 def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -> go.Figure:
     """One bar per target (% achieved, coloured by status) and, where there is an end date,
     a mark at what the straight line from start to end expects today. Each bar's text is
     written once: inside a wide bar (black or white, whichever contrasts), else just right of
-    the bar's end; rows are as tall as their wrapped titles."""
+    the bar's end; rows are as tall as their wrapped titles, on a laptop and on a phone."""
     data = rows.iloc[::-1]
     labels = [_wrap(target_title(row), 70) for row in data.itertuples()]
     pct = (data["progress"].fillna(0) * 100).clip(upper=150)
@@ -388,8 +422,14 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
     fig.add_vline(x=100, line_dash="dash", line_color="#444")
     fig.update_xaxes(ticksuffix=f"{fmt.NBSP}%", range=[0, top], title=None)
     lines = max((label.count("<br>") + 1 for label in labels), default=1)
-    row_height = max(44, _LINE_HEIGHT * lines + 16)
-    height = max(280, 90 + row_height * len(data))
+    phone = max(
+        (phone_label_lines(label, text) for label, text in zip(labels, texts, strict=True)),
+        default=1,
+    )
+    row_height = max(44, _LINE_HEIGHT * lines + 16, round(_PHONE_LINE * phone + _PHONE_BAR_AND_GAP))
+    height = max(280, 100 + row_height * len(data))
+    # Bars about as thick as before on a laptop, however tall the rows.
+    fig.update_layout(bargap=max(0.2, 1 - 40 / row_height))
     base_layout(fig, title, height=height)
     # The legend below the axis labels, whatever the height.
     fig.update_layout(legend={"y": -45 / (height - 100)})

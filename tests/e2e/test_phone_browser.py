@@ -2,7 +2,9 @@
 the map draws its 39 communes with a visible area, no chart text runs past its image, the page
 never scrolls sideways, the header names the programmes and the period; on a phone the sidebar
 closes once a page is chosen; a date typed in the sidebar applies on Enter; Streamlit's and
-Plotly's own labels are in French. Screenshots of every page at both sizes are kept in
+Plotly's own labels are in French; the targets chart's texts (sheet and « Objectifs ») are
+at least 11 px and touch neither each other nor a bar not their own; a table's first column
+stays in view when the table is scrolled sideways. Screenshots of every page at both sizes are kept in
 tests/e2e/screenshots/ (phone-*.png, laptop-*.png)."""
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ PAGES = {
     "territoire?code=93066": 3,
     "objectifs": 3,
     "financements": 3,
+    "repartir": 2,
     "programmes": 0,
     "donnees": 0,
 }
@@ -70,6 +73,72 @@ _SIDEWAYS = """() => {
           main ? main.scrollWidth - main.clientWidth : 0];
 }"""
 
+# The pages' targets chart (charts/targets.py progress_bars), by the key of its container.
+TARGET_CHARTS = {"territoire?code=93066": "sheet_targets", "objectifs": "targets_bars"}
+MIN_FONT_PX = 11
+
+# In the chart in the container of class st-key-KEY: every visible text drawn under
+# MIN_FONT_PX (its font size times the scale Plotly gives a text squeezed into a bar), every
+# two texts whose boxes overlap, every text that overlaps a bar without lying inside it
+# (its own bar's text); 1 px of tolerance for antialiasing.
+_CROWDED_TEXT = """([key, minimum]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const shown = element => {
+    const style = getComputedStyle(element);
+    return style.display !== 'none' && style.visibility !== 'hidden'
+      && Number(style.opacity) !== 0;
+  };
+  const texts = [...gd.querySelectorAll('svg.main-svg text')].filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.width && r.height && t.textContent.trim() && shown(t);
+  }).map(t => {
+    const m = t.getScreenCTM();
+    const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+    return { name: t.textContent.slice(0, 50), r: t.getBoundingClientRect(), size };
+  });
+  const bars = [...gd.querySelectorAll('.barlayer .point path')]
+    .map(p => p.getBoundingClientRect()).filter(r => r.width >= 1 && r.height >= 1);
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const within = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1
+    && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const problems = [];
+  for (const t of texts) {
+    if (t.size < minimum - 0.1) problems.push(`${t.name}: ${t.size.toFixed(1)} px`);
+  }
+  texts.forEach((a, i) => texts.slice(i + 1).forEach(b => {
+    if (meet(a.r, b.r)) problems.push(`${a.name} | ${b.name}: overlap`);
+  }));
+  for (const t of texts) {
+    for (const bar of bars) {
+      if (meet(t.r, bar) && !within(t.r, bar)) {
+        problems.push(`${t.name}: on a bar (${Math.round(bar.top)}..${Math.round(bar.bottom)})`);
+      }
+    }
+  }
+  return problems;
+}"""
+
+# The first table of the page scrolled to its right end: whether its first column is
+# still drawn (glide's accessible copy of the grid holds the cells in view), and whether
+# the table was wider than its box at all.
+_SCROLL_TABLE = """() => {
+  const grid = document.querySelector('[data-testid="stDataFrame"]');
+  const scroller = grid.querySelector('.dvn-scroller');
+  const wider = scroller.scrollWidth > scroller.clientWidth + 1;
+  scroller.scrollLeft = scroller.scrollWidth;
+  scroller.dispatchEvent(new Event('scroll'));
+  return wider;
+}"""
+# The column indexes glide's accessible copy of that grid holds (the cells in view), once
+# the second column has left the view (the scroll has been drawn).
+_COLUMNS_IN_VIEW = """() => {
+  const grid = document.querySelector('[data-testid="stDataFrame"]');
+  const shown = [...grid.querySelectorAll('[role="columnheader"]')]
+    .map(h => Number(h.getAttribute('aria-colindex')));
+  return shown.length && !shown.includes(2) ? shown : null;
+}"""
+
 ENGLISH = ["Choose an option", "Choose date", "Download plot", "Autoscale", "Fullscreen"]
 _ENGLISH_LABELS = """words => [...document.querySelectorAll(
     '[aria-label], [title], [data-title], [placeholder]')].flatMap(e =>
@@ -109,9 +178,29 @@ def test_page_fits_the_screen(streamlit_server, sized_page, path):
     assert not cut, f"{size} {path}: chart text cut at the edge:\n" + "\n".join(cut[:20])
     if path == "carte":
         assert page.evaluate(_VISIBLE_SHAPES) == 39, "the map does not draw its 39 communes"
+    if path in TARGET_CHARTS:
+        crowded = page.evaluate(_CROWDED_TEXT, [TARGET_CHARTS[path], MIN_FONT_PX])
+        assert not crowded, f"{size} {path}: targets chart text:\n" + "\n".join(crowded[:20])
     if path not in ("donnees", "programmes"):
         page.get_by_text("Tous les programmes · du ").first.wait_for()
     assert page.evaluate(_ENGLISH_LABELS, ENGLISH) == []
+
+
+@pytest.mark.parametrize("path", ["territoire?code=93066", "objectifs"])
+def test_a_table_keeps_its_first_column_when_scrolled_on_a_phone(streamlit_server, browser, path):
+    context = browser.new_context(locale="fr-FR", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    _open(page, streamlit_server, path, PAGES[path])
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.scroll_into_view_if_needed()
+    page.locator("[data-testid='stDataFrame'] [role='columnheader']").first.wait_for(
+        state="attached"
+    )
+    assert page.evaluate(_SCROLL_TABLE), "the table fits the phone: nothing to check"
+    in_view = page.wait_for_function(_COLUMNS_IN_VIEW).json_value()
+    assert 1 in in_view, f"{path}: the first column left the view ({in_view})"
+    context.close()
 
 
 def test_sidebar_closes_after_choosing_a_page_on_a_phone(streamlit_server, browser):
