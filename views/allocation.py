@@ -21,7 +21,7 @@ state = st.session_state
 
 filters = ui.current_filters()
 st.title("Répartir une enveloppe")
-st.caption(ui.scope_caption(filters))
+ui.page_caption(filters)  # the territory, then the programmes and period the help counts
 catalogue = warehouse.need_indicators(filters.include_demo)
 indicators = catalogue.set_index("id")
 ids = list(indicators.index)

@@ -153,6 +153,12 @@
           if (trace.type === 'bar' || !trace.marker || !String(trace.mode || '').includes('markers')) return;
           data[i] = { ...trace, marker: { ...trace.marker, size: Math.min(trace.marker.size || 6, bar) } };
         });
+        // Each label and its bar centred in their row: the axis moved by half the label.
+        const n = categories.length;
+        const shift = (label + 2) / 2 / row;
+        yaxis.range = yaxis.autorange === 'reversed'
+          ? [n - 0.5 - shift, -0.5 - shift] : [-0.5 + shift, n - 0.5 + shift];
+        yaxis.autorange = false;
         yaxis.showticklabels = false;
         layout.yaxis = yaxis;
         margin.l = 10;

@@ -328,7 +328,8 @@ _LINE_HEIGHT = 17  # px per line of a wrapped target title
 # and 8 px of gap.
 _PHONE_CHARS = 50
 _PHONE_LINE = 11 * 1.3
-_PHONE_BAR_AND_GAP = 4 + 10 + 8
+_PHONE_BAR_AND_GAP = 4 + 10 + 8 + 2
+_MARGIN_TOP, _MARGIN_BOTTOM = 60, 80  # the title above; the axis and the legend below
 
 
 def _phone_lines(text: str) -> list[str]:
@@ -427,12 +428,17 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
         default=1,
     )
     row_height = max(44, _LINE_HEIGHT * lines + 16, round(_PHONE_LINE * phone + _PHONE_BAR_AND_GAP))
-    height = max(280, 100 + row_height * len(data))
-    # Bars about as thick as before on a laptop, however tall the rows.
-    fig.update_layout(bargap=max(0.2, 1 - 40 / row_height))
+    height = max(280, _MARGIN_TOP + _MARGIN_BOTTOM + row_height * len(data))
     base_layout(fig, title, height=height)
-    # The legend below the axis labels, whatever the height.
-    fig.update_layout(legend={"y": -45 / (height - 100)})
+    # The legend below the axis labels, whatever the height, inside the bottom margin (a
+    # legend outside it would push the margin and shorten the rows sized above); bars about
+    # as thick as before on a laptop, however tall the rows.
+    plot = height - _MARGIN_TOP - _MARGIN_BOTTOM
+    fig.update_layout(
+        legend={"y": -45 / plot},
+        margin={"t": _MARGIN_TOP, "b": _MARGIN_BOTTOM},
+        bargap=max(0.2, 1 - 40 / row_height),
+    )
     return fig
 
 
