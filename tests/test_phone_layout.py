@@ -53,3 +53,35 @@ def test_plotly_speaks_french():
     words = ui.PLOTLY_FRENCH["dictionary"]
     assert words["Download plot as a PNG"].startswith("Télécharger")
     assert len(ui.PLOTLY_FRENCH["format"]["months"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("first", "config", "expected"),
+    [
+        ("Territoire", None, None),  # sized to its texts
+        ("Objectif annoncé", ui.TARGET_COLUMNS, ui.PINNED_PX),  # 220 on a laptop: too wide
+    ],
+)
+def test_a_tables_first_column_is_pinned_narrow_enough_for_a_phone(first, config, expected):
+    frame = pd.DataFrame({first: ["Les Pavillons-sous-Bois", "Bondy"], "Objectif": [1, 2]})
+    layout = ui.pinned_layout(frame, None, config)
+    pinned = layout["column_config"][first]
+    assert pinned["pinned"] is True
+    # Streamlit freezes pinned columns only while they take at most 60 % of the table: a
+    # 360 px phone leaves a 328 px table.
+    assert pinned["width"] <= 0.6 * 328
+    if expected:
+        assert pinned["width"] == expected
+        assert pinned["label"] == first  # the rest of its configuration kept
+    else:
+        assert pinned["width"] >= len("Les Pavillons-sous-Bois") * 7  # the name whole
+    assert [c for c, v in layout["column_config"].items() if v.get("pinned")] == [first]
+
+
+def test_a_column_of_dates_is_shown_as_dates_not_as_sorting_values():
+    from datetime import date
+
+    frame = pd.DataFrame({"Mois": [date(2020, 4, 1), date(2021, 5, 1)], "Quantité": [3, 4]})
+    shown = ui._as_datetimes(frame)
+    assert pd.api.types.is_datetime64_any_dtype(shown["Mois"])
+    assert list(frame["Mois"]) == [date(2020, 4, 1), date(2021, 5, 1)]  # downloads unchanged

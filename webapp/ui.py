@@ -580,8 +580,14 @@ def pinned_layout(frame: pd.DataFrame, column_order=None, column_config=None) ->
 def dataframe(frame, **kwargs) -> None:
     """st.dataframe of a frame (or its Styler) as every page shows a table: the whole width,
     no index, the first column pinned (pinned_layout)."""
-    data = frame.data if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else frame
+    styled = not isinstance(frame, pd.DataFrame)
+    data = frame.data if styled else frame
     kwargs |= pinned_layout(data, kwargs.pop("column_order", None), kwargs.pop("column_config", None))
+    first = (kwargs["column_order"] or list(data.columns) or [None])[0]
+    if styled and first in data.columns:
+        # Streamlit draws a pinned column's text at 60 % opacity: black there reads #666,
+        # 5.7:1 on white (the body's grey would fall to about 3.8:1).
+        frame = frame.set_properties(subset=[first], color="#000000")
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
@@ -603,7 +609,7 @@ def table_with_downloads(
     as it is and sorts before them. The screen shows at most MAX_ROWS rows and says so; the
     downloads hold every row: those of `all_rows()` when given (read on click, when `frame`
     holds only the first rows of `total_rows`)."""
-    shown = frame if max_rows is None else frame.head(max_rows)
+    shown = _as_datetimes(frame if max_rows is None else frame.head(max_rows))
     total = len(frame) if total_rows is None else total_rows
     formats = _date_formats(shown) | (formats or {})
     dataframe(_text_aware_view(_dashed(shown, formats), formats), **dataframe_kwargs)
@@ -656,6 +662,22 @@ def _dashed(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
 
 def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)
+
+
+def _as_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of Python dates (a month, a day) as datetimes, shown through their format:
+    taken for text among numbers, they were written as the sorting values that stand for
+    text (« -2e+300 »)."""
+    dates = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_object_dtype(frame[c])
+        and frame[c].notna().any()
+        and frame[c].dropna().map(lambda v: isinstance(v, date)).all()
+    ]
+    if not dates:
+        return frame
+    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in dates})
 
 
 def _date_formats(frame: pd.DataFrame) -> dict:

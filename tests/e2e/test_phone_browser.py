@@ -172,7 +172,7 @@ def test_page_fits_the_screen(streamlit_server, sized_page, path):
     size, page = sized_page
     _open(page, streamlit_server, path, PAGES[path])
     name = path.replace("?code=", "-") or "vue-d-ensemble"
-    full_screenshot(page, f"{size}-{name}.png", height=5200 if size == "phone" else 3200)
+    full_screenshot(page, f"{size}-{name}.png", height=8000 if size == "phone" else 5000)
     assert page.evaluate(_SIDEWAYS) == [0, 0], "the page scrolls sideways"
     cut = page.evaluate(_CUT_TEXT)
     assert not cut, f"{size} {path}: chart text cut at the edge:\n" + "\n".join(cut[:20])
