@@ -49,6 +49,8 @@
   const LINE = 1.3;
   const BAR_PX = 10;
   const GAP_PX = 8;
+  const MIN_BAR_PX = 6; // rows shorter than planned (a server's chart sized for a laptop)
+  const MIN_GAP_PX = 5;
   // No « less than » sign in this script: Streamlit's st.html would take it for a tag.
   const BREAK = /\x3cbr\s*\/?>/i;
   const plain = text => String(text).replace(/\x3c[^>]*>/g, '');
@@ -69,12 +71,15 @@
   const asTitle = title => (title && typeof title === 'object' ? { ...title } : { text: title || '' });
   const sizeOf = (part, fallback) => (part && part.font && part.font.size) || fallback;
 
-  const fitFigure = (figure, width) => {
+  // DRAWN: the margins Plotly gave the figure once drawn, when they differ from its own (a
+  // legend under the plot pushes the bottom margin): the rows are measured between them.
+  const fitFigure = (figure, width, drawn) => {
     const layout = { ...(figure.layout || {}) };
     const data = (figure.data || []).map(trace => ({ ...trace }));
     const font = sizeOf(layout, 12);
     const margin = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin || {}) };
     const height = layout.height || 450;
+    const served = Math.max(1, height - margin.t - margin.b); // the server's plot height
     // Names placed for a laptop's chart (annotations named « nom », on « Aide et besoins »)
     // would run past a phone's edge or onto each other: there they are read on hover, as the
     // map's names are.
@@ -104,7 +109,8 @@
     const tick = Math.min(sizeOf({ font: yaxis.tickfont }, font), LABEL_PX);
     const longest = Math.max(0, ...categories.flatMap(c => c.split(BREAK).map(l => plain(l).length)));
     if (categories.length && longest * tick * CHAR > width * 0.5) {
-      const row = Math.max(1, height - margin.t - margin.b) / categories.length;
+      const plot = height - (drawn || margin).t - (drawn || margin).b;
+      const row = Math.max(1, plot) / categories.length;
       const oneLine = categories.map(c => c.split(BREAK).join(' '));
       // Each category's texts: those of its bars, and a narrow bar's text written beside it
       // by the server (the text trace named « Libellés », charts/targets.py BESIDE_LABELS).
@@ -128,24 +134,25 @@
         return lines.split(BREAK).slice(0, -1).concat([joined]).join('\x3cbr>');
       };
       const boxOf = texts => Math.max(...texts.map(lineCount)) * LABEL_PX * LINE + 4;
-      // The labels in LABEL_PX type, wrapped; if the rows are too short for them (a bar of
-      // BAR_PX and a gap of GAP_PX under each), one line cut with « … » (the hover gives
-      // the whole label).
+      // The labels in LABEL_PX type, wrapped; if the rows are too short for them (with a bar
+      // of MIN_BAR_PX and a gap of MIN_GAP_PX at least under each), on one line cut with
+      // « … » (the hover gives the whole label).
       const size = LABEL_PX;
       const chars = Math.floor((width - 24) / (size * CHAR));
       let texts = oneLine.map((c, i) => withStatus(wrap(c, chars), i, chars));
-      if (boxOf(texts) + BAR_PX + GAP_PX > row) {
+      const fits = lines => row >= boxOf(lines) + MIN_BAR_PX + MIN_GAP_PX;
+      if (!fits(texts)) {
         const cut = c => (c.length > chars ? `${c.slice(0, chars - 1).trimEnd()}…` : c);
         texts = oneLine.map((c, i) => withStatus(cut(c), i, chars));
       }
       const label = boxOf(texts);
-      if (row >= label + BAR_PX + GAP_PX) {
+      if (fits(texts)) {
         if (beside !== -1) data.splice(beside, 1);
         for (const trace of bars) {
           const index = data.indexOf(trace);
           data[index] = { ...trace, text: undefined, texttemplate: undefined, textposition: 'none' };
         }
-        const bar = Math.min(row - label - GAP_PX, 2 * BAR_PX);
+        const bar = Math.max(MIN_BAR_PX, Math.min(row - label - GAP_PX, 2 * BAR_PX));
         layout.bargap = Math.min(0.9, Math.max(0, 1 - bar / row));
         // Marks on the bars (the expected progress, an average) no taller than the bar: a
         // taller one would run into the label above.
@@ -159,6 +166,7 @@
         yaxis.range = yaxis.autorange === 'reversed'
           ? [n - 0.5 - shift, -0.5 - shift] : [-0.5 + shift, n - 0.5 + shift];
         yaxis.autorange = false;
+        layout.observatoirePlot = plot;
         yaxis.showticklabels = false;
         layout.yaxis = yaxis;
         margin.l = 10;
@@ -170,6 +178,17 @@
           font: { size, color: (yaxis.tickfont || {}).color },
         }))];
       }
+    }
+    // Axes along the width: a tick per 80 px at most (Plotly would tilt labels such as
+    // « 1 000 000 € » onto each other and onto the legend); bars' labels left beside the
+    // axis take their width from it.
+    const leftLabels = categories.length && (layout.yaxis || {}).showticklabels !== false
+      ? Math.min(width / 2, longest * tick * CHAR) : 0;
+    for (const name of ['xaxis', ...Object.keys(layout).filter(k => /^xaxis\d+$/.test(k))]) {
+      const axis = { ...(layout[name] || {}) };
+      if (axis.tickmode === 'array' || axis.nticks || axis.dtick) continue;
+      axis.nticks = Math.max(2, Math.floor((width - margin.l - margin.r - leftLabels) / 80));
+      layout[name] = axis;
     }
     // Axis titles, to their axis's length.
     let below = 0;
@@ -184,10 +203,12 @@
       layout[name] = axis;
       if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text) + 0.8) * sizeOf(title, font) * 1.3;
     }
-    // A legend under the chart goes down by the lines added to the axis title above it.
-    if (below && layout.legend && typeof layout.legend.y === 'number' && 0 > layout.legend.y) {
+    // A legend under the chart keeps its distance in pixels below the plot (its place is a
+    // share of the plot's height, which a title on more lines shortens), and goes down by
+    // the lines added to the axis title above it.
+    if (layout.legend && typeof layout.legend.y === 'number' && 0 > layout.legend.y) {
       const plot = Math.max(1, height - margin.t - margin.b);
-      layout.legend = { ...layout.legend, y: layout.legend.y - below / plot };
+      layout.legend = { ...layout.legend, y: (layout.legend.y * served - below) / plot };
     }
     // Legend entries and the nodes of a flow diagram, to the width.
     const legend = sizeOf(layout.legend, font);
@@ -197,7 +218,31 @@
       }
       if (trace.type === 'sankey' && trace.node && Array.isArray(trace.node.label)) {
         const chars = Math.floor((width * 0.3) / (sizeOf(trace.textfont ? { font: trace.textfont } : null, font) * CHAR));
-        trace.node = { ...trace.node, label: trace.node.label.map(l => wrap(l, chars)) };
+        // A node too thin for its label keeps it for the hover only: written, the labels of
+        // thin neighbouring nodes pile up. A node's height is its share of the flow (the
+        // flow out of the first column) in the plot's height.
+        const link = trace.link || {};
+        const values = new Array(trace.node.label.length).fill(0);
+        const inflow = new Array(trace.node.label.length).fill(0);
+        const outflow = new Array(trace.node.label.length).fill(0);
+        (link.value || []).forEach((v, i) => {
+          inflow[link.target[i]] += v;
+          outflow[link.source[i]] += v;
+        });
+        values.forEach((_, i) => { values[i] = Math.max(inflow[i], outflow[i]); });
+        const flow = outflow.reduce((sum, v, i) => sum + (inflow[i] ? 0 : v), 0) || 1;
+        const plot = height - margin.t - margin.b;
+        const size = sizeOf(trace.textfont ? { font: trace.textfont } : null, font);
+        // The middle column's labels (nodes with flows in and out) would be written over
+        // the last column's: on hover only.
+        const labels = trace.node.label.map((l, i) => (inflow[i] && outflow[i] ? '' : wrap(l, chars)));
+        trace.node = {
+          ...trace.node,
+          customdata: trace.node.customdata || trace.node.label,
+          hovertemplate: trace.node.hovertemplate || `%{customdata} : %{value${
+            trace.valueformat ? `:${trace.valueformat}` : ''}}${trace.valuesuffix || ''}\x3cextra>\x3c/extra>`,
+          label: labels.map((l, i) => (values[i] / flow * plot * 0.85 >= lineCount(l) * size * LINE ? l : '')),
+        };
       }
     }
     layout.margin = margin;
@@ -229,7 +274,18 @@
         if (!whole || done || !width) return draw.call(this, gd, figure, ...rest);
         const named = hideCrowdedNames(figure, width);
         if (width >= FIT_PX) return draw.call(this, gd, named, ...rest);
-        return draw.call(this, gd, fitFigure(named, width), ...rest);
+        const fitted = fitFigure(named, width);
+        const drawing = draw.call(this, gd, fitted, ...rest);
+        if (!fitted.layout.observatoirePlot || !drawing || !drawing.then) return drawing;
+        // Labels above their bars: once drawn, if Plotly's margins left a shorter plot than
+        // the one the rows were measured in, measured again in the plot drawn (once).
+        return drawing.then(result => {
+          const size = gd._fullLayout && gd._fullLayout._size;
+          if (!size || size.h >= fitted.layout.observatoirePlot - 1) return result;
+          const again = fitFigure(named, width, size);
+          // Too short even for one line a label: the first fit stays.
+          return again.layout.observatoirePlot ? draw.call(this, gd, again, ...rest) : result;
+        });
       };
     }
   };

@@ -557,7 +557,8 @@ def subscore_bars(frame: pd.DataFrame, title: str, territory: str) -> go.Figure:
         title="Score de 0 (moins fragile) à 10 (plus fragile)",
     )
     fig.update_yaxes(title=None, automargin=True)
-    fig = base_layout(fig, title, height=max(260, 110 + 48 * len(data)))
+    # Tall enough for a phone, where each label goes above its bar (webapp/page.js).
+    fig = base_layout(fig, title, height=max(300, 200 + 48 * len(data)))
     fig.update_layout(legend={"y": -0.25})
     return fig
 
