@@ -40,7 +40,7 @@
   // FIT_PX of chart width, each figure Streamlit hands to Plotly is fitted first (a copy:
   // Streamlit's own stays as the server drew it): those texts wrapped to the width, and the
   // long category labels of horizontal bars written above their bar, which then gets the
-  // whole width. Wider charts are drawn as they are.
+  // whole width. Wider charts are drawn as they are (but for thinBars, below).
   const FIT_PX = 600;
   const CHAR = 0.6; // average width of a character, in font sizes
   // Labels written above their bars: their size, line spacing, the bar under them and the
@@ -179,7 +179,7 @@
         }))];
       }
     }
-    // Axes along the width: a tick per 80 px at most (Plotly would tilt labels such as
+    // Axes along the width: a tick per 65 px at most (Plotly would tilt labels such as
     // « 1 000 000 € » onto each other and onto the legend); bars' labels left beside the
     // axis take their width from it.
     const leftLabels = categories.length && (layout.yaxis || {}).showticklabels !== false
@@ -187,7 +187,7 @@
     for (const name of ['xaxis', ...Object.keys(layout).filter(k => /^xaxis\d+$/.test(k))]) {
       const axis = { ...(layout[name] || {}) };
       if (axis.tickmode === 'array' || axis.nticks || axis.dtick) continue;
-      axis.nticks = Math.max(2, Math.floor((width - margin.l - margin.r - leftLabels) / 80));
+      axis.nticks = Math.max(2, Math.floor((width - margin.l - margin.r - leftLabels) / 65));
       layout[name] = axis;
     }
     // Axis titles, to their axis's length.
@@ -201,7 +201,7 @@
       if (text === title.text) continue;
       axis.title = { ...title, text };
       layout[name] = axis;
-      if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text) + 0.8) * sizeOf(title, font) * 1.3;
+      if (name === 'xaxis') below += (lineCount(text) - lineCount(title.text) + 1) * sizeOf(title, font) * 1.3;
     }
     // A legend under the chart keeps its distance in pixels below the plot (its place is a
     // share of the plot's height, which a title on more lines shortens), and goes down by
@@ -261,6 +261,20 @@
     const hidden = annotations.map(a => (a.name === 'nom de territoire' ? { ...a, visible: false } : a));
     return { ...figure, layout: { ...figure.layout, annotations: hidden } };
   };
+  // Wide screens: a figure that asks for bars of layout.meta.barPx pixels (charts/targets.py,
+  // whose rows are as tall as a phone needs) gets them, whatever the height of its rows.
+  const thinBars = (figure, width) => {
+    const px = figure.layout.meta && figure.layout.meta.barPx;
+    if (!px) return figure;
+    const layout = { ...figure.layout };
+    const margin = { t: 100, b: 80, ...(layout.margin || {}) };
+    const bars = (figure.data || []).filter(t => t.type === 'bar' && Array.isArray(t.y));
+    const rows = new Set(bars.flatMap(t => t.y)).size || 1;
+    const row = Math.max(1, (layout.height || 450) - margin.t - margin.b) / rows;
+    layout.bargap = Math.max(0.2, 1 - px / row);
+    layout.observatoireFitted = width;
+    return { ...figure, layout };
+  };
   const patchPlotly = Plotly => {
     if (!Plotly || Plotly.__observatoireFitted) return;
     Plotly.__observatoireFitted = true;
@@ -273,7 +287,7 @@
         const done = whole && figure.layout.observatoireFitted === width;
         if (!whole || done || !width) return draw.call(this, gd, figure, ...rest);
         const named = hideCrowdedNames(figure, width);
-        if (width >= FIT_PX) return draw.call(this, gd, named, ...rest);
+        if (width >= FIT_PX) return draw.call(this, gd, thinBars(named, width), ...rest);
         const fitted = fitFigure(named, width);
         const drawing = draw.call(this, gd, fitted, ...rest);
         if (!fitted.layout.observatoirePlot || !drawing || !drawing.then) return drawing;

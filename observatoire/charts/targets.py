@@ -431,19 +431,21 @@ def progress_bars(rows: pd.DataFrame, title: str = "Avancement des objectifs") -
     height = max(280, _MARGIN_TOP + _MARGIN_BOTTOM + row_height * len(data))
     base_layout(fig, title, height=height)
     # The legend below the axis labels, whatever the height, inside the bottom margin (a
-    # legend outside it would push the margin and shorten the rows sized above); bars about
-    # as thick as before on a laptop, however tall the rows.
+    # legend outside it would push the margin and shorten the rows sized above). On a wide
+    # screen, webapp/page.js draws the bars BAR_PX thick however tall the rows (meta: not
+    # drawn, and exported images keep Plotly's own bar widths).
     plot = height - _MARGIN_TOP - _MARGIN_BOTTOM
     fig.update_layout(
         legend={"y": -45 / plot},
         margin={"t": _MARGIN_TOP, "b": _MARGIN_BOTTOM},
-        bargap=max(0.2, 1 - 40 / row_height),
+        meta={"barPx": BAR_PX},
     )
     return fig
 
 
 # The name of the text trace that writes a narrow bar's text beside it.
 BESIDE_LABELS = "Libellés"
+BAR_PX = 40  # a bar's thickness on a wide screen
 
 
 # Statuses whose participle agrees with a plural count (« 5 atteints »).
