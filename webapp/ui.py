@@ -582,7 +582,8 @@ def dataframe(frame, **kwargs) -> None:
     no index, the first column pinned (pinned_layout)."""
     styled = not isinstance(frame, pd.DataFrame)
     data = frame.data if styled else frame
-    kwargs |= pinned_layout(data, kwargs.pop("column_order", None), kwargs.pop("column_config", None))
+    order, config = kwargs.pop("column_order", None), kwargs.pop("column_config", None)
+    kwargs |= pinned_layout(data, order, config)
     first = (kwargs["column_order"] or list(data.columns) or [None])[0]
     if styled and first in data.columns:
         # Streamlit draws a pinned column's text at 60 % opacity: black there reads #666,
