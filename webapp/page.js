@@ -179,15 +179,18 @@
         }))];
       }
     }
-    // Axes along the width: a tick per 65 px at most (Plotly would tilt labels such as
+    // Axes along the width: a tick per 65 or 90 px at most (Plotly would tilt labels such as
     // « 1 000 000 € » onto each other and onto the legend); bars' labels left beside the
     // axis take their width from it.
     const leftLabels = categories.length && (layout.yaxis || {}).showticklabels !== false
       ? Math.min(width / 2, longest * tick * CHAR) : 0;
     for (const name of ['xaxis', ...Object.keys(layout).filter(k => /^xaxis\d+$/.test(k))]) {
       const axis = { ...(layout[name] || {}) };
-      if (axis.tickmode === 'array' || axis.nticks || axis.dtick) continue;
-      axis.nticks = Math.max(2, Math.floor((width - margin.l - margin.r - leftLabels) / 65));
+      if (axis.tickmode === 'array' || axis.dtick) continue;
+      // Amounts (« 4 000 000 € ») are wider than scores (« 5,0 »).
+      const spacing = axis.ticksuffix || axis.tickprefix || /,/.test(axis.tickformat || '') ? 90 : 65;
+      const fit = Math.max(2, Math.floor((width - margin.l - margin.r - leftLabels) / spacing));
+      axis.nticks = Math.min(axis.nticks || fit, fit);
       layout[name] = axis;
     }
     // Axis titles, to their axis's length.
@@ -244,6 +247,14 @@
           label: labels.map((l, i) => (values[i] / flow * plot * 0.85 >= lineCount(l) * size * LINE ? l : '')),
         };
       }
+    }
+    // Category names left of the axis kept clear of the marks drawn at its start (a diamond
+    // at zero would cover the name's last letters).
+    const marks = data.some(t => t.type === 'scatter' && String(t.mode || '').includes('markers')
+      && Array.isArray(t.y) && typeof t.y[0] === 'string');
+    const axisY = layout.yaxis || {};
+    if (marks && axisY.showticklabels !== false) {
+      layout.yaxis = { ...axisY, ticklabelstandoff: Math.max(axisY.ticklabelstandoff || 0, 8) };
     }
     layout.margin = margin;
     layout.observatoireFitted = width;

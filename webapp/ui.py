@@ -224,11 +224,16 @@ STREAMLIT_FRENCH_PREFIXES = [
 ]
 # Streamlit's own breakpoint: under it the sidebar covers the page.
 NARROW_SCREEN_PX = 768
-# Under this width the map is smaller than the scale its names are placed for
-# (observatoire/map/labels.py): they would pile up. A tap on a commune gives its name.
+# Under this width the maps (Carte, Répartir une enveloppe) are smaller than the scale their
+# names are placed for (observatoire/map/labels.py): they would pile up. A tap on a commune
+# gives its name.
 _NARROW_CSS = """<style>
 @media (max-width: 760px) {
-  .st-key-map_chart .infolayer .annotation { display: none; }
+  .st-key-map_chart .infolayer .annotation,
+  .st-key-allot_map .infolayer .annotation { display: none; }
+  /* A table's toolbar (search, download, full screen) stays shown on a touch screen, above
+     the table: room for it, rather than over the text before the table. */
+  [data-testid="stDataFrame"] { margin-top: 2.25rem; }
   /* Plotly's toolbar stays shown on a touch screen, over the chart's title: the « Exporter »
      button under each chart gives its images and data. */
   .js-plotly-plot .modebar-container { display: none; }
