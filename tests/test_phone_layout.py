@@ -85,3 +85,24 @@ def test_a_column_of_dates_is_shown_as_dates_not_as_sorting_values():
     shown = ui._as_datetimes(frame)
     assert pd.api.types.is_datetime64_any_dtype(shown["Mois"])
     assert list(frame["Mois"]) == [date(2020, 4, 1), date(2021, 5, 1)]  # downloads unchanged
+
+
+def test_target_rows_are_tall_enough_for_a_phone():
+    """On a phone, webapp/page.js writes each target's title above its bar in 11 px type,
+    wrapped at 50 characters, followed by the bar's text; the server's rows hold that."""
+    from observatoire.charts import targets
+    from tests.test_targets_charts import _row
+
+    long = (
+        "Reconditionnement d'ordinateurs pour les Missions locales (État 2020) – "
+        "Reconditionnement de matériel informatique par des entreprises d'insertion"
+    )
+    rows = pd.concat([_row(label=long, progress=0.1), _row(label="Court", progress=0.9)])
+    figure = targets.progress_bars(rows.reset_index(drop=True))
+    label = figure.data[0].y[1]  # the first row, drawn at the top
+    assert targets.phone_label_lines(label, "10 % · en retard") == 4
+    plot = figure.layout.height - figure.layout.margin.t - figure.layout.margin.b
+    assert plot / len(rows) >= 4 * 11 * 1.3 + 4 + 10 + 8
+    # Exported images keep Plotly's bar widths: the wide screen's thickness is a hint.
+    assert figure.layout.bargap is None
+    assert figure.layout.meta == {"barPx": targets.BAR_PX}

@@ -234,6 +234,9 @@ _NARROW_CSS = """<style>
   /* A table's toolbar (search, download, full screen) stays shown on a touch screen, above
      the table: room for it, rather than over the text before the table. */
   [data-testid="stDataFrame"] { margin-top: 2.25rem; }
+  /* A toggle's or a checkbox's label on as many lines as it needs, not cut with « … ». */
+  [data-testid="stCheckbox"] .stMarkdownEllipsis,
+  [data-testid="stCheckbox"] .stMarkdownEllipsis p { white-space: normal; overflow: visible; }
   /* Plotly's toolbar stays shown on a touch screen, over the chart's title: the « Exporter »
      button under each chart gives its images and data. */
   .js-plotly-plot .modebar-container { display: none; }

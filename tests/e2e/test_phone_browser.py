@@ -4,7 +4,8 @@ never scrolls sideways, the header names the programmes and the period; on a pho
 closes once a page is chosen; a date typed in the sidebar applies on Enter; Streamlit's and
 Plotly's own labels are in French; the targets chart's texts (sheet and « Objectifs ») are
 at least 11 px and touch neither each other nor a bar not their own; a table's first column
-stays in view when the table is scrolled sideways. Screenshots of every page at both sizes are kept in
+stays in view when the table is scrolled sideways; no widget label is cut with « … ».
+Screenshots of every page at both sizes are kept in
 tests/e2e/screenshots/ (phone-*.png, laptop-*.png)."""
 
 from __future__ import annotations
@@ -139,6 +140,10 @@ _COLUMNS_IN_VIEW = """() => {
   return shown.length && !shown.includes(2) ? shown : null;
 }"""
 
+# Widget labels Streamlit cuts with « … » (one line, overflow hidden).
+_CUT_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] .stMarkdownEllipsis')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+
 ENGLISH = ["Choose an option", "Choose date", "Download plot", "Autoscale", "Fullscreen"]
 _ENGLISH_LABELS = """words => [...document.querySelectorAll(
     '[aria-label], [title], [data-title], [placeholder]')].flatMap(e =>
@@ -174,6 +179,7 @@ def test_page_fits_the_screen(streamlit_server, sized_page, path):
     name = path.replace("?code=", "-") or "vue-d-ensemble"
     full_screenshot(page, f"{size}-{name}.png", height=8000 if size == "phone" else 5000)
     assert page.evaluate(_SIDEWAYS) == [0, 0], "the page scrolls sideways"
+    assert page.evaluate(_CUT_LABELS) == [], f"{size} {path}: widget labels cut with « … »"
     cut = page.evaluate(_CUT_TEXT)
     assert not cut, f"{size} {path}: chart text cut at the edge:\n" + "\n".join(cut[:20])
     if path == "carte":
