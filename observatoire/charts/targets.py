@@ -521,7 +521,9 @@ def territory_bars(rows: pd.DataFrame, title: str) -> go.Figure:
             annotation_position="top",
         )
     fig.update_xaxes(ticksuffix=f"{fmt.NBSP}%", title=None)
-    return base_layout(fig, title, height=max(260, 90 + 24 * len(data)))
+    # Rows thick enough for their text inside the bar (Plotly shrinks it to fit) even under
+    # a long target title wrapped on a phone's width.
+    return base_layout(fig, title, height=max(320, 150 + 30 * len(data)))
 
 
 def territory_reading(rows: pd.DataFrame) -> str:

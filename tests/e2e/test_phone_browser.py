@@ -74,8 +74,12 @@ _SIDEWAYS = """() => {
           main ? main.scrollWidth - main.clientWidth : 0];
 }"""
 
-# The pages' targets chart (charts/targets.py progress_bars), by the key of its container.
-TARGET_CHARTS = {"territoire?code=93066": "sheet_targets", "objectifs": "targets_bars"}
+# The pages' targets charts (charts/targets.py progress_bars, and territory_bars on
+# « Objectifs »), by the keys of their containers.
+TARGET_CHARTS = {
+    "territoire?code=93066": ["sheet_targets"],
+    "objectifs": ["targets_bars", "targets_territories"],
+}
 MIN_FONT_PX = 11
 
 # In the chart in the container of class st-key-KEY: every visible text drawn under
@@ -184,9 +188,9 @@ def test_page_fits_the_screen(streamlit_server, sized_page, path):
     assert not cut, f"{size} {path}: chart text cut at the edge:\n" + "\n".join(cut[:20])
     if path == "carte":
         assert page.evaluate(_VISIBLE_SHAPES) == 39, "the map does not draw its 39 communes"
-    if path in TARGET_CHARTS:
-        crowded = page.evaluate(_CROWDED_TEXT, [TARGET_CHARTS[path], MIN_FONT_PX])
-        assert not crowded, f"{size} {path}: targets chart text:\n" + "\n".join(crowded[:20])
+    for key in TARGET_CHARTS.get(path, []):
+        crowded = page.evaluate(_CROWDED_TEXT, [key, MIN_FONT_PX])
+        assert not crowded, f"{size} {path} {key}: chart text:\n" + "\n".join(crowded[:20])
     if path not in ("donnees", "programmes"):
         page.get_by_text("Tous les programmes · du ").first.wait_for()
     assert page.evaluate(_ENGLISH_LABELS, ENGLISH) == []
