@@ -2,7 +2,7 @@
 the map draws its 39 communes with a visible area, no chart text runs past its image, the page
 never scrolls sideways, the header names the programmes and the period; on a phone the sidebar
 closes once a page is chosen; a date typed in the sidebar applies on Enter; Streamlit's and
-Plotly's own labels are in French; the targets chart's texts (sheet and « Objectifs ») are
+Plotly's own labels are in French; the targets charts' texts (overview, sheet, Objectifs) are
 at least 11 px and touch neither each other nor a bar not their own; a table's first column
 stays in view when the table is scrolled sideways; no widget label is cut with « … ».
 Screenshots of every page at both sizes are kept in
@@ -74,9 +74,10 @@ _SIDEWAYS = """() => {
           main ? main.scrollWidth - main.clientWidth : 0];
 }"""
 
-# The pages' targets charts (charts/targets.py progress_bars, and territory_bars on
-# « Objectifs »), by the keys of their containers.
+# The pages' targets charts (charts/targets.py progress_bars on the overview, the sheet and
+# « Objectifs », territory_bars on « Objectifs »), by the keys of their containers.
 TARGET_CHARTS = {
+    "": ["overview_targets"],
     "territoire?code=93066": ["sheet_targets"],
     "objectifs": ["targets_bars", "targets_territories"],
 }
