@@ -717,8 +717,10 @@ def _text_aware_view(frame: pd.DataFrame, formats: dict):
             continue
         numbers = pd.to_numeric(view[column], errors="coerce")
         text = view[column].where(numbers.isna() & view[column].notna())
+        # Stand-ins within JavaScript's safe integers: beyond them the grid shows the number
+        # as an error (« -2e+300 ») instead of its text.
         labels = {
-            -math.inf if i == 0 else -1e300 * (i + 1): str(label)
+            -math.inf if i == 0 else -1e14 * (i + 1): str(label)
             for i, label in enumerate(sorted(text.dropna().astype(str).unique()))
         }
         sentinel = {label: value for value, label in labels.items()}
