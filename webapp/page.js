@@ -256,6 +256,16 @@
     if (marks && axisY.showticklabels !== false) {
       layout.yaxis = { ...axisY, ticklabelstandoff: Math.max(axisY.ticklabelstandoff || 0, 8) };
     }
+    // A map is bound by a phone's width: drawn at the top of its figure (whose height is the
+    // server's) with its legend right under it, not centred between two blank bands.
+    const map = layout.meta && layout.meta.map;
+    if (map && map.x_span && map.y_span && layout.legend) {
+      const plotWidth = width - margin.l - margin.r;
+      const plotHeight = Math.max(1, height - margin.t - margin.b);
+      const share = Math.min(1, (1.1 * plotWidth * map.y_span) / map.x_span / plotHeight);
+      layout.yaxis = { ...(layout.yaxis || {}), domain: [1 - share, 1] };
+      layout.legend = { ...layout.legend, y: Math.max(0, 1 - share - 0.02), yanchor: 'top' };
+    }
     layout.margin = margin;
     layout.observatoireFitted = width;
     return { ...figure, data, layout };

@@ -170,7 +170,7 @@ def territory_map(
         placed = map_labels.place_labels(shapes, names, px_per_degree=scale)
         fig.update_layout(annotations=map_labels.annotations(placed, dark, visible=show_names))
         # For webapp/page.js: a map drawn narrower than that scale hides its names.
-        screen = {"names_scale": scale, "x_span": map_labels.x_span(shapes)}
+        screen = {"names_scale": scale, **map_labels.spans(shapes)}
     if not schematic:
         # For exports (exports.press_figure): the attribution for the footer, and the names
         # to place again at the image's scale (labels.fit_map).

@@ -87,9 +87,10 @@ def screen_px_per_degree(shapes: Mapping[str, shapely.Geometry], figure_height: 
     return SCREEN_FILL * (figure_height - SCREEN_CHROME_PX) / (maxy - miny)
 
 
-def x_span(shapes: Mapping[str, shapely.Geometry]) -> float:
-    minx, _, maxx, _ = shapely.union_all(list(shapes.values())).bounds
-    return maxx - minx
+def spans(shapes: Mapping[str, shapely.Geometry]) -> dict[str, float]:
+    """The width and height of the SHAPES together, in map units (for webapp/page.js)."""
+    minx, miny, maxx, maxy = shapely.union_all(list(shapes.values())).bounds
+    return {"x_span": maxx - minx, "y_span": maxy - miny}
 
 
 # Directions tried for a name written beside its territory (unit vectors, y up).
