@@ -26,6 +26,7 @@ from observatoire.protected import coarsen
 from tests.conftest import ROOT
 from tests.secrecy_audit import OTHER, P1, Base, Statements, audit, fill_small_warehouse
 from tests.small_counts import MONTREUIL
+from webapp import ui
 
 T = 5
 # Cut days: the day windows below start or end on them, so a window is a union of segments.
@@ -241,7 +242,7 @@ def _parse(shown):
     value = float(shown)
     if np.isnan(value) or value == np.inf:
         return None, None
-    if value < -1e300:  # the tables' sort key of a hidden figure
+    if value <= ui.STAND_IN:  # the tables' sort key of a hidden figure
         return "hidden", None
     return "value", value
 

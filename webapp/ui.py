@@ -701,6 +701,11 @@ def _date_formats(frame: pd.DataFrame) -> dict:
     return formats
 
 
+# A masked text's stand-in in a number column (-inf, then 2, 3… times this): every one is at
+# or below it, far below any figure the product shows.
+STAND_IN = -1e14
+
+
 def _text_aware_view(frame: pd.DataFrame, formats: dict):
     """The frame as shown: formatted numbers and dates, « – » for empty cells. The text
     cells of a number column (such as « < 5 » or « secret ») become distinct very negative
@@ -720,7 +725,7 @@ def _text_aware_view(frame: pd.DataFrame, formats: dict):
         # Stand-ins within JavaScript's safe integers: beyond them the grid shows the number
         # as an error (« -2e+300 ») instead of its text.
         labels = {
-            -math.inf if i == 0 else -1e14 * (i + 1): str(label)
+            -math.inf if i == 0 else STAND_IN * (i + 1): str(label)
             for i, label in enumerate(sorted(text.dropna().astype(str).unique()))
         }
         sentinel = {label: value for value, label in labels.items()}
