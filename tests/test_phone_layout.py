@@ -45,6 +45,7 @@ def test_page_script_is_whole():
     assert captured["unsafe_allow_javascript"] is True
     script = captured["body"]
     assert "__WORDS__" not in script and "__PREFIXES__" not in script
+    assert "__PHONE_LABELS__" not in script and '"LABEL_PX": 11' in script
     assert '"Select all": "Tout sélectionner"' in script
     assert "document.documentElement.lang = 'fr'" in script
 

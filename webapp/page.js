@@ -44,11 +44,8 @@
   const FIT_PX = 600;
   const CHAR = 0.6; // average width of a character, in font sizes
   // Labels written above their bars: their size, line spacing, the bar under them and the
-  // gap to the bar above (charts/targets.py sizes its rows from the same numbers).
-  const LABEL_PX = 11;
-  const LINE = 1.3;
-  const BAR_PX = 10;
-  const GAP_PX = 8;
+  // gap to the bar above (charts/targets.py PHONE_LABELS, which sizes its rows from them).
+  const { LABEL_PX, LINE, BAR_PX, GAP_PX } = __PHONE_LABELS__;
   const MIN_BAR_PX = 6; // rows shorter than planned (a server's chart sized for a laptop)
   const MIN_GAP_PX = 5;
   // No « less than » sign in this script: Streamlit's st.html would take it for a tag.

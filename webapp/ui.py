@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import charts, date_bounds, exports, fmt, mdsafe, warehouse
+from observatoire.charts import targets as target_charts
 from observatoire.filters import WHOLE_DEPARTEMENT, Filters
 from observatoire.sources import RECORDS, source_text
 from webapp import url_state
@@ -256,6 +257,7 @@ def prepare_page() -> None:
         _PAGE_JS.replace("__WORDS__", json.dumps(STREAMLIT_FRENCH, ensure_ascii=False))
         .replace("__PREFIXES__", json.dumps(STREAMLIT_FRENCH_PREFIXES, ensure_ascii=False))
         .replace("__NARROW__", str(NARROW_SCREEN_PX))
+        .replace("__PHONE_LABELS__", json.dumps(target_charts.PHONE_LABELS))
     )
     st.html(f"{_NARROW_CSS}<script>{script}</script>", unsafe_allow_javascript=True)
 

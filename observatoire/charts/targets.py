@@ -320,15 +320,17 @@ def text_colour(background: str) -> str:
 # A bar at least this wide (in % of the axis) holds its text; a narrower one has it beside.
 _INSIDE_AT = 0.3
 _LINE_HEIGHT = 17  # px per line of a wrapped target title
-# On a phone, webapp/page.js writes each label above its bar, in 11 px type wrapped to the
-# chart's width, with the bar's text after it (never inside a thin bar, where Plotly would
-# shrink it): rows are made tall enough for that here, since the page keeps the server's
-# height. The geometry of page.js's fit: a 390 px phone leaves a 358 px chart, lines of
-# (358 - 24) / (11 × 0.6) characters, 1.3 line spacing, and under each label a bar of 10 px
-# and 8 px of gap.
+# On a phone, webapp/page.js writes each label above its bar, in LABEL_PX type wrapped to
+# the chart's width, with the bar's text after it (never inside a thin bar, where Plotly
+# would shrink it): rows are made tall enough for that here, since the page keeps the
+# server's height. The geometry of page.js's fit, handed to it from here (webapp/ui.py):
+# the label's type size and line spacing, the bar under it and the gap to the bar above.
+PHONE_LABELS = {"LABEL_PX": 11, "LINE": 1.3, "BAR_PX": 10, "GAP_PX": 8}
+# A 390 px phone leaves a 358 px chart: lines of (358 - 24) / (11 × 0.6) characters.
 _PHONE_CHARS = 50
-_PHONE_LINE = 11 * 1.3
-_PHONE_BAR_AND_GAP = 4 + 10 + 8 + 2
+_PHONE_LINE = PHONE_LABELS["LABEL_PX"] * PHONE_LABELS["LINE"]
+# The label's box padding (4), the bar, the gap, and the label's shift off its bar (2).
+_PHONE_BAR_AND_GAP = 4 + PHONE_LABELS["BAR_PX"] + PHONE_LABELS["GAP_PX"] + 2
 _MARGIN_TOP, _MARGIN_BOTTOM = 60, 80  # the title above; the axis and the legend below
 
 
