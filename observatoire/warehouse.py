@@ -555,24 +555,24 @@ def territory_records(
 NEED_LEVELS = ("commune", "ept", "departement")
 
 
-def _need_figures(frame: pd.DataFrame, status: str, text: str) -> pd.DataFrame:
+def _need_figures(
+    frame: pd.DataFrame, status: str, text: str, demo: str = "has_demo"
+) -> pd.DataFrame:
     """A need-side frame as this reader may see it: counts of people loaded as indicators
     (Aidants Connect) come, for a reader who is not interne, from their protected cells, with
     a STATUS per row (sql/_published_indicator.sql); TEXT gets what to show instead of a
-    hidden one (« < 5 », « secret ») and the frame is marked "protected". Without any such
-    row, the status column is dropped: the frame is as it always was."""
+    hidden one (« < 5 », « secret », worded by the DEMO column) and the frame is marked
+    "protected". Without any such row, the status column is dropped: the frame is as it
+    always was."""
     frame = frame.copy()
     if frame[status].isna().all():
         return frame.drop(columns=status)
     statuses = frame[status].where(frame[status].notna(), None)
     frame[text] = [
-        disclosure.status_text(s, not demo) if s is not None else None
-        for s, demo in zip(statuses, frame[_DEMO_COLUMN.get(status, "has_demo")], strict=True)
+        disclosure.status_text(s, not is_demo) if s is not None else None
+        for s, is_demo in zip(statuses, frame[demo], strict=True)
     ]
     return disclosure.mark(frame, "protected")
-
-
-_DEMO_COLUMN = {"need_status": "need_is_demo"}
 
 
 def need_indicators(include_demo: bool = True) -> pd.DataFrame:
@@ -727,4 +727,4 @@ def allocation_need(filters: Filters, indicator: str) -> pd.DataFrame:
         Filters(ept=filters.ept, communes=filters.communes, include_demo=filters.include_demo),
         indicator=indicator,
         exact=audience.exact_counts(),
-    ).pipe(_need_figures, "need_status", "need_mask_text")
+    ).pipe(_need_figures, "need_status", "need_mask_text", demo="need_is_demo")

@@ -22,6 +22,7 @@ from observatoire.filters import Filters
 from observatoire.map import choices as map_choices
 from tests.secrecy_lp import intervals
 from tests.small_counts import internal
+from tests.test_need_pages import _need_page
 
 T = 5
 FORMATS = Path(__file__).parent / "data" / "formats"
@@ -304,15 +305,6 @@ def test_an_interne_sees_the_exact_values(ac_db, monkeypatch):
     assert frame.at[BONDY, "value"] == 3 and "mask_text" not in frame
     by_territory = warehouse.need_by_territory("commune", USAGERS).set_index("code")
     assert by_territory.at[BONDY, "value"] > 0 and "status" not in by_territory
-
-
-def _need_page(app, **query):
-    at = app.run()
-    at.switch_page("views/need.py")
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 @pytest.fixture
