@@ -166,11 +166,12 @@ def territory_map(
     base_layout(fig, title, height=height)
     screen: dict[str, float] = {}
     if names and not schematic:
-        scale = map_labels.screen_px_per_degree(shapes, height)
+        extent = map_labels.spans(shapes)
+        scale = map_labels.screen_px_per_degree(extent["y_span"], height)
         placed = map_labels.place_labels(shapes, names, px_per_degree=scale)
         fig.update_layout(annotations=map_labels.annotations(placed, dark, visible=show_names))
         # For webapp/page.js: a map drawn narrower than that scale hides its names.
-        screen = {"names_scale": scale, **map_labels.spans(shapes)}
+        screen = {"names_scale": scale, **extent}
     if not schematic:
         # For exports (exports.press_figure): the attribution for the footer, and the names
         # to place again at the image's scale (labels.fit_map).

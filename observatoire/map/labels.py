@@ -80,11 +80,11 @@ def _box(x: float, y: float, width: float, height: float) -> shapely.Geometry:
     return shapely.box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
 
 
-def screen_px_per_degree(shapes: Mapping[str, shapely.Geometry], figure_height: int) -> float:
-    """The scale at which a map of FIGURE_HEIGHT pixels is drawn on screen (height-bound from
-    a narrow laptop up: the territory is taller than wide once projected)."""
-    _, miny, _, maxy = shapely.union_all(list(shapes.values())).bounds
-    return SCREEN_FILL * (figure_height - SCREEN_CHROME_PX) / (maxy - miny)
+def screen_px_per_degree(y_span: float, figure_height: int) -> float:
+    """The scale at which a map of FIGURE_HEIGHT pixels, Y_SPAN high in map units (spans), is
+    drawn on screen (height-bound from a narrow laptop up: the territory is taller than wide
+    once projected)."""
+    return SCREEN_FILL * (figure_height - SCREEN_CHROME_PX) / y_span
 
 
 def spans(shapes: Mapping[str, shapely.Geometry]) -> dict[str, float]:
